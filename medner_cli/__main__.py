@@ -1,0 +1,3 @@
+from medner_cli.cli import main
+
+main()

@@ -1,0 +1,31 @@
+"""``medner export``: a training run to an int8 ONNX model folder that ``annotate`` loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
+              help="Model folder to write, e.g. models/NAME.")
+@click.option("--dev", "dev_paths", multiple=True,
+              help="Dev data to check that int8 and fp32 agree (repeatable).")
+@click.option("--keep-fp32", is_flag=True, help="Keep model.fp32.onnx beside the int8 model.")
+@click.option("--set-default", is_flag=True, help="Make this model the default in its models/ folder.")
+def export(run_dir: str, out: str, dev_paths: tuple[str, ...], keep_fp32: bool,
+           set_default: bool) -> None:
+    """Export RUN_DIR (from medner train) to ONNX, quantize to int8, write the model card."""
+    run = Path(run_dir)
+    if not (run / "medner_train.json").is_file():
+        raise click.UsageError(f"{run} has no medner_train.json: not a medner train run folder")
+    try:
+        from medner_cli.train.export import export as do_export
+    except ImportError as exc:
+        raise click.ClickException(f"export needs the extra: pip install '.[train]' ({exc})")
+    card = do_export(run, Path(out), list(dev_paths), keep_fp32, log=lambda m: click.echo(m, err=True))
+    if set_default:
+        (Path(out).parent / "DEFAULT").write_text(Path(out).name + "\n")
+    click.echo(f"wrote {out}: model.onnx {card['size_bytes']['model.onnx'] / 1e6:.1f} MB", err=True)

@@ -1,0 +1,102 @@
+"""Decoding token predictions into character spans.
+
+Decoding is constrained: an ``I-X`` may only follow ``B-X`` or ``I-X``, so no entity ever starts
+with an I- tag. The best valid path is found by Viterbi over the token log-probabilities.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from medner_cli.doc import Doc, Entity
+from medner_cli.labels import OUTSIDE
+
+
+def transitions(labels: Sequence[str]) -> np.ndarray:
+    """``allowed[i, j]``: may label j follow label i. Row ``len(labels)`` is the start state."""
+    n = len(labels)
+    allowed = np.ones((n + 1, n), dtype=bool)
+    for j, to in enumerate(labels):
+        if to.startswith("I-"):
+            for i, frm in enumerate(list(labels) + [OUTSIDE]):
+                allowed[i, j] = frm[2:] == to[2:] and frm != OUTSIDE
+    return allowed
+
+
+def viterbi(logp: np.ndarray, allowed: np.ndarray, prev: int) -> np.ndarray:
+    """Best valid label path for ``logp`` (tokens x labels) following label ``prev``."""
+    penalty = np.where(allowed[:-1], 0.0, -1e9)
+    score = logp[0] + np.where(allowed[prev], 0.0, -1e9)
+    back = np.zeros(logp.shape, dtype=np.int64)
+    for t in range(1, len(logp)):
+        cand = score[:, None] + penalty
+        back[t] = cand.argmax(0)
+        score = cand.max(0) + logp[t]
+    path = np.empty(len(logp), dtype=np.int64)
+    path[-1] = score.argmax()
+    for t in range(len(logp) - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def decode(logits: np.ndarray, labels: Sequence[str], allowed: np.ndarray,
+           constrained: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Label ids and their probabilities for one document's tokens.
+
+    Viterbi runs only over stretches where some token is not O (padded by one token each side);
+    everywhere else the path is O, which is what keeps decoding cheap on long notes.
+    """
+    shifted = logits - logits.max(-1, keepdims=True)
+    probs = np.exp(shifted)
+    probs /= probs.sum(-1, keepdims=True)
+    tags = probs.argmax(-1)
+    if constrained and tags.any():
+        logp = np.log(probs + 1e-12)
+        outside = len(labels)  # the start state behaves like O
+        active = np.nonzero(tags)[0]
+        breaks = np.nonzero(np.diff(active) > 2)[0]
+        for lo, hi in zip(np.r_[active[0], active[breaks + 1]], np.r_[active[breaks], active[-1]]):
+            lo, hi = max(lo - 1, 0), min(hi + 2, len(tags))
+            prev = outside if lo == 0 else int(tags[lo - 1])
+            tags[lo:hi] = viterbi(logp[lo:hi], allowed, prev)
+    return tags, probs[np.arange(len(tags)), tags]
+
+
+def spans(tags: np.ndarray, probs: np.ndarray, offsets: np.ndarray,
+          labels: Sequence[str]) -> list[tuple[int, int, str, float]]:
+    """(start, end, type, score) of each chunk; score is the mean probability of its tags.
+
+    A stray I- (possible only without constraints) starts a new chunk, as seqeval reads it.
+    """
+    out = []
+    cur: list | None = None
+    for i, tag in enumerate(tags):
+        name = labels[tag]
+        if name == OUTSIDE:
+            if cur:
+                out.append(cur)
+            cur = None
+            continue
+        prefix, kind = name[0], name[2:]
+        if prefix == "B" or cur is None or cur[2] != kind:
+            if cur:
+                out.append(cur)
+            cur = [int(offsets[i, 0]), int(offsets[i, 1]), kind, [float(probs[i])]]
+        else:
+            cur[1] = int(offsets[i, 1])
+            cur[3].append(float(probs[i]))
+    if cur:
+        out.append(cur)
+    return [(s, e, k, sum(p) / len(p)) for s, e, k, p in out]
+
+
+def entities(doc: Doc, offsets: np.ndarray, logits: np.ndarray, labels: Sequence[str],
+             allowed: np.ndarray, constrained: bool = True, min_score: float = 0.0) -> list[Entity]:
+    """Model entities of one document, with text taken from the document itself."""
+    if len(offsets) == 0:
+        return []
+    tags, probs = decode(logits, labels, allowed, constrained)
+    return [doc.span(s, e, kind, score=score, source="model")
+            for s, e, kind, score in spans(tags, probs, offsets, labels) if score >= min_score]

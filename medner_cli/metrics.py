@@ -1,0 +1,120 @@
+"""Entity-level precision, recall and F1: strict (same span and label) and lenient (overlap).
+
+Kept small and exact, in the manner of seqeval: a document's entities are compared as sets of
+``(start, end, label)``; strict micro scores on CoNLL input equal seqeval's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from medner_cli.doc import Entity
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
+                "f1": round(self.f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn,
+                "support": self.tp + self.fn}
+
+
+@dataclass
+class Report:
+    """Per-label and micro counts for both matching modes, plus an error breakdown."""
+
+    strict: dict[str, Counts] = field(default_factory=dict)
+    lenient: dict[str, Counts] = field(default_factory=dict)
+    errors: Counter = field(default_factory=Counter)
+    documents: int = 0
+
+    def micro(self, mode: str = "strict", labels: Iterable[str] | None = None) -> Counts:
+        table = self.strict if mode == "strict" else self.lenient
+        total = Counts()
+        for label, c in table.items():
+            if labels is None or label in labels:
+                total.tp += c.tp
+                total.fp += c.fp
+                total.fn += c.fn
+        return total
+
+    def as_dict(self) -> dict:
+        out: dict = {"documents": self.documents}
+        for mode in ("strict", "lenient"):
+            table = self.strict if mode == "strict" else self.lenient
+            out[mode] = {label: table[label].as_dict() for label in sorted(table)}
+            out[mode]["micro"] = self.micro(mode).as_dict()
+        out["errors"] = dict(self.errors)
+        return out
+
+
+def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def compare(report: Report, gold: Sequence[Entity], pred: Sequence[Entity],
+            labels: Iterable[str] | None = None) -> None:
+    """Add one document's comparison to ``report``; ``labels`` restricts what is scored."""
+    keep = set(labels) if labels is not None else None
+    g = {(e.start, e.end, e.label) for e in gold if keep is None or e.label in keep}
+    p = {(e.start, e.end, e.label) for e in pred if keep is None or e.label in keep}
+    report.documents += 1
+    for label in {x[2] for x in g | p}:
+        for table in (report.strict, report.lenient):
+            table.setdefault(label, Counts())
+    for x in g & p:
+        report.strict[x[2]].tp += 1
+    for x in p - g:
+        report.strict[x[2]].fp += 1
+    for x in g - p:
+        report.strict[x[2]].fn += 1
+    # lenient: a prediction is right if it overlaps a gold span of its label, and vice versa
+    for x in p:
+        hit = any(_overlaps(x, y) and x[2] == y[2] for y in g)
+        report.lenient[x[2]].tp += hit
+        report.lenient[x[2]].fp += not hit
+    for y in g:
+        if not any(_overlaps(x, y) and x[2] == y[2] for x in p):
+            report.lenient[y[2]].fn += 1
+    # why strict failed: the error classes a user can act on
+    for y in g - p:
+        near = [x for x in p if _overlaps(x, y)]
+        if any(x[2] != y[2] and (x[0], x[1]) == (y[0], y[1]) for x in near):
+            report.errors["wrong type"] += 1
+        elif any(x[2] == y[2] for x in near):
+            report.errors["wrong boundary"] += 1
+        elif near:
+            report.errors["wrong type and boundary"] += 1
+        else:
+            report.errors["missed"] += 1
+    for x in p - g:
+        if not any(_overlaps(x, y) for y in g):
+            report.errors["spurious"] += 1
+
+
+def evaluate(pairs: Iterable[tuple[Sequence[Entity], Sequence[Entity]]],
+             labels: Iterable[str] | None = None) -> Report:
+    report = Report()
+    labels = list(labels) if labels is not None else None
+    for gold, pred in pairs:
+        compare(report, gold, pred, labels)
+    return report

@@ -1,0 +1,75 @@
+"""Exported model folders: ``model.onnx``, ``tokenizer.json`` and ``config.json`` (the model card).
+
+The shipped default is named by ``models/DEFAULT``; ``--model DIR`` or ``MEDNER_MODEL`` take any
+exported folder instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from medner_cli.tokenize import load_tokenizer
+
+
+class ModelError(Exception):
+    """A model folder that cannot be used; the message says which file and why."""
+
+
+def models_root() -> Path:
+    """``models/`` of the source checkout, or the copy a wheel installs inside the package."""
+    packaged = Path(__file__).resolve().parent / "models"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def default_model_dir() -> Path:
+    env = os.environ.get("MEDNER_MODEL")
+    if env:
+        return Path(env)
+    root = models_root()
+    pointer = root / "DEFAULT"
+    if not pointer.is_file():
+        raise ModelError(f"no default model: {pointer} is missing; pass --model DIR")
+    return root / pointer.read_text().strip()
+
+
+@dataclass
+class ModelSpec:
+    """What inference needs to know about a model, read from its ``config.json``."""
+
+    path: Path
+    labels: list[str]
+    window: int
+    overlap: int
+    cls_id: int
+    sep_id: int
+    pad_id: int
+    card: dict[str, Any]
+
+    @property
+    def onnx_path(self) -> Path:
+        return self.path / "model.onnx"
+
+    def tokenizer(self):
+        return load_tokenizer(self.path / "tokenizer.json")
+
+
+def load_spec(path: Path | None) -> ModelSpec:
+    path = Path(path) if path else default_model_dir()
+    config = path / "config.json"
+    for needed in (config, path / "model.onnx", path / "tokenizer.json"):
+        if not needed.is_file():
+            raise ModelError(f"{needed}: missing (is {path} an exported medner model folder?)")
+    try:
+        card = orjson.loads(config.read_bytes())
+        return ModelSpec(path, list(card["labels"]), int(card["window"]), int(card["overlap"]),
+                         int(card["special_ids"]["cls"]), int(card["special_ids"]["sep"]),
+                         int(card["special_ids"]["pad"]), card)
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{config}: not a medner model card ({exc})") from exc

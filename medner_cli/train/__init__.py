@@ -1,0 +1,1 @@
+"""Training and export (``pip install .[train]``): the only part of medner that imports torch."""

@@ -1,0 +1,69 @@
+"""Training examples: whole documents cut into the same windows ``annotate`` uses."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from medner_cli.doc import Doc, ReadError
+from medner_cli.labels import align
+from medner_cli.read import read_inputs
+from medner_cli.tokenize import encode, windows, with_specials
+
+
+class DataError(Exception):
+    """Training data that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class Example:
+    ids: np.ndarray
+    tags: np.ndarray
+
+
+def load_docs(paths: Sequence[str]) -> list[Doc]:
+    """Gold documents from PubTator, BRAT folders, CoNLL or JSONL; any bad record stops training."""
+    docs = []
+    for item in read_inputs(paths, None, with_gold=True):
+        if isinstance(item, ReadError):
+            raise DataError(str(item))
+        docs.append(item)
+    if not docs:
+        raise DataError(f"no documents in {', '.join(paths)}")
+    return docs
+
+
+def examples(docs: Sequence[Doc], tokenizer: Tokenizer, labels: Sequence[str], size: int,
+             overlap: int, cls_id: int, sep_id: int) -> list[Example]:
+    out = []
+    for doc in docs:
+        enc = encode(tokenizer, doc.text)
+        tags = align(enc.offsets, doc.entities, labels)
+        for win in windows(len(enc.ids), size - 2, overlap):
+            ids = with_specials(enc.ids[win.start:win.end], cls_id, sep_id)
+            # -100 on [CLS]/[SEP]: the loss ignores them
+            out.append(Example(ids, np.concatenate(([-100], tags[win.start:win.end], [-100]))))
+    return out
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_digests(paths: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for name in paths:
+        path = Path(name)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            out[str(f)] = sha256(f)
+    return out

