@@ -15,13 +15,21 @@ from medner_cli.doc import Entity
 
 @dataclass
 class Counts:
+    """``tp`` counts matched gold entities; ``tp_pred`` matched predictions.
+
+    They are equal under strict matching; under lenient matching one prediction may overlap two
+    gold entities (or the reverse), so precision and recall each use their own side's count.
+    """
+
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    tp_pred: int | None = None
 
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        tp = self.tp if self.tp_pred is None else self.tp_pred
+        return tp / (tp + self.fp) if tp + self.fp else 0.0
 
     @property
     def recall(self) -> float:
@@ -55,6 +63,8 @@ class Report:
                 total.tp += c.tp
                 total.fp += c.fp
                 total.fn += c.fn
+                if c.tp_pred is not None:
+                    total.tp_pred = (total.tp_pred or 0) + c.tp_pred
         return total
 
     def as_dict(self) -> dict:
@@ -79,8 +89,8 @@ def compare(report: Report, gold: Sequence[Entity], pred: Sequence[Entity],
     p = {(e.start, e.end, e.label) for e in pred if keep is None or e.label in keep}
     report.documents += 1
     for label in {x[2] for x in g | p}:
-        for table in (report.strict, report.lenient):
-            table.setdefault(label, Counts())
+        report.strict.setdefault(label, Counts())
+        report.lenient.setdefault(label, Counts(tp_pred=0))
     for x in g & p:
         report.strict[x[2]].tp += 1
     for x in p - g:
@@ -90,11 +100,12 @@ def compare(report: Report, gold: Sequence[Entity], pred: Sequence[Entity],
     # lenient: a prediction is right if it overlaps a gold span of its label, and vice versa
     for x in p:
         hit = any(_overlaps(x, y) and x[2] == y[2] for y in g)
-        report.lenient[x[2]].tp += hit
+        report.lenient[x[2]].tp_pred += hit
         report.lenient[x[2]].fp += not hit
     for y in g:
-        if not any(_overlaps(x, y) and x[2] == y[2] for x in p):
-            report.lenient[y[2]].fn += 1
+        hit = any(_overlaps(x, y) and x[2] == y[2] for x in p)
+        report.lenient[y[2]].tp += hit
+        report.lenient[y[2]].fn += not hit
     # why strict failed: the error classes a user can act on
     for y in g - p:
         near = [x for x in p if _overlaps(x, y)]

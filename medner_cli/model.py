@@ -52,10 +52,6 @@ class ModelSpec:
     pad_id: int
     card: dict[str, Any]
 
-    @property
-    def onnx_path(self) -> Path:
-        return self.path / "model.onnx"
-
     def tokenizer(self):
         return load_tokenizer(self.path / "tokenizer.json")
 

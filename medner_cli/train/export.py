@@ -17,7 +17,7 @@ def to_onnx(run_dir: Path, path: Path) -> None:
     import torch
     from transformers import AutoModelForTokenClassification
 
-    model = AutoModelForTokenClassification.from_pretrained(str(run_dir)).eval()
+    model = AutoModelForTokenClassification.from_pretrained(str(run_dir), attn_implementation="eager").eval()
     model.config.return_dict = False
 
     class Logits(torch.nn.Module):
@@ -50,8 +50,8 @@ def dev_report(model_dir: Path, onnx_file: str, dev_paths: list[str], types: lis
     from medner_cli.train.trainer import dev_scores
 
     docs = load_docs(dev_paths)
-    annotator = Annotator(Options(model_dir, dosage=False, threads=os.cpu_count() or 1))
-    annotator.run = type(annotator.run)(model_dir / onnx_file, os.cpu_count() or 1)
+    annotator = Annotator(Options(model_dir, dosage=False, threads=os.cpu_count() or 1,
+                                  onnx_file=onnx_file))
     preds = []
     for k in range(0, len(docs), 32):
         preds.extend(annotator.entities([d.text for d in docs[k:k + 32]]))

@@ -1,0 +1,102 @@
+"""``medner annotate``: files, folders, JSONL or stdin in; JSONL, CoNLL or BRAT out."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import click
+
+from medner_cli.read import FORMATS
+from medner_cli.write import OUTPUT_FORMATS
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.option("-o", "--output", type=click.Path(),
+              help="Output file, or folder (BRAT always; JSONL/CoNLL when it exists or ends in /). "
+                   "Default: standard output.")
+@click.option("-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("--input-format", type=click.Choice([f for f in FORMATS if f != "conll"]),
+              help="Input format (default: by file extension; text on stdin).")
+@click.option("--text-field", default="text", show_default=True, help="JSONL field with the text.")
+@click.option("--id-field", default="id", show_default=True,
+              help="JSONL field with the document id (default id: the line number).")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False),
+              help="Exported model folder (default: the model shipped in models/).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes (default: CPU count; 1 runs in-process).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Drop model entities scoring below this.")
+@click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
+@click.option("--skip-existing", is_flag=True,
+              help="Skip documents whose output file exists (resume a folder run).")
+@click.option("--timing", is_flag=True, help="Print a timing summary to stderr.")
+@click.option("--timing-json", type=click.Path(dir_okay=False),
+              help="Write the timing summary as JSON to this file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Documents sent to a worker at a time.")
+def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
+             text_field: str, id_field: str, model_dir: str | None, workers: int | None,
+             min_score: float, no_dosage: bool, skip_existing: bool, timing: bool,
+             timing_json: str | None, quiet: bool, chunk_size: int) -> None:
+    """Annotate Chemical, Disease and Dosage mentions in INPUTS (files, folders or - for stdin).
+
+    Exit status: 0 all documents annotated, 1 some failed (each named on stderr), 2 usage error.
+    """
+    from rich.console import Console
+
+    from medner_cli.annotator import Options
+    from medner_cli.model import ModelError
+    from medner_cli.pool import cpu_count
+    from medner_cli.run import RunConfig, UsageError, run
+    from medner_cli.timing import Stats, render
+    from medner_cli.write import write_atomic
+
+    n_workers = workers or cpu_count()
+    threads = max(1, cpu_count() // n_workers)
+    options = Options(Path(model_dir) if model_dir else None, not no_dosage, min_score, threads)
+    cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,
+                    chunk_size, skip_existing, options)
+    stats = Stats()
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(unit="doc", file=sys.stderr)
+    try:
+        run(cfg, stats, on_error=lambda err: _error(str(err), bar),
+            progress=bar.update if bar else None)
+    except (UsageError, ModelError) as exc:
+        raise click.UsageError(str(exc))
+    except BrokenProcessPool:
+        _error("a worker process died (killed or out of memory); no partial file was kept", bar)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _error("interrupted; no partial file was kept", bar)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error of ours
+        sys.exit(0)
+    finally:
+        if bar:
+            bar.close()
+    summary = stats.summary()
+    if timing:
+        render(summary, Console(stderr=True))
+    if timing_json:
+        import orjson
+
+        write_atomic(Path(timing_json), orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    sys.exit(1 if stats.failed else 0)
+
+
+def _error(message: str, bar) -> None:
+    line = f"medner: {message}"
+    if bar is not None:
+        bar.write(line, file=sys.stderr)
+    else:
+        click.echo(line, err=True)

@@ -1,0 +1,113 @@
+"""Streaming documents through a pool of annotator processes, in input order, in bounded memory.
+
+Documents travel in chunks; at most ``2 x workers`` chunks are in flight, so an endless stream
+keeps memory flat. Workers get only the texts and send back entities and stage figures. A
+worker that dies breaks the pool: the run stops with an error instead of hanging.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Iterable, Iterator
+
+from medner_cli.annotator import Annotator, Options
+from medner_cli.doc import Doc, Entity, ReadError
+from medner_cli.timing import Stats
+
+Item = Doc | ReadError
+_worker: Annotator | None = None
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _init(options: Options) -> None:
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _worker = Annotator(options)
+
+
+def _work(texts: list[str]) -> tuple[list[list[Entity]], Stats]:
+    stats = Stats()
+    return _worker.entities(texts, stats), stats
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _attach(chunk: list[Item], found: list[list[Entity]]) -> list[Item]:
+    docs = [d for d in chunk if isinstance(d, Doc)]
+    for doc, ents in zip(docs, found):
+        doc.entities = ents
+    return chunk
+
+
+def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
+                    chunk_size: int = 16, stats: Stats | None = None) -> Iterator[Item]:
+    """Yield every input item, documents with their entities set, in input order."""
+    stats = stats if stats is not None else Stats()
+    chunks = _chunks(items, chunk_size)
+    if workers > 1:
+        head = list(islice(chunks, 2))
+        if len(head) < 2:  # too little input to be worth starting processes
+            workers = 1
+        chunks = _chain(head, chunks)
+    if workers <= 1:
+        annotator = Annotator(options)
+        for chunk in chunks:
+            docs = [d for d in chunk if isinstance(d, Doc)]
+            if docs:
+                annotator.annotate(docs, stats)
+            yield from chunk
+        return
+    yield from _pooled(chunks, options, workers, stats)
+
+
+def _chain(head: list[list[Item]], rest: Iterator[list[Item]]) -> Iterator[list[Item]]:
+    yield from head
+    yield from rest
+
+
+def _pooled(chunks: Iterator[list[Item]], options: Options, workers: int,
+            stats: Stats) -> Iterator[Item]:
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pending: deque[tuple[list[Item], Future | None]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
+                             initargs=(options,)) as pool:
+        try:
+            for chunk in chunks:
+                texts = [d.text for d in chunk if isinstance(d, Doc)]
+                pending.append((chunk, pool.submit(_work, texts) if texts else None))
+                while len(pending) >= 2 * workers:
+                    yield from _finish(pending.popleft(), stats)
+            while pending:
+                yield from _finish(pending.popleft(), stats)
+        except BaseException:
+            for _, fut in pending:
+                if fut is not None:
+                    fut.cancel()
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            raise
+
+
+def _finish(entry: tuple[list[Item], Future | None], stats: Stats) -> list[Item]:
+    chunk, fut = entry
+    if fut is None:
+        return chunk
+    found, worker_stats = fut.result()
+    stats.add(worker_stats)
+    return _attach(chunk, found)

@@ -1,0 +1,82 @@
+"""Windows, label alignment and constrained decoding: the shared core of train and annotate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from medner_cli.decode import decode, spans, transitions
+from medner_cli.doc import Entity
+from medner_cli.labels import align, bio_labels, drop_overlaps
+from medner_cli.tokenize import windows
+
+LABELS = bio_labels(["Chemical", "Disease"])
+
+
+@given(st.integers(1, 3000), st.integers(4, 600), st.integers(0, 200))
+def test_windows_own_every_token_exactly_once(n, size, overlap):
+    overlap = min(overlap, size - 1)
+    wins = windows(n, size, overlap)
+    owned = [i for w in wins for i in range(w.own_start, w.own_end)]
+    assert owned == list(range(n))
+    for w in wins:
+        assert w.end - w.start <= size and w.start <= w.own_start and w.own_end <= w.end
+
+
+def test_align_marks_first_token_b_and_rest_i():
+    offsets = np.array([[0, 5], [6, 11], [12, 19], [20, 23]])
+    ents = [Entity(6, 19, "Disease", "renal failure")]
+    assert [LABELS[t] for t in align(offsets, ents, LABELS)] == ["O", "B-Disease", "I-Disease", "O"]
+
+
+def test_drop_overlaps_keeps_longest():
+    a, b = Entity(0, 18, "Disease", "x" * 18), Entity(10, 18, "Disease", "x" * 8)
+    assert drop_overlaps([b, a]) == [a]
+
+
+def _logits(rows):
+    return np.log(np.array(rows, dtype=np.float32) + 1e-6)
+
+
+def test_constrained_decoding_never_starts_with_i():
+    # argmax would be O, I-Disease: invalid; the best valid path is found instead
+    logits = _logits([[0.9, 0, 0, 0.05, 0.05], [0.1, 0, 0, 0.2, 0.7]])
+    tags, _ = decode(logits, LABELS, transitions(LABELS), constrained=True)
+    names = [LABELS[t] for t in tags]
+    assert names != ["O", "I-Disease"]
+    assert names in (["O", "B-Disease"], ["B-Disease", "I-Disease"], ["O", "O"])
+
+
+def test_unconstrained_stray_i_starts_a_chunk():
+    logits = _logits([[0.9, 0, 0, 0.05, 0.05], [0.1, 0, 0, 0.2, 0.7]])
+    tags, probs = decode(logits, LABELS, transitions(LABELS), constrained=False)
+    offsets = np.array([[0, 3], [4, 8]])
+    assert spans(tags, probs, offsets, LABELS)[0][:3] == (4, 8, "Disease")
+
+
+@given(st.lists(st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5), min_size=1, max_size=40))
+def test_constrained_paths_are_valid_bio(rows):
+    tags, _ = decode(_logits(rows), LABELS, transitions(LABELS))
+    prev = "O"
+    for t in tags:
+        name = LABELS[t]
+        if name.startswith("I-"):
+            assert prev != "O" and prev[2:] == name[2:]
+        prev = name
+
+
+def test_span_scores_are_mean_probabilities():
+    logits = _logits([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 0, 0, 0, 0]])
+    tags, probs = decode(logits, LABELS, transitions(LABELS))
+    (s, e, kind, score), = spans(tags, probs, np.array([[0, 2], [3, 5], [6, 7]]), LABELS)
+    assert (s, e, kind) == (0, 5, "Chemical") and score == pytest.approx(1.0, abs=1e-4)
+
+
+def test_lenient_recall_counts_gold_and_precision_counts_predictions():
+    from medner_cli.metrics import evaluate
+
+    gold = [Entity(0, 5, "D", "aaaaa"), Entity(10, 15, "D", "bbbbb")]
+    pred = [Entity(0, 2, "D", "aa"), Entity(3, 5, "D", "aa")]  # both overlap only the first
+    lenient = evaluate([(gold, pred)]).lenient["D"]
+    assert (lenient.precision, lenient.recall) == (1.0, 0.5)

@@ -1,0 +1,91 @@
+"""train -> export -> quantize -> annotate on a tiny random encoder: proves the pipeline, not accuracy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from medner_cli.cli import cli
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+DOCS = [
+    ("1", "Aspirin induced asthma in rats.", "Treatment with heparin caused bleeding.",
+     [(0, 7, "Chemical"), (16, 22, "Disease"), (47, 54, "Chemical"), (62, 70, "Disease")]),
+    ("2", "Warfarin and renal failure.", "Lithium toxicity was seen after lithium.",
+     [(0, 8, "Chemical"), (13, 26, "Disease"), (28, 35, "Chemical"), (28, 44, "Disease")]),
+]
+
+
+def pubtator(path):
+    lines = []
+    for pmid, title, abstract, ents in DOCS:
+        text = title + " " + abstract
+        lines += [f"{pmid}|t|{title}", f"{pmid}|a|{abstract}"]
+        lines += [f"{pmid}\t{s}\t{e}\t{text[s:e]}\t{label}\tD0" for s, e, label in ents]
+        lines.append("")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def tiny_base(tmp_path):
+    """A randomly initialised 2-layer BERT with a word-level vocabulary of the fixture."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    words = sorted({w.lower() for _, t, a, _ in DOCS for w in (t + " " + a).replace(".", " . ").split()})
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    base = tmp_path / "base"
+    base.mkdir()
+    tok.save(str(base / "tokenizer.json"))
+    config = transformers.BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
+                                     num_attention_heads=2, intermediate_size=64,
+                                     max_position_embeddings=64)
+    transformers.BertModel(config).save_pretrained(base)
+    return base
+
+
+def test_train_export_annotate(tmp_path, tiny_base):
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+    run_dir, model_dir = tmp_path / "runs" / "tiny", tmp_path / "models" / "tiny"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "--train", str(data), "--dev", str(data), "-o", str(run_dir),
+                                 "--base", str(tiny_base), "--epochs", "2", "--window", "12",
+                                 "--overlap", "4", "--lr", "1e-3", "--batch-size", "2"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "epoch 2: loss" in result.stderr
+    log = json.loads((run_dir / "medner_train.json").read_text())
+    assert log["labels"] == ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
+    assert len(log["history"]) == 2 and str(data) in log["training_files"]
+
+    result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--dev", str(data),
+                                 "--set-default"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    card = json.loads((model_dir / "config.json").read_text())
+    assert set(card["dev"]) >= {"fp32", "int8"} and card["window"] == 12
+    assert card["size_bytes"]["model.onnx"] == (model_dir / "model.onnx").stat().st_size
+    assert not (model_dir / "model.fp32.onnx").exists()
+    assert (model_dir.parent / "DEFAULT").read_text().strip() == "tiny"
+
+    text = "Aspirin induced asthma. " * 10
+    result = runner.invoke(cli, ["annotate", "--model", str(model_dir), "--no-dosage"], input=text)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["text"] == text
+    for e in record["entities"]:
+        assert text[e["start"]:e["end"]] == e["text"] and e["label"] in ("Chemical", "Disease")
+
+
+def test_train_rejects_bad_data(tmp_path, tiny_base):
+    bad = tmp_path / "bad.pubtator"
+    bad.write_text("1|t|abc\n1|a|def\n1\t0\t2\tabc\tChemical\tD1\n")
+    result = CliRunner().invoke(cli, ["train", "--train", str(bad), "--dev", str(bad), "-o",
+                                      str(tmp_path / "r"), "--base", str(tiny_base)])
+    assert result.exit_code == 1 and "bad.pubtator:3" in result.output
