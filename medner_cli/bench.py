@@ -1,0 +1,538 @@
+"""``medner bench`` as a library: speed, size, memory and F1 of models on this machine.
+
+Each model is timed the way users run it: sentence and document latency at batch 1 on one
+thread, and end-to-end throughput of ``pool.annotate_stream`` at 1..N workers (start-up and
+model loading included, as in a real ``medner annotate`` run). A Hugging Face ``pipeline`` on
+PyTorch fp32 can be added as the baseline the speed-up is measured against.
+
+Peak RSS is the ``VmHWM`` of a freshly started Python process that loads one model and
+annotates the benchmark documents one chunk at a time, as one pool worker does; it includes the
+interpreter itself. (``ru_maxrss`` of this process or its children would mix in every model
+benchmarked before, and forked workers count pages shared with their parent.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from medner_cli.doc import Doc, Entity, ReadError
+
+DEFAULT_DOCS, DEFAULT_CHARS = 40, 30_000  # without --docs: a default run stays well under 2 min
+_WARMUP = 8  # sentences and documents run untimed before each model is timed
+_CHUNK = 16
+_SYNTHETIC = [
+    "Patient is a 67 year old man with type 2 diabetes mellitus and hypertension.",
+    "He was started on metformin 500 mg twice daily with meals.",
+    "Lisinopril 10 mg daily was continued for blood pressure control.",
+    "She presented with chest pain consistent with unstable angina.",
+    "Aspirin 81 mg daily and atorvastatin 40 mg at bedtime were prescribed.",
+    "Warfarin was held because of an INR of 4.2 and melena.",
+    "History of chronic kidney disease stage 3 and congestive heart failure.",
+    "Community acquired pneumonia was treated with ceftriaxone 1 g IV every 24 hours.",
+    "The patient developed acute renal failure after contrast exposure.",
+    "Heparin infusion was stopped for suspected heparin induced thrombocytopenia.",
+    "Paracetamol 1 g every 6 hours as needed for pain, maximum 4 g per day.",
+    "Sepsis from a urinary tract infection resolved on piperacillin tazobactam.",
+    "Insulin glargine 20 units at night was added for poor glycaemic control.",
+    "No known drug allergies; she reports nausea with codeine.",
+    "Furosemide 40 mg orally twice daily for peripheral oedema.",
+    "Discharged home on amoxicillin 500 mg three times daily for 7 days.",
+]
+
+
+class BenchError(Exception):
+    """A benchmark that cannot run as asked (no documents, missing baseline libraries)."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    models: tuple[str, ...] = ()  # folders or .onnx files; empty: the shipped int8 (+ fp32)
+    hf_baseline: str | None = None
+    gold: str | None = None
+    docs_from: str | None = None
+    docs: int | None = None  # None: DEFAULT_DOCS documents, DEFAULT_CHARS characters at most
+    repeats: int = 3
+    workers_max: int | None = None  # None: CPU count
+    dosage: bool | None = None  # None: on, except when gold has no Dosage to score
+
+
+# ---------------------------------------------------------------- what to benchmark
+
+
+class Backend(Protocol):
+    def entities(self, texts: Sequence[str]) -> list[list[Entity]]: ...
+
+
+class Target(Protocol):
+    name: str
+    runtime: str
+    kind: str
+    parallelism: str  # what "workers" means for its throughput
+    path: Path  # what the size is of: the .onnx file, or the checkpoint folder
+    folder: Path  # what a backend loads
+
+    def size_bytes(self) -> int: ...
+
+    def load(self, threads: int, dosage: bool) -> Backend: ...
+
+    def throughput(self, docs: Sequence[Doc], workers: int,
+                   dosage: bool) -> tuple[float, int, list[list[Entity]]]: ...
+
+
+def _chunk_size(n_docs: int, workers: int) -> int:
+    """Small enough that every worker gets chunks (the pool runs in-process below two)."""
+    return max(1, min(_CHUNK, -(-n_docs // (2 * workers))))
+
+
+class OnnxBackend:
+    def __init__(self, folder: Path, threads: int, dosage: bool) -> None:
+        from medner_cli.annotator import Annotator, Options
+
+        self.annotator = Annotator(Options(folder, dosage, threads=threads))
+
+    def entities(self, texts: Sequence[str]) -> list[list[Entity]]:
+        return self.annotator.entities(texts)
+
+
+@dataclass
+class OnnxTarget:
+    """One ONNX file of an exported folder; ``folder`` is where annotators load it from."""
+
+    name: str
+    runtime: str
+    path: Path  # the .onnx file
+    folder: Path  # a folder whose model.onnx is ``path``
+    kind: str = "onnx"
+    parallelism: str = "worker processes"
+
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size
+
+    def load(self, threads: int, dosage: bool) -> Backend:
+        return OnnxBackend(self.folder, threads, dosage)
+
+    def throughput(self, docs: Sequence[Doc], workers: int,
+                   dosage: bool) -> tuple[float, int, list[list[Entity]]]:
+        from medner_cli.annotator import Options
+        from medner_cli.pool import annotate_stream, cpu_count
+        from medner_cli.timing import Stats
+
+        stats = Stats()
+        options = Options(self.folder, dosage, threads=max(1, cpu_count() // workers))
+        copies = [Doc(d.id, d.text) for d in docs]
+        t0 = time.perf_counter()
+        out = list(annotate_stream(copies, options, workers, _chunk_size(len(docs), workers),
+                                   stats))
+        return time.perf_counter() - t0, stats.tokens, [d.entities for d in out]
+
+
+class HfBackend:
+    """``pipeline("token-classification", aggregation_strategy="simple")`` on PyTorch fp32."""
+
+    def __init__(self, folder: Path, threads: int) -> None:
+        import torch
+        from transformers import AutoTokenizer, pipeline
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()
+        torch.set_num_threads(threads)
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.pipe = pipeline("token-classification", model=str(folder), tokenizer=tokenizer,
+                             aggregation_strategy="simple", device=-1)
+        limit = self.pipe.model.config.max_position_embeddings
+        tokenizer.model_max_length = min(tokenizer.model_max_length, limit)
+        self.stride = tokenizer.model_max_length // 4  # long documents go in overlapping chunks
+
+    def entities(self, texts: Sequence[str]) -> list[list[Entity]]:
+        found = self.pipe(list(texts), stride=self.stride)
+        return [[Entity(int(e["start"]), int(e["end"]), str(e["entity_group"]),
+                        text[int(e["start"]):int(e["end"])], float(e["score"]), "hf")
+                 for e in ents] for text, ents in zip(texts, found)]
+
+    def tokens(self, texts: Sequence[str]) -> int:
+        enc = self.pipe.tokenizer(list(texts), add_special_tokens=False)
+        return sum(len(ids) for ids in enc["input_ids"])
+
+
+@dataclass
+class HfTarget:
+    name: str
+    folder: Path  # the checkpoint folder
+    runtime: str = "transformers pipeline, PyTorch fp32"
+    kind: str = "hf"
+    parallelism: str = "PyTorch threads"
+
+    @property
+    def path(self) -> Path:
+        return self.folder
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir()
+                   if p.suffix in (".safetensors", ".bin") and p.is_file())
+
+    def load(self, threads: int, dosage: bool) -> Backend:
+        return HfBackend(self.folder, threads)
+
+    def throughput(self, docs: Sequence[Doc], workers: int,
+                   dosage: bool) -> tuple[float, int, list[list[Entity]]]:
+        """One process with ``workers`` PyTorch threads (loading included, as for ONNX)."""
+        texts = [d.text for d in docs]
+        t0 = time.perf_counter()
+        backend = HfBackend(self.folder, workers)
+        found = backend.entities(texts)
+        wall = time.perf_counter() - t0
+        return wall, backend.tokens(texts), found
+
+
+def _runtime(path: Path, card: dict) -> str:
+    if "fp32" in path.name:
+        return "onnxruntime fp32"
+    if path.name == "model.onnx" and "quantization" in card:
+        return "onnxruntime int8"
+    return "onnxruntime"
+
+
+def onnx_targets(models: Sequence[str], stack: ExitStack) -> list[OnnxTarget]:
+    """Targets for ``--model`` values (folders or .onnx files in exported folders).
+
+    With none given: the shipped model, plus its fp32 export when it sits in the same folder.
+    A file other than ``model.onnx`` is reached through a temporary folder of links, so worker
+    processes load it through the ordinary ``Options(model=folder)`` path.
+    """
+    from medner_cli.model import ModelError, default_model_dir, load_spec
+
+    if models:
+        files = [Path(m) / "model.onnx" if Path(m).is_dir() else Path(m) for m in models]
+    else:
+        folder = default_model_dir()
+        files = [folder / "model.onnx"] + [f for f in [folder / "model.fp32.onnx"] if f.is_file()]
+    out = []
+    for file in files:
+        spec = load_spec(file.parent)  # says what an exported folder lacks
+        if file.suffix != ".onnx" or not file.is_file():
+            raise ModelError(f"{file}: not an .onnx file of an exported model folder")
+        folder = file.parent if file.name == "model.onnx" else _linked_folder(file, stack)
+        out.append(OnnxTarget(f"{file.parent.name}/{file.name}", _runtime(file, spec.card),
+                              file, folder))
+    return out
+
+
+def _linked_folder(onnx: Path, stack: ExitStack) -> Path:
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medner-bench-")))
+    for name in ("config.json", "tokenizer.json"):
+        (folder / name).symlink_to((onnx.parent / name).resolve())
+    (folder / "model.onnx").symlink_to(onnx.resolve())
+    return folder
+
+
+def hf_target(folder: str) -> HfTarget:
+    try:
+        import transformers  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise BenchError(f"--hf-baseline needs torch and transformers ({exc}); install them "
+                         f"with: pip install 'medner[train]'") from exc
+    path = Path(folder)
+    if not (path / "config.json").is_file():
+        raise BenchError(f"{path / 'config.json'}: missing (is {path} a Hugging Face "
+                         f"checkpoint folder, e.g. runs/NAME?)")
+    return HfTarget(f"{path.name} (HF)", path)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _read_all(path: str) -> list[Doc]:
+    from medner_cli.read import read_inputs
+
+    items = list(read_inputs([path]))
+    errors = [str(i) for i in items if isinstance(i, ReadError)]
+    if errors:
+        raise BenchError(f"cannot read {path}: " + "; ".join(errors[:3]))
+    return [i for i in items if isinstance(i, Doc)]
+
+
+def synthetic_docs() -> list[Doc]:
+    """Short notes of four sentences each, one a line, cycling through the built-in sentences."""
+    n = len(_SYNTHETIC)
+    return [Doc(f"synthetic-{i + 1}", "\n".join(_SYNTHETIC[(i + k) % n] for k in range(4)))
+            for i in range(2 * n)]
+
+
+def bench_docs(cfg: BenchConfig) -> tuple[list[Doc], str]:
+    """Documents to time and their source: gold, --docs-from, sample_notes/ or built-in."""
+    from medner_cli.evaluate import EvalError, load
+
+    if cfg.gold:
+        try:
+            docs, source = load(cfg.gold, None), cfg.gold
+        except EvalError as exc:
+            raise BenchError(str(exc)) from exc
+    elif cfg.docs_from:
+        docs, source = _read_all(cfg.docs_from), cfg.docs_from
+    else:
+        notes = Path(__file__).resolve().parent.parent / "sample_notes"
+        docs = _read_all(str(notes)) if notes.is_dir() and any(notes.iterdir()) else []
+        source = str(notes)
+        if not docs:
+            docs, source = synthetic_docs(), "built-in synthetic sentences"
+    docs = docs[:cfg.docs] if cfg.docs else _within(docs[:DEFAULT_DOCS], DEFAULT_CHARS)
+    if not docs:
+        raise BenchError(f"{source}: no documents to time")
+    return docs, source
+
+
+def _within(docs: Sequence[Doc], chars: int) -> list[Doc]:
+    """The leading documents that fit in ``chars`` characters (two at least, for two workers)."""
+    total, out = 0, []
+    for doc in docs:
+        total += len(doc.text)
+        if total > chars and len(out) >= 2:
+            break
+        out.append(doc)
+    return out
+
+
+def split_sentences(docs: Sequence[Doc]) -> list[str]:
+    from medner_cli.segment import sentences
+
+    return [d.text[s:e] for d in docs for s, e in sentences(d.text)]
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def machine() -> dict:
+    import onnxruntime
+
+    from medner_cli.pool import cpu_count
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    out = {"cpu": cpu, "cores": cpu_count(), "logical_cpus": os.cpu_count(),
+           "onnxruntime": onnxruntime.__version__, "python": platform.python_version(),
+           "platform": platform.platform()}
+    for lib in ("torch", "transformers"):
+        if lib in sys.modules:
+            out[lib] = sys.modules[lib].__version__
+    return out
+
+
+def _percentiles(seconds: Sequence[float]) -> dict[str, float]:
+    ms = 1000 * np.asarray(seconds)
+    return {f"p{q}": float(np.percentile(ms, q)) for q in (50, 95, 99)}
+
+
+def _median_of(runs: Sequence[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def latency(backend: Backend, texts: Sequence[str], repeats: int) -> dict[str, float]:
+    """p50/p95/p99 ms of one text at a time; each percentile is the median over repeats."""
+    for text in texts[:_WARMUP]:
+        backend.entities([text])
+    runs = []
+    for _ in range(repeats):
+        times = []
+        for text in texts:
+            t0 = time.perf_counter()
+            backend.entities([text])
+            times.append(time.perf_counter() - t0)
+        runs.append(_percentiles(times))
+    return _median_of(runs)
+
+
+def peak_rss_mb(target: Target, texts: Sequence[str], dosage: bool) -> float:
+    """VmHWM of a fresh process that loads ``target`` and annotates ``texts`` (see module doc)."""
+    payload = json.dumps({"kind": target.kind, "path": str(target.folder), "dosage": dosage,
+                          "texts": list(texts)})
+    proc = subprocess.run([sys.executable, "-c", "from medner_cli.bench import _probe; _probe()"],
+                          input=payload, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BenchError(f"memory probe for {target.name} failed: {proc.stderr.strip()[-500:]}")
+    return json.loads(proc.stdout)["peak_rss_mb"]
+
+
+def _probe() -> None:
+    """The memory probe's process: load, annotate chunk by chunk, print the high-water mark."""
+    job = json.loads(sys.stdin.read())
+    path = Path(job["path"])
+    backend = OnnxBackend(path, 1, job["dosage"]) if job["kind"] == "onnx" else HfBackend(path, 1)
+    texts = job["texts"]
+    for k in range(0, len(texts), _CHUNK):
+        backend.entities(texts[k:k + _CHUNK])
+    status = Path("/proc/self/status")
+    if status.is_file():
+        kb = next(int(l.split()[1]) for l in status.read_text().splitlines()
+                  if l.startswith("VmHWM:"))
+    else:  # no procfs: ru_maxrss is the same figure (kilobytes on Linux, bytes on macOS)
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        kb = kb / 1024 if sys.platform == "darwin" else kb
+    print(json.dumps({"peak_rss_mb": round(kb / 1024, 1)}))
+
+
+def f1_scores(gold: Sequence[Doc], found: Sequence[list[Entity]]) -> dict:
+    """Strict micro and per-label F1, scoring the labels present in gold (as ``medner eval``)."""
+    from medner_cli.evaluate import score, scored_labels
+
+    preds = [Doc(g.id, g.text, list(ents)) for g, ents in zip(gold, found)]
+    report = score(list(zip(gold, preds)), scored_labels(gold, None))
+    return {"micro": report.micro("strict").f1,
+            "labels": {k: c.f1 for k, c in sorted(report.strict.items())}}
+
+
+def measure(target: Target, docs: Sequence[Doc], sentences: Sequence[str], cfg: BenchConfig,
+            workers_max: int, dosage: bool, gold: bool) -> dict:
+    """Every figure of one benchmark row; timings are medians over ``cfg.repeats``."""
+    loads = []
+    for _ in range(cfg.repeats):
+        t0 = time.perf_counter()
+        backend = target.load(1, dosage)
+        loads.append(time.perf_counter() - t0)
+    texts = [d.text for d in docs]
+    row: dict = {"name": target.name, "runtime": target.runtime, "path": str(target.path),
+                 "size_mb": target.size_bytes() / 1e6, "load_s": statistics.median(loads),
+                 "sentence_latency_ms": latency(backend, sentences, cfg.repeats),
+                 "document_latency_ms": latency(backend, texts, cfg.repeats)}
+    del backend  # not kept alive (and copied) into the worker processes forked next
+    row["throughput_workers_are"] = target.parallelism
+    row["throughput"], found = [], None
+    for workers in range(1, workers_max + 1):
+        runs = [target.throughput(docs, workers, dosage) for _ in range(cfg.repeats)]
+        if found is None:
+            found = runs[0][2]
+        wall = statistics.median(r[0] for r in runs)
+        row["throughput"].append({"workers": workers, "docs_per_s": len(docs) / wall,
+                                  "tokens_per_s": runs[0][1] / wall})
+    row["peak_rss_mb"] = peak_rss_mb(target, texts, dosage)
+    row["f1"] = f1_scores(docs, found) if gold else None
+    return row
+
+
+def run_bench(cfg: BenchConfig, log=lambda message: None) -> dict:
+    """All rows, the machine and the settings: what ``--json`` prints and the tables show."""
+    from medner_cli.evaluate import scored_labels
+    from medner_cli.pool import cpu_count
+
+    if cfg.repeats < 1:
+        raise BenchError("--repeats must be at least 1")
+    docs, source = bench_docs(cfg)
+    sentences = split_sentences(docs)
+    labels = scored_labels(docs, None) if cfg.gold else None
+    dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
+    workers_max = cfg.workers_max or cpu_count()
+    with ExitStack() as stack:
+        targets: list[Target] = list(onnx_targets(cfg.models, stack))
+        hf = hf_target(cfg.hf_baseline) if cfg.hf_baseline else None
+        rows = []
+        # PyTorch goes last: forking ONNX workers after it has started threads is unsafe
+        for target in targets + ([hf] if hf else []):
+            log(f"timing {target.name} ({target.runtime})")
+            rows.append(measure(target, docs, sentences, cfg, workers_max, dosage,
+                                cfg.gold is not None))
+    if hf:
+        rows.insert(0, rows.pop())
+    base = rows[0]
+    for row in rows:
+        row["speedup"] = (base["sentence_latency_ms"]["p50"]
+                          / row["sentence_latency_ms"]["p50"])
+        row["throughput_speedup"] = (row["throughput"][-1]["docs_per_s"]
+                                     / base["throughput"][-1]["docs_per_s"])
+    return {"machine": machine(),
+            "settings": {"source": source, "documents": len(docs), "sentences": len(sentences),
+                         "characters": sum(len(d.text) for d in docs), "repeats": cfg.repeats,
+                         "workers_max": workers_max, "dosage": dosage, "gold": cfg.gold,
+                         "labels": labels},
+            "baseline": base["name"], "results": rows}
+
+
+# ---------------------------------------------------------------- output
+
+
+def key_results(result: dict) -> tuple[list[str], list[list[str]], int]:
+    """Header, rows and the number of text (left-aligned) columns of the Key Results table."""
+    header = ["model", "runtime", "F1", "ms/sentence", "docs/s", "MB", "speed-up"]
+    rows = []
+    for r in result["results"]:
+        f1 = f"{r['f1']['micro']:.4f}" if r["f1"] is not None else "-"
+        rows.append([r["name"], r["runtime"], f1, f"{r['sentence_latency_ms']['p50']:.2f}",
+                     f"{r['throughput'][-1]['docs_per_s']:.1f}", f"{r['size_mb']:.1f}",
+                     f"{r['speedup']:.2f}x"])
+    return header, rows, 2
+
+
+def details(result: dict) -> tuple[list[str], list[list[str]], int]:
+    """Every timing figure, one a row with a column per model (narrow enough for a terminal)."""
+    rows_of = result["results"]
+    figures: list[tuple[str, Callable[[dict], str]]] = [("load s", lambda r: f"{r['load_s']:.2f}")]
+    for what, key in (("sentence", "sentence_latency_ms"), ("document", "document_latency_ms")):
+        for q in ("p50", "p95", "p99"):
+            figures.append((f"ms/{what} {q}", lambda r, k=key, q=q: f"{r[k][q]:.2f}"))
+    for i in range(result["settings"]["workers_max"]):
+        workers = f"{i + 1} worker" + "s" * (i > 0)
+        figures.append((f"docs/s, {workers}",
+                        lambda r, i=i: f"{r['throughput'][i]['docs_per_s']:.1f}"))
+        figures.append((f"tokens/s, {workers}",
+                        lambda r, i=i: f"{r['throughput'][i]['tokens_per_s']:.0f}"))
+    figures.append(("peak RSS MB", lambda r: f"{r['peak_rss_mb']:.0f}"))
+    return (["figure"] + [r["name"] for r in rows_of],
+            [[name] + [cell(r) for r in rows_of] for name, cell in figures], 1)
+
+
+def notes(result: dict) -> str:
+    """What the columns mean and what machine they come from, printed under the tables."""
+    m, s = result["machine"], result["settings"]
+    f1 = f"strict micro F1 on {s['gold']}" if s["gold"] else "F1: no --gold given"
+    return (f"Machine: {m['cpu']}, {m['cores']} cores, onnxruntime {m['onnxruntime']}, Python "
+            f"{m['python']}. {s['documents']} documents ({s['sentences']} sentences) from "
+            f"{s['source']}; medians of {s['repeats']} repeats. {f1}. ms/sentence: p50 latency "
+            f"at batch 1 on 1 thread. docs/s: {s['workers_max']} worker processes (ONNX) or "
+            f"PyTorch threads (HF), start-up included. Speed-up: p50 latency of "
+            f"{result['baseline']} / this row's. RSS: peak of one worker process.")
+
+
+def markdown(result: dict) -> str:
+    out = []
+    for header, rows, text_cols in (key_results(result), details(result)):
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "|".join(["---"] * text_cols + ["---:"] * (len(header) - text_cols))
+                   + "|")
+        out.extend("| " + " | ".join(row) + " |" for row in rows)
+        out.append("")
+    out.append(notes(result))
+    return "\n".join(out) + "\n"
+
+
+def render(result: dict, console) -> None:
+    from rich.table import Table
+
+    for title, (header, rows, text_cols) in (("Key results", key_results(result)),
+                                             ("Details", details(result))):
+        table = Table(title=title, header_style="bold")
+        for i, name in enumerate(header):
+            table.add_column(name, justify="left" if i < text_cols else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    console.print(notes(result))

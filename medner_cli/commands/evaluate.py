@@ -1,0 +1,66 @@
+"""``medner eval``: strict and lenient entity scores of predictions (or the model) against gold."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import click
+
+from medner_cli.evaluate import FORMATS
+
+
+@click.command("eval")
+@click.argument("gold", type=click.Path(exists=True))
+@click.argument("pred", type=click.Path(exists=True), required=False)
+@click.option("--model", "model_dir", type=click.Path(file_okay=False),
+              help="Exported model folder to run when PRED is omitted (default: the shipped one).")
+@click.option("--labels", help="Comma-separated labels to score (default: those in GOLD).")
+@click.option("--no-dosage", is_flag=True,
+              help="Switch off the Dosage rules (already off when Dosage is not scored).")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead.")
+@click.option("--gold-format", type=click.Choice(FORMATS),
+              help="Format of GOLD (default: by extension; a .txt takes its BRAT .ann).")
+@click.option("--pred-format", type=click.Choice(FORMATS), help="Format of PRED.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes when running the model.")
+def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str | None,
+                 no_dosage: bool, as_json: bool, gold_format: str | None,
+                 pred_format: str | None, workers: int) -> None:
+    """Score PRED against GOLD (PubTator, BRAT folder, CoNLL or JSONL), paired by document id.
+
+    Without PRED the model annotates GOLD's text. Exit status: 0 scored, 1 unreadable or
+    unpaired data, 2 usage error.
+    """
+    import orjson
+    from rich.console import Console
+
+    from medner_cli.evaluate import EvalConfig, EvalError, render, run_eval
+    from medner_cli.model import ModelError
+
+    if pred is not None and (model_dir or no_dosage):
+        raise click.UsageError("--model and --no-dosage apply only when PRED is omitted")
+    if pred is None and pred_format:
+        raise click.UsageError("--pred-format needs a PRED file")
+    wanted = None
+    if labels is not None:
+        wanted = tuple(dict.fromkeys(x.strip() for x in labels.split(",") if x.strip()))
+        if not wanted:
+            raise click.UsageError("--labels names no label")
+    cfg = EvalConfig(gold, pred, gold_format, pred_format, wanted,
+                     Path(model_dir) if model_dir else None, False if no_dosage else None, workers)
+    try:
+        result = run_eval(cfg)
+    except ModelError as exc:
+        raise click.UsageError(str(exc))
+    except EvalError as exc:
+        click.echo(f"medner: {exc}", err=True)
+        sys.exit(1)
+    except BrokenProcessPool:
+        click.echo("medner: a worker process died (killed or out of memory)", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    else:
+        render(result, Console())

@@ -1,0 +1,194 @@
+"""``medner eval`` as a library: load gold and predictions, pair them by id, score, render.
+
+Scores come from ``metrics.evaluate``; this module decides *what* is compared (which documents,
+which labels, model output or a prediction file) and refuses anything that would make the
+numbers silently wrong: a gold document without a prediction, or texts whose offsets disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from medner_cli.doc import Doc, ReadError
+from medner_cli.metrics import Counts, Report, evaluate
+
+FORMATS = ("pubtator", "brat", "conll", "jsonl")
+ERROR_KINDS = ("wrong type", "wrong boundary", "wrong type and boundary", "missed", "spurious")
+_SHOWN = 5  # ids or read errors named in one message before "... and N more"
+
+
+class EvalError(Exception):
+    """Data that cannot be scored (unreadable, unpaired or mismatched documents): exit status 1."""
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    gold: str
+    pred: str | None = None
+    gold_format: str | None = None
+    pred_format: str | None = None
+    labels: tuple[str, ...] | None = None  # None: the labels found in gold
+    model: Path | None = None
+    dosage: bool | None = None  # None: on only when Dosage is scored
+    workers: int = 1
+
+
+def _listing(items: Sequence[object]) -> str:
+    shown = ", ".join(str(i) for i in items[:_SHOWN])
+    return shown + (f" ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
+
+
+def load(path: str, fmt: str | None) -> list[Doc]:
+    """Every document of ``path`` with its entities; one unreadable document fails the load."""
+    from medner_cli.read import read_inputs
+
+    docs: list[Doc] = []
+    errors: list[ReadError] = []
+    for item in read_inputs([path], fmt, with_gold=True):
+        (errors if isinstance(item, ReadError) else docs).append(item)
+    if errors:
+        lines = "\n  ".join(str(e) for e in errors[:_SHOWN])
+        more = f"\n  ... and {len(errors) - _SHOWN} more" if len(errors) > _SHOWN else ""
+        raise EvalError(f"cannot read {path} ({len(errors)} error(s)):\n  {lines}{more}")
+    if not docs:
+        raise EvalError(f"{path}: no documents found")
+    return docs
+
+
+def _by_id(docs: Sequence[Doc], what: str) -> dict[str, Doc]:
+    out: dict[str, Doc] = {}
+    dupes = []
+    for doc in docs:
+        if doc.id in out:
+            dupes.append(doc.id)
+        out[doc.id] = doc
+    if dupes:
+        raise EvalError(f"{what} has repeated document ids, so pairing is ambiguous: "
+                        f"{_listing(sorted(set(dupes)))}")
+    return out
+
+
+def _first_difference(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+def pair(gold: Sequence[Doc], pred: Sequence[Doc]) -> tuple[list[tuple[Doc, Doc]], list[str]]:
+    """Gold and predicted documents matched by id, and the ids of predictions with no gold."""
+    gold_ids, pred_ids = _by_id(gold, "gold"), _by_id(pred, "prediction")
+    missing = [i for i in gold_ids if i not in pred_ids]
+    if len(missing) == len(gold_ids):
+        raise EvalError(f"no gold document id is among the prediction ids (gold: "
+                        f"{_listing(missing)}; predictions: {_listing(list(pred_ids))})")
+    if missing:
+        raise EvalError(f"no prediction for {len(missing)} gold document(s): {_listing(missing)}")
+    differ = [f"{i} (at character {_first_difference(g.text, pred_ids[i].text)})"
+              for i, g in gold_ids.items() if g.text != pred_ids[i].text]
+    if differ:
+        raise EvalError(f"text differs between gold and prediction, so offsets cannot be "
+                        f"compared, for {len(differ)} document(s): {_listing(differ)}")
+    extra = [i for i in pred_ids if i not in gold_ids]
+    return [(g, pred_ids[i]) for i, g in gold_ids.items()], extra
+
+
+def scored_labels(gold: Iterable[Doc], labels: Sequence[str] | None) -> list[str] | None:
+    """``labels`` if given, else those present in gold (None, everything, if gold has none)."""
+    if labels is not None:
+        return list(labels)
+    present = sorted({e.label for d in gold for e in d.entities})
+    return present or None
+
+
+def predict(gold: Sequence[Doc], model: Path | None, dosage: bool, workers: int = 1) -> list[Doc]:
+    """Copies of the gold documents annotated by the model (gold entities are left untouched)."""
+    from medner_cli.annotator import Options
+    from medner_cli.pool import annotate_stream, cpu_count
+
+    options = Options(model, dosage, threads=max(1, cpu_count() // workers))
+    copies = [Doc(d.id, d.text, origin=d.origin) for d in gold]
+    return [d for d in annotate_stream(copies, options, workers) if isinstance(d, Doc)]
+
+
+def score(pairs: Sequence[tuple[Doc, Doc]], labels: Sequence[str] | None) -> Report:
+    report = evaluate(((g.entities, p.entities) for g, p in pairs), labels)
+    for label in labels or ():  # a requested label is listed even when nothing carries it
+        report.strict.setdefault(label, Counts())
+        report.lenient.setdefault(label, Counts(tp_pred=0))
+    return report
+
+
+def _counts(c: Counts, gold: int, predicted: int) -> dict:
+    """Exact (unrounded) scores, so they can be checked against other tools to the last digit."""
+    out = {"precision": c.precision, "recall": c.recall, "f1": c.f1, "tp": c.tp, "fp": c.fp,
+           "fn": c.fn, "support": gold, "predicted": predicted}
+    if c.tp_pred is not None:
+        out["tp_pred"] = c.tp_pred
+    return out
+
+
+def report_dict(report: Report) -> dict:
+    """Per label and micro, strict and lenient; ``support`` is always the gold entity count.
+
+    In lenient mode ``tp`` counts matched gold entities and ``tp_pred`` matched predictions.
+    """
+    gold = {k: c.tp + c.fn for k, c in report.strict.items()}
+    pred = {k: c.tp + c.fp for k, c in report.strict.items()}
+    out: dict = {}
+    for mode, table in (("strict", report.strict), ("lenient", report.lenient)):
+        out[mode] = {k: _counts(table[k], gold[k], pred[k]) for k in sorted(table)}
+        out[mode]["micro"] = _counts(report.micro(mode), sum(gold.values()), sum(pred.values()))
+    out["errors"] = {kind: report.errors.get(kind, 0) for kind in ERROR_KINDS}
+    return out
+
+
+def run_eval(cfg: EvalConfig) -> dict:
+    """Load, predict when PRED is omitted, pair, score: the result that ``--json`` prints."""
+    gold = load(cfg.gold, cfg.gold_format)
+    labels = scored_labels(gold, cfg.labels)
+    model = None
+    if cfg.pred is None:
+        from medner_cli.model import load_spec
+
+        spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
+        dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
+        model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
+                 "dosage": dosage}
+        pred = predict(gold, spec.path, dosage, cfg.workers)
+    else:
+        pred = load(cfg.pred, cfg.pred_format)
+    pairs, extra = pair(gold, pred)
+    report = score(pairs, labels)
+    return {"gold": cfg.gold, "pred": cfg.pred, "model": model, "documents": report.documents,
+            "labels": labels if labels is not None else sorted(report.strict),
+            **report_dict(report), "ignored_predictions": extra}
+
+
+def render(result: dict, console) -> None:
+    """The rich tables ``medner eval`` prints: scores per label, then why strict matches failed."""
+    from rich.table import Table
+
+    source = result["pred"] or f"model {result['model']['name']}"
+    table = Table(title=f"{result['gold']} vs {source}: {result['documents']} documents",
+                  header_style="bold")
+    for name in ("label", "match", "P", "R", "F1", "gold", "predicted"):
+        table.add_column(name, justify="left" if name in ("label", "match") else "right")
+    labels = [k for k in result["strict"] if k != "micro"] + ["micro"]
+    for label in labels:
+        for mode in ("strict", "lenient"):
+            c = result[mode][label]
+            table.add_row(label if mode == "strict" else "", mode,
+                          *(f"{c[k]:.4f}" for k in ("precision", "recall", "f1")),
+                          str(c["support"]), str(c["predicted"]),
+                          style="bold" if label == "micro" else None,
+                          end_section=mode == "lenient" and label != "micro")
+    console.print(table)
+    errors = Table(title="strict errors", header_style="bold")
+    errors.add_column("kind")
+    errors.add_column("count", justify="right")
+    for kind, n in result["errors"].items():
+        errors.add_row(kind, str(n))
+    console.print(errors)
+    if result["ignored_predictions"]:
+        console.print(f"ignored {len(result['ignored_predictions'])} predicted document(s) not "
+                      f"in gold: {_listing(result['ignored_predictions'])}")
