@@ -1,0 +1,78 @@
+"""Merge model entities with rule Dosage spans into one list per document.
+
+The model is trusted for Chemical and Disease; Dosage comes from the rules only. A Dosage never
+overlaps a model entity (the drug name is never part of a dose), and it names the drug it
+belongs to: the nearest Chemical before it in the same sentence.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from typing import Any
+
+from medner_cli.doc import Doc, Entity
+from medner_cli.rules.dosage import dosage_within
+from medner_cli.segment import sentences
+
+
+def _outside(text: str, start: int, end: int, blocking: list[Entity]
+             ) -> tuple[int, int, dict[str, Any]] | None:
+    """The longest part of ``[start, end)`` outside the ``blocking`` entities still a Dosage."""
+    parts = [(start, end)]
+    for chem in blocking:
+        parts = [(ps, pe) for s, e in parts
+                 for ps, pe in ((s, min(e, chem.start)), (max(s, chem.end), e)) if ps < pe]
+    for s, e in sorted(parts, key=lambda p: p[0] - p[1]):
+        if found := dosage_within(text, s, e):
+            return found
+    return None
+
+
+def merge(doc: Doc, model_entities: list[Entity],
+          dosages: list[tuple[int, int, dict[str, Any]]]) -> list[Entity]:
+    """Model entities plus rule Dosage entities, sorted by start.
+
+    A model Dosage is dropped in favour of the rules. A rule span that overlaps a model entity
+    (a Chemical, or a Disease such as "2 g/day cocaine abuse") is cut to its longest part outside
+    it that still holds an amount or a frequency (attributes read again from that part), or
+    dropped when none does: outputs never overlap, so CoNLL and BRAT stay well formed.
+    """
+    out = sorted((e for e in model_entities if e.label != "Dosage"), key=lambda e: (e.start, e.end))
+    starts = [e.start for e in out]
+    reach = list(accumulate((e.end for e in out), max))  # furthest end among the first i+1
+    chemicals = [e for e in out if e.label == "Chemical"]
+    chem_starts = [c.start for c in chemicals]
+    bounds = sentences(doc.text) if chemicals and dosages else []
+    found = []
+    for start, end, attrs in dosages:
+        n = bisect_left(starts, end)  # out[:n] start before the span ends
+        if n and reach[n - 1] > start:
+            cut = _outside(doc.text, start, end, [e for e in out[:n] if e.end > start])
+            if cut is None:
+                continue
+            start, end, attrs = cut
+        attrs = dict(attrs)
+        if drug := _drug(chemicals, bisect_left(chem_starts, end), bounds, start):
+            attrs["drug"] = drug
+        found.append(doc.span(start, end, "Dosage", score=1.0, source="rule", attrs=attrs))
+    return sorted(out + found, key=lambda e: (e.start, e.end))
+
+
+def _drug(chemicals: list[Entity], n: int, bounds: list[tuple[int, int]], start: int) -> str | None:
+    """Text of the Chemical ending last before ``start`` in the sentence that holds ``start``.
+
+    ``chemicals`` are sorted by start and only ``chemicals[:n]`` can end before ``start``; the
+    scan goes back from the nearest one to the start of the sentence.
+    """
+    i = bisect_right(bounds, (start, float("inf"))) - 1
+    if i < 0 or start >= bounds[i][1]:
+        return None
+    best = None
+    for j in range(n - 1, -1, -1):
+        chem = chemicals[j]
+        if chem.start < bounds[i][0]:
+            break
+        if chem.end <= start and (best is None or chem.end > best.end):
+            best = chem
+    return best.text if best else None

@@ -1,0 +1,1 @@
+"""Deterministic rule layers that complement the model (Dosage spans)."""
