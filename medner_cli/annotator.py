@@ -27,10 +27,12 @@ class Options:
 
     model: Path | None = None
     dosage: bool = True
-    min_score: float = 0.0
+    min_score: float | None = None  # None: the model card's threshold, selected on dev
     threads: int = 1
     constrained: bool = True
-    max_batch_tokens: int = 1024
+    # 0: one window per model call. Dynamic int8 quantization scales a call's activations
+    # together, so batching would make a document's entities depend on its neighbours.
+    max_batch_tokens: int = 0
     onnx_file: str = "model.onnx"
 
 
@@ -42,6 +44,8 @@ class Annotator:
         self.run = OnnxRunner(self.spec.path / options.onnx_file, options.threads)
         self.allowed = transitions(self.spec.labels)
         self.specials = (self.spec.cls_id, self.spec.sep_id, self.spec.pad_id)
+        self.min_score = (options.min_score if options.min_score is not None
+                          else float(self.spec.card.get("min_score", 0.0)))
 
     def entities(self, texts: Sequence[str], stats: Stats | None = None) -> list[list[Entity]]:
         """Entities for each text, sorted by start; ``stats`` collects stage times."""
@@ -63,7 +67,7 @@ class Annotator:
             t1 = time.perf_counter()
             with stats.stage("decode"):
                 found = decode_entities(doc, enc.offsets, lg, self.spec.labels, self.allowed,
-                                        self.options.constrained, self.options.min_score)
+                                        self.options.constrained, self.min_score)
             with stats.stage("rules"):
                 if self.options.dosage:
                     found = merge(doc, found, find_dosages(doc.text))

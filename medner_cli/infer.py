@@ -17,8 +17,11 @@ Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def doc_logits(encodings: Sequence[Encoding], run: Runner, size: int, overlap: int,
-               specials: tuple[int, int, int], max_batch_tokens: int = 4096) -> list[np.ndarray]:
-    """Per-document ``tokens x labels`` logits; ``size`` counts the [CLS] and [SEP] tokens."""
+               specials: tuple[int, int, int], max_batch_tokens: int = 0) -> list[np.ndarray]:
+    """Per-document ``tokens x labels`` logits; ``size`` counts the [CLS] and [SEP] tokens.
+
+    Windows of similar length are batched up to ``max_batch_tokens`` (0: one window a call).
+    """
     cls_id, sep_id, pad_id = specials
     pieces = []  # (doc index, window, ids with specials)
     for d, enc in enumerate(encodings):

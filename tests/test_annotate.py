@@ -196,3 +196,17 @@ def test_jsonl_output_record_is_valid_orjson(tiny_model):
     record = orjson.loads(result.stdout_bytes)
     check_offsets(record)
     assert ("aspirin", "Chemical") in entities(record)
+
+
+def test_min_score_defaults_to_the_model_card(tiny_model, tmp_path):
+    import shutil
+
+    strict = tmp_path / "strict-model"
+    shutil.copytree(tiny_model, strict)
+    card = json.loads((strict / "config.json").read_text())
+    (strict / "config.json").write_text(json.dumps({**card, "min_score": 0.999}))
+    args = ["--no-dosage"]
+    n_default = len(json.loads(invoke([*args, "--model", str(tiny_model)], NOTE).stdout)["entities"])
+    n_card = len(json.loads(invoke([*args, "--model", str(strict)], NOTE).stdout)["entities"])
+    n_flag = len(json.loads(invoke([*args, "--model", str(strict), "--min-score", "0"], NOTE).stdout)["entities"])
+    assert n_card < n_default == n_flag

@@ -28,8 +28,9 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Exported model folder (default: the model shipped in models/).")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Worker processes (default: CPU count; 1 runs in-process).")
-@click.option("--min-score", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Drop model entities scoring below this.")
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Drop model entities scoring below this (default: the model card's "
+                   "min_score, chosen on dev data at export).")
 @click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
 @click.option("--skip-existing", is_flag=True,
               help="Skip documents whose output file exists (resume a folder run).")
@@ -41,7 +42,7 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Documents sent to a worker at a time.")
 def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
              text_field: str, id_field: str, model_dir: str | None, workers: int | None,
-             min_score: float, no_dosage: bool, skip_existing: bool, timing: bool,
+             min_score: float | None, no_dosage: bool, skip_existing: bool, timing: bool,
              timing_json: str | None, quiet: bool, chunk_size: int) -> None:
     """Annotate Chemical, Disease and Dosage mentions in INPUTS (files, folders or - for stdin).
 

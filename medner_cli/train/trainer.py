@@ -101,7 +101,7 @@ def predict(docs: Sequence[Doc], tokenizer, run, labels: Sequence[str], window: 
     for k in range(0, len(docs), 32):
         chunk = docs[k:k + 32]
         encs = encode_batch(tokenizer, [d.text for d in chunk])
-        for doc, enc, logits in zip(chunk, encs, doc_logits(encs, run, window, overlap, specials)):
+        for doc, enc, logits in zip(chunk, encs, doc_logits(encs, run, window, overlap, specials, 8192)):
             out.append(entities(doc, enc.offsets, logits, labels, allowed))
     return out
 
