@@ -80,3 +80,14 @@ def test_lenient_recall_counts_gold_and_precision_counts_predictions():
     pred = [Entity(0, 2, "D", "aa"), Entity(3, 5, "D", "aa")]  # both overlap only the first
     lenient = evaluate([(gold, pred)]).lenient["D"]
     assert (lenient.precision, lenient.recall) == (1.0, 0.5)
+
+
+def test_entities_snap_to_whole_words_and_never_overlap():
+    from medner_cli.decode import entities
+    from medner_cli.doc import Doc
+
+    doc = Doc("d", "dyskinetic LV")
+    offsets = np.array([[0, 6], [6, 10], [11, 12], [12, 13]])  # dyskin ##etic l ##v
+    rows = [[0, 0, 0, 1, 0], [1, 0, 0, 0, 0], [0, 0, 0, 1, 0], [0.4, 0.6, 0, 0, 0]]
+    found = entities(doc, offsets, _logits(rows), LABELS, transitions(LABELS))
+    assert [(e.text, e.label) for e in found] == [("dyskinetic", "Disease"), ("LV", "Disease")]
