@@ -380,16 +380,9 @@ def _probe() -> None:
     texts = job["texts"]
     for k in range(0, len(texts), _CHUNK):
         backend.entities(texts[k:k + _CHUNK])
-    status = Path("/proc/self/status")
-    if status.is_file():
-        kb = next(int(l.split()[1]) for l in status.read_text().splitlines()
-                  if l.startswith("VmHWM:"))
-    else:  # no procfs: ru_maxrss is the same figure (kilobytes on Linux, bytes on macOS)
-        import resource
+    from medner_cli.timing import peak_rss_mb
 
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        kb = kb / 1024 if sys.platform == "darwin" else kb
-    print(json.dumps({"peak_rss_mb": round(kb / 1024, 1)}))
+    print(json.dumps({"peak_rss_mb": peak_rss_mb()}))
 
 
 def f1_scores(gold: Sequence[Doc], found: Sequence[list[Entity]]) -> dict:

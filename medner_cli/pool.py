@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 from medner_cli.annotator import Annotator, Options
 from medner_cli.doc import Doc, Entity, ReadError
-from medner_cli.timing import Stats
+from medner_cli.timing import Stats, peak_rss_mb
 
 Item = Doc | ReadError
 _worker: Annotator | None = None
@@ -38,7 +38,9 @@ def _init(options: Options) -> None:
 
 def _work(texts: list[str]) -> tuple[list[list[Entity]], Stats]:
     stats = Stats()
-    return _worker.entities(texts, stats), stats
+    found = _worker.entities(texts, stats)
+    stats.peak_rss_mb = peak_rss_mb()
+    return found, stats
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -70,6 +72,7 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
             docs = [d for d in chunk if isinstance(d, Doc)]
             if docs:
                 annotator.annotate(docs, stats)
+                stats.peak_rss_mb = peak_rss_mb()
             yield from chunk
         return
     yield from _pooled(chunks, options, workers, stats)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -9,6 +10,19 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 STAGES = ("read", "tokenize", "infer", "decode", "rules", "write")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss where there is no procfs)."""
+    try:
+        with open("/proc/self/status") as status:
+            kb = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        kb = kb / 1024 if sys.platform == "darwin" else kb
+    return round(kb / 1024, 1)
 
 
 @dataclass
@@ -23,6 +37,7 @@ class Stats:
     stages: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
+    peak_rss_mb: float = 0.0  # the largest of the annotating processes' own peaks
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -41,6 +56,7 @@ class Stats:
         for k, v in other.stages.items():
             self.stages[k] = self.stages.get(k, 0.0) + v
         self.latencies.extend(other.latencies)
+        self.peak_rss_mb = max(self.peak_rss_mb, other.peak_rss_mb)
 
     def summary(self) -> dict:
         lat = sorted(self.latencies)
@@ -56,6 +72,7 @@ class Stats:
             "tokens_per_second": round(self.tokens / wall, 1),
             "stage_seconds": {k: round(v, 4) for k, v in self.stages.items()},
             "latency_ms": {"p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99)},
+            "peak_rss_mb_per_worker": self.peak_rss_mb,
         }
 
 
@@ -67,7 +84,7 @@ def render(summary: dict, console) -> None:
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key in ("documents", "failed", "characters", "tokens", "wall_seconds",
-                "docs_per_second", "tokens_per_second"):
+                "docs_per_second", "tokens_per_second", "peak_rss_mb_per_worker"):
         table.add_row(key.replace("_", " "), f"{summary[key]:,}")
     for label, n in summary["entities"].items():
         table.add_row(f"entities: {label}", f"{n:,}")

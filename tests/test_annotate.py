@@ -157,6 +157,7 @@ def test_timing_table_and_json(tiny_model, tmp_path):
     assert set(summary["stage_seconds"]) == {"read", "tokenize", "infer", "decode", "rules", "write"}
     assert set(summary["latency_ms"]) == {"p50", "p95", "p99"}
     assert summary["entities"]["Chemical"] == 2
+    assert summary["peak_rss_mb_per_worker"] > 10
 
 
 def test_bad_jsonl_lines_are_reported_and_batch_goes_on(tiny_model):
