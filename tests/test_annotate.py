@@ -211,3 +211,47 @@ def test_min_score_defaults_to_the_model_card(tiny_model, tmp_path):
     n_card = len(json.loads(invoke([*args, "--model", str(strict)], NOTE).stdout)["entities"])
     n_flag = len(json.loads(invoke([*args, "--model", str(strict), "--min-score", "0"], NOTE).stdout)["entities"])
     assert n_card < n_default == n_flag
+
+
+def _inputs(tmp_path):
+    """The same two documents in every input format annotate reads."""
+    texts = {"d1": "Aspirin 81 mg daily for angina.", "d2": "Heparin and sepsis.\r\nWarfarin 2 mg."}
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_bytes(text.encode())
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": k, "text": v}) + "\n"
+                                               for k, v in texts.items()))
+    brat = tmp_path / "brat"
+    brat.mkdir()
+    for name, text in texts.items():
+        (brat / f"{name}.txt").write_bytes(text.encode())
+        (brat / f"{name}.ann").write_text("T1\tChemical 0 3\tAsp\n")  # ignored on input
+    (tmp_path / "in.pubtator").write_text("d1|t|Aspirin 81 mg daily\nd1|a|for angina.\n\n"
+                                          "d2|t|Heparin and sepsis.\nd2|a|Warfarin 2 mg.\n")
+    return {"text": [str(folder)], "jsonl": [str(tmp_path / "in.jsonl")],
+            "brat": ["--input-format", "brat", str(brat)],
+            "pubtator": [str(tmp_path / "in.pubtator")]}
+
+
+@pytest.mark.parametrize("in_fmt", ["text", "jsonl", "brat", "pubtator"])
+@pytest.mark.parametrize("out_fmt", ["jsonl", "conll", "brat"])
+def test_every_input_format_to_every_output_format(tiny_model, tmp_path, in_fmt, out_fmt):
+    args = _inputs(tmp_path)[in_fmt]
+    out = tmp_path / "out"
+    target = ["-o", str(out)] if out_fmt == "brat" else []
+    result = invoke([*args, "--format", out_fmt, "--model", str(tiny_model), *target])
+    assert result.exit_code == 0, result.output
+    if out_fmt == "jsonl":
+        records = [json.loads(l) for l in result.stdout.splitlines()]
+        assert [r["id"] for r in records] == ["d1", "d2"]
+        for r in records:
+            check_offsets(r)
+        assert ("Warfarin", "Chemical") in entities(records[1])
+    elif out_fmt == "conll":
+        assert result.stdout.count("-DOCSTART-\tO\n\n") == 2
+        assert "Warfarin\tB-Chemical\n" in result.stdout and "sepsis\tB-Disease\n" in result.stdout
+    else:
+        docs = {d.id: d for d in read_inputs([str(out)], "brat", with_gold=True)}
+        assert set(docs) == {"d1", "d2"}
+        assert ("Warfarin", "Chemical") in [(e.text, e.label) for e in docs["d2"].entities]
