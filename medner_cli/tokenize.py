@@ -7,6 +7,7 @@ where it sits furthest from an edge), and only the owner's prediction is kept.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,18 +53,24 @@ def encode_batch(tokenizer: Tokenizer, texts: list[str]) -> list[Encoding]:
 
 
 def windows(n_tokens: int, size: int, overlap: int) -> list[Window]:
-    """Cover ``n_tokens`` with windows of at most ``size`` tokens overlapping by ``overlap``."""
+    """Cover ``n_tokens`` with the fewest windows of at most ``size`` tokens, of equal length,
+    overlapping by at least ``overlap`` (less one for rounding).
+
+    Equal lengths keep the overlap small: a 300-token abstract with ``size`` 254 becomes two
+    windows of 182 tokens (364 tokens of compute) rather than 254 + 254.
+    """
     if n_tokens <= size:
         return [Window(0, n_tokens, 0, n_tokens)]
     if not 0 <= overlap < size:
         raise ValueError("overlap must be smaller than the window")
-    step = size - overlap
-    starts = list(range(0, n_tokens - size, step)) + [n_tokens - size]
+    k = math.ceil((n_tokens - overlap) / (size - overlap))
+    length = math.ceil((n_tokens + (k - 1) * overlap) / k)
+    starts = [round(i * (n_tokens - length) / (k - 1)) for i in range(k)]
     out = []
     for i, start in enumerate(starts):
-        end = start + size
+        end = start + length
         own_start = 0 if i == 0 else out[-1].own_end
-        own_end = n_tokens if i == len(starts) - 1 else _mid(end, starts[i + 1])
+        own_end = n_tokens if i == k - 1 else _mid(end, starts[i + 1])
         out.append(Window(start, end, own_start, own_end))
     return out
 

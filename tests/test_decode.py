@@ -91,3 +91,14 @@ def test_entities_snap_to_whole_words_and_never_overlap():
     rows = [[0, 0, 0, 1, 0], [1, 0, 0, 0, 0], [0, 0, 0, 1, 0], [0.4, 0.6, 0, 0, 0]]
     found = entities(doc, offsets, _logits(rows), LABELS, transitions(LABELS))
     assert [(e.text, e.label) for e in found] == [("dyskinetic", "Disease"), ("LV", "Disease")]
+
+
+@given(st.integers(1, 3000), st.integers(4, 600), st.integers(0, 200))
+def test_windows_are_few_and_overlap_enough(n, size, overlap):
+    import math
+
+    overlap = min(overlap, size - 1)
+    wins = windows(n, size, overlap)
+    assert len(wins) == (1 if n <= size else math.ceil((n - overlap) / (size - overlap)))
+    for a, b in zip(wins, wins[1:]):
+        assert a.end - b.start >= overlap - 1
