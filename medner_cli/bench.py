@@ -19,9 +19,7 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
@@ -98,10 +96,11 @@ def _chunk_size(n_docs: int, workers: int) -> int:
 
 
 class OnnxBackend:
-    def __init__(self, folder: Path, threads: int, dosage: bool) -> None:
+    def __init__(self, path: Path, threads: int, dosage: bool) -> None:
         from medner_cli.annotator import Annotator, Options
 
-        self.annotator = Annotator(Options(folder, dosage, threads=threads))
+        self.annotator = Annotator(Options(path.parent, dosage, threads=threads,
+                                           onnx_file=path.name))
 
     def entities(self, texts: Sequence[str]) -> list[list[Entity]]:
         return self.annotator.entities(texts)
@@ -109,12 +108,11 @@ class OnnxBackend:
 
 @dataclass
 class OnnxTarget:
-    """One ONNX file of an exported folder; ``folder`` is where annotators load it from."""
+    """One ONNX file of an exported model folder."""
 
     name: str
     runtime: str
     path: Path  # the .onnx file
-    folder: Path  # a folder whose model.onnx is ``path``
     kind: str = "onnx"
     parallelism: str = "worker processes"
 
@@ -122,7 +120,7 @@ class OnnxTarget:
         return self.path.stat().st_size
 
     def load(self, threads: int, dosage: bool) -> Backend:
-        return OnnxBackend(self.folder, threads, dosage)
+        return OnnxBackend(self.path, threads, dosage)
 
     def throughput(self, docs: Sequence[Doc], workers: int,
                    dosage: bool) -> tuple[float, int, list[list[Entity]]]:
@@ -131,7 +129,8 @@ class OnnxTarget:
         from medner_cli.timing import Stats
 
         stats = Stats()
-        options = Options(self.folder, dosage, threads=max(1, cpu_count() // workers))
+        options = Options(self.path.parent, dosage, threads=max(1, cpu_count() // workers),
+                          onnx_file=self.path.name)
         copies = [Doc(d.id, d.text) for d in docs]
         t0 = time.perf_counter()
         out = list(annotate_stream(copies, options, workers, _chunk_size(len(docs), workers),
@@ -205,12 +204,10 @@ def _runtime(path: Path, card: dict) -> str:
     return "onnxruntime"
 
 
-def onnx_targets(models: Sequence[str], stack: ExitStack) -> list[OnnxTarget]:
+def onnx_targets(models: Sequence[str]) -> list[OnnxTarget]:
     """Targets for ``--model`` values (folders or .onnx files in exported folders).
 
     With none given: the shipped model, plus its fp32 export when it sits in the same folder.
-    A file other than ``model.onnx`` is reached through a temporary folder of links, so worker
-    processes load it through the ordinary ``Options(model=folder)`` path.
     """
     from medner_cli.model import ModelError, default_model_dir, load_spec
 
@@ -224,18 +221,8 @@ def onnx_targets(models: Sequence[str], stack: ExitStack) -> list[OnnxTarget]:
         spec = load_spec(file.parent)  # says what an exported folder lacks
         if file.suffix != ".onnx" or not file.is_file():
             raise ModelError(f"{file}: not an .onnx file of an exported model folder")
-        folder = file.parent if file.name == "model.onnx" else _linked_folder(file, stack)
-        out.append(OnnxTarget(f"{file.parent.name}/{file.name}", _runtime(file, spec.card),
-                              file, folder))
+        out.append(OnnxTarget(f"{file.parent.name}/{file.name}", _runtime(file, spec.card), file))
     return out
-
-
-def _linked_folder(onnx: Path, stack: ExitStack) -> Path:
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medner-bench-")))
-    for name in ("config.json", "tokenizer.json"):
-        (folder / name).symlink_to((onnx.parent / name).resolve())
-    (folder / "model.onnx").symlink_to(onnx.resolve())
-    return folder
 
 
 def hf_target(folder: str) -> HfTarget:
@@ -363,7 +350,7 @@ def latency(backend: Backend, texts: Sequence[str], repeats: int) -> dict[str, f
 
 def peak_rss_mb(target: Target, texts: Sequence[str], dosage: bool) -> float:
     """VmHWM of a fresh process that loads ``target`` and annotates ``texts`` (see module doc)."""
-    payload = json.dumps({"kind": target.kind, "path": str(target.folder), "dosage": dosage,
+    payload = json.dumps({"kind": target.kind, "path": str(target.path), "dosage": dosage,
                           "texts": list(texts)})
     proc = subprocess.run([sys.executable, "-c", "from medner_cli.bench import _probe; _probe()"],
                           input=payload, capture_output=True, text=True)
@@ -435,15 +422,14 @@ def run_bench(cfg: BenchConfig, log=lambda message: None) -> dict:
     labels = scored_labels(docs, None) if cfg.gold else None
     dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
     workers_max = cfg.workers_max or cpu_count()
-    with ExitStack() as stack:
-        targets: list[Target] = list(onnx_targets(cfg.models, stack))
-        hf = hf_target(cfg.hf_baseline) if cfg.hf_baseline else None
-        rows = []
-        # PyTorch goes last: forking ONNX workers after it has started threads is unsafe
-        for target in targets + ([hf] if hf else []):
-            log(f"timing {target.name} ({target.runtime})")
-            rows.append(measure(target, docs, sentences, cfg, workers_max, dosage,
-                                cfg.gold is not None))
+    targets: list[Target] = list(onnx_targets(cfg.models))
+    hf = hf_target(cfg.hf_baseline) if cfg.hf_baseline else None
+    rows = []
+    # PyTorch goes last: forking ONNX workers after it has started threads is unsafe
+    for target in targets + ([hf] if hf else []):
+        log(f"timing {target.name} ({target.runtime})")
+        rows.append(measure(target, docs, sentences, cfg, workers_max, dosage,
+                            cfg.gold is not None))
     if hf:
         rows.insert(0, rows.pop())
     base = rows[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Callable, Iterator
 
 from medner_cli.annotator import Options
-from medner_cli.doc import Doc, ReadError
+from medner_cli.doc import ReadError
 from medner_cli.pool import annotate_stream
 from medner_cli.read import read_inputs
 from medner_cli.timing import Stats

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from medner_cli.bench import DEFAULT_CHARS, DEFAULT_DOCS
+from medner_cli.commands import exit_codes
 
 
 @click.command()
@@ -34,14 +35,10 @@ def bench(models: tuple[str, ...], hf_baseline: str | None, gold: str | None,
 
     Exit status: 0 done, 1 unreadable documents or a failed probe, 2 usage error.
     """
-    import sys
-    from concurrent.futures.process import BrokenProcessPool
-
     import orjson
     from rich.console import Console
 
     from medner_cli.bench import BenchConfig, BenchError, markdown, render, run_bench
-    from medner_cli.model import ModelError
 
     if as_json and as_markdown:
         raise click.UsageError("--json and --markdown cannot be combined")
@@ -50,16 +47,8 @@ def bench(models: tuple[str, ...], hf_baseline: str | None, gold: str | None,
     cfg = BenchConfig(models, hf_baseline, gold, docs_from, docs, repeats, workers_max,
                       False if no_dosage else None)
     err = Console(stderr=True)
-    try:
+    with exit_codes(BenchError):
         result = run_bench(cfg, log=lambda m: err.print(f"medner bench: {m}", style="dim"))
-    except ModelError as exc:
-        raise click.UsageError(str(exc))
-    except BenchError as exc:
-        click.echo(f"medner: {exc}", err=True)
-        sys.exit(1)
-    except BrokenProcessPool:
-        click.echo("medner: a worker process died (killed or out of memory)", err=True)
-        sys.exit(1)
     if as_json:
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     elif as_markdown:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
 
+from medner_cli.commands import exit_codes
 from medner_cli.evaluate import FORMATS
 
 
@@ -37,7 +36,6 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
     from rich.console import Console
 
     from medner_cli.evaluate import EvalConfig, EvalError, render, run_eval
-    from medner_cli.model import ModelError
 
     if pred is not None and (model_dir or no_dosage):
         raise click.UsageError("--model and --no-dosage apply only when PRED is omitted")
@@ -50,16 +48,8 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
             raise click.UsageError("--labels names no label")
     cfg = EvalConfig(gold, pred, gold_format, pred_format, wanted,
                      Path(model_dir) if model_dir else None, False if no_dosage else None, workers)
-    try:
+    with exit_codes(EvalError):
         result = run_eval(cfg)
-    except ModelError as exc:
-        raise click.UsageError(str(exc))
-    except EvalError as exc:
-        click.echo(f"medner: {exc}", err=True)
-        sys.exit(1)
-    except BrokenProcessPool:
-        click.echo("medner: a worker process died (killed or out of memory)", err=True)
-        sys.exit(1)
     if as_json:
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     else:
