@@ -11,6 +11,8 @@ from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from typing import Any
 
+import regex
+
 from medner_cli.doc import Doc, Entity
 from medner_cli.rules.dosage import dosage_within
 from medner_cli.segment import sentences
@@ -38,7 +40,8 @@ def merge(doc: Doc, model_entities: list[Entity],
     it that still holds an amount or a frequency (attributes read again from that part), or
     dropped when none does: outputs never overlap, so CoNLL and BRAT stay well formed.
     """
-    out = sorted((e for e in model_entities if e.label != "Dosage"), key=lambda e: (e.start, e.end))
+    model = [e for e in model_entities if e.label != "Dosage"]
+    out = sorted(_release_amounts(doc, model, dosages), key=lambda e: (e.start, e.end))
     starts = [e.start for e in out]
     reach = list(accumulate((e.end for e in out), max))  # furthest end among the first i+1
     chemicals = [e for e in out if e.label == "Chemical"]
@@ -57,6 +60,30 @@ def merge(doc: Doc, model_entities: list[Entity],
             attrs["drug"] = drug
         found.append(doc.span(start, end, "Dosage", score=1.0, source="rule", attrs=attrs))
     return sorted(out + found, key=lambda e: (e.start, e.end))
+
+
+_NUMERIC_TAIL = regex.compile(r"[\d.,/\s-]+")
+
+
+def _release_amounts(doc: Doc, model: list[Entity],
+                     dosages: list[tuple[int, int, dict[str, Any]]]) -> list[Entity]:
+    """Give back to the dose a number the model swept into a Chemical ("Metformin 500|mg").
+
+    A Chemical that runs into the start of a dose by digits alone ends before the dose instead,
+    so the dose keeps its amount and names the drug; anything else about it is unchanged.
+    """
+    starts = sorted(s for s, _, _ in dosages)
+    out = []
+    for ent in model:
+        if ent.label == "Chemical" and starts:
+            i = bisect_right(starts, ent.start)
+            if i < len(starts) and starts[i] < ent.end and \
+                    _NUMERIC_TAIL.fullmatch(doc.text, starts[i], ent.end):
+                end = len(doc.text[:starts[i]].rstrip())
+                if end > ent.start:
+                    ent = doc.span(ent.start, end, ent.label, score=ent.score, source=ent.source)
+        out.append(ent)
+    return out
 
 
 def _drug(chemicals: list[Entity], n: int, bounds: list[tuple[int, int]], start: int) -> str | None:

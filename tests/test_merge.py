@@ -153,9 +153,13 @@ def test_dosages_never_overlap_chemicals(cuts: list[tuple[int, int]]) -> None:
     chemicals = [doc.span(s, min(len(text), s + n), "Chemical") for s, n in cuts if s < len(text)]
     out = merge(doc, chemicals, find_dosages(text))
     assert [e.start for e in out] == sorted(e.start for e in out)
+    kept = [e for e in out if e.label == "Chemical"]
+    assert len(kept) == len(chemicals)  # a Chemical may give a number back, never vanish
+    assert all(k.start == c.start and k.end <= c.end for k, c in
+               zip(kept, sorted(chemicals, key=lambda c: (c.start, c.end))))
     for e in dosages_of(out):
         assert text[e.start:e.end] == e.text and e.text.strip() == e.text
-        assert not any(c.start < e.end and e.start < c.end for c in chemicals)
+        assert not any(c.start < e.end and e.start < c.end for c in kept)
 
 
 def test_dosage_never_overlaps_a_disease_either() -> None:
@@ -166,3 +170,12 @@ def test_dosage_never_overlaps_a_disease_either() -> None:
     (dose,) = dosages_of(out)
     assert dose.text == "81 mg" and dose.end <= disease.start
     assert disease in out
+
+
+def test_a_number_swept_into_a_chemical_goes_back_to_the_dose() -> None:
+    text = "Metformin 500 mg bid for diabetes"
+    doc = Doc("d", text)
+    chem = doc.span(0, 13, "Chemical", score=0.9)  # the model took "Metformin 500"
+    out = merge(doc, [chem], find_dosages(text))
+    assert [(e.text, e.label) for e in out] == [("Metformin", "Chemical"), ("500 mg bid", "Dosage")]
+    assert out[1].attrs["drug"] == "Metformin"
