@@ -9,6 +9,7 @@ from medner_cli.commands.annotate import annotate
 from medner_cli.commands.bench import bench
 from medner_cli.commands.evaluate import eval_command
 from medner_cli.commands.export import export
+from medner_cli.commands.soup import soup
 from medner_cli.commands.train import train
 
 
@@ -23,6 +24,7 @@ cli.add_command(eval_command)
 cli.add_command(bench)
 cli.add_command(train)
 cli.add_command(export)
+cli.add_command(soup)
 
 
 def main() -> None:

@@ -55,15 +55,28 @@ def test_train_export_annotate(tmp_path, tiny_base):
     pubtator(data)
     run_dir, model_dir = tmp_path / "runs" / "tiny", tmp_path / "models" / "tiny"
     runner = CliRunner()
-    result = runner.invoke(cli, ["train", "--train", str(data), "--dev", str(data), "-o", str(run_dir),
-                                 "--base", str(tiny_base), "--epochs", "2", "--window", "12",
-                                 "--overlap", "4", "--lr", "1e-3", "--batch-size", "2"],
-                           catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    for seed, folder in (("13", run_dir), ("7", tmp_path / "runs" / "tiny7")):
+        result = runner.invoke(cli, ["train", "--train", str(data), "--dev", str(data), "-o",
+                                     str(folder), "--base", str(tiny_base), "--epochs", "2",
+                                     "--window", "12", "--overlap", "4", "--lr", "1e-3",
+                                     "--batch-size", "2", "--seed", seed], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
     assert "epoch 2: loss" in result.stderr
     log = json.loads((run_dir / "medner_train.json").read_text())
     assert log["labels"] == ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
     assert len(log["history"]) == 2 and str(data) in log["training_files"]
+
+    soup_dir = tmp_path / "runs" / "soup"
+    result = runner.invoke(cli, ["soup", str(run_dir), str(tmp_path / "runs" / "tiny7"), "--dev",
+                                 str(data), "-o", str(soup_dir)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    soup_log = json.loads((soup_dir / "medner_train.json").read_text())
+    ingredients = [i["run"] for i in soup_log["soup"]["ingredients"]]
+    assert 1 <= len(ingredients) <= 2 and len(ingredients) + len(soup_log["soup"]["rejected"]) == 2
+    assert soup_log["dev_fp32"]["micro"]["f1"] >= max(
+        json.loads((tmp_path / "runs" / n / "medner_train.json").read_text())["dev_fp32"]["micro"]["f1"]
+        for n in ("tiny", "tiny7"))
+    run_dir = soup_dir
 
     result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--dev", str(data),
                                  "--set-default"], catch_exceptions=False)
@@ -74,6 +87,7 @@ def test_train_export_annotate(tmp_path, tiny_base):
     assert sweep[str(card["min_score"])] == max(sweep.values())
     assert card["size_bytes"]["model.onnx"] == (model_dir / "model.onnx").stat().st_size
     assert not (model_dir / "model.fp32.onnx").exists()
+    assert card["training"]["soup"]["ingredients"]
     assert (model_dir.parent / "DEFAULT").read_text().strip() == "tiny"
 
     text = "Aspirin induced asthma. " * 10

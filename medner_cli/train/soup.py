@@ -1,0 +1,88 @@
+"""A model soup: the weight average of runs fine-tuned from the same base encoder.
+
+Runs that share an initialisation land in one basin, so averaging their weights tends to beat
+each of them, at no cost at inference time (Wortsman et al., "Model soups", ICML 2022). The
+greedy recipe adds runs best-first and keeps each only if dev F1 does not drop.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+
+def _load(run: Path):
+    from transformers import AutoModelForTokenClassification
+
+    return AutoModelForTokenClassification.from_pretrained(str(run)).eval()
+
+
+def average(models: Sequence) -> dict:
+    """The element-wise mean of the models' state dicts (integer buffers are taken as they are)."""
+    states = [m.state_dict() for m in models]
+    out = {}
+    for key, first in states[0].items():
+        out[key] = (sum(s[key].float() for s in states) / len(states)).to(first.dtype) \
+            if first.is_floating_point() else first
+    return out
+
+
+def soup(runs: Sequence[Path], dev_paths: Sequence[str], out: Path,
+         log: Callable[[str], None] = print) -> dict:
+    """Greedy soup of ``runs`` selected on dev F1; writes a run folder ``medner export`` takes."""
+    from medner_cli.train.data import load_docs
+    from medner_cli.train.trainer import dev_scores, predict, torch_runner
+    from medner_cli.tokenize import load_tokenizer
+
+    started = time.time()
+    metas = [json.loads((r / "medner_train.json").read_text()) for r in runs]
+    for run, meta in zip(runs[1:], metas[1:]):
+        for key in ("labels", "window", "overlap", "base_model"):
+            if meta[key] != metas[0][key]:
+                raise ValueError(f"{run}: {key} differs from {runs[0]}; only runs of one base "
+                                 f"encoder with the same labels and windows can be averaged")
+    docs = load_docs(dev_paths)
+    tokenizer = load_tokenizer(runs[0] / "tokenizer.json")
+    specials = tuple(metas[0]["special_ids"][k] for k in ("cls", "sep", "pad"))
+    types = metas[0]["types"]
+
+    def score(model) -> dict:
+        preds = predict(docs, tokenizer, torch_runner(model), metas[0]["labels"],
+                        metas[0]["window"], metas[0]["overlap"], specials)
+        return dev_scores(docs, preds, types)
+
+    models = [_load(r) for r in runs]
+    single = [score(m) for m in models]
+    order = sorted(range(len(runs)), key=lambda i: -single[i]["micro"]["f1"])
+    for i in order:
+        log(f"{runs[i]}: dev F1 {single[i]['micro']['f1']:.4f}")
+    chosen, best = [order[0]], single[order[0]]
+    pot = _load(runs[order[0]])
+    for i in order[1:]:
+        pot.load_state_dict(average([models[j] for j in chosen + [i]]))
+        trial = score(pot)
+        log(f"+ {runs[i]}: dev F1 {trial['micro']['f1']:.4f}")
+        if trial["micro"]["f1"] >= best["micro"]["f1"]:
+            chosen, best = chosen + [i], trial
+    pot.load_state_dict(average([models[j] for j in chosen]))
+    out.mkdir(parents=True, exist_ok=True)
+    pot.save_pretrained(out)
+    tokenizer.save(str(out / "tokenizer.json"))
+    meta = dict(metas[order[0]])
+    meta.update({
+        "training_files": {k: v for m in (metas[j] for j in chosen)
+                           for k, v in m["training_files"].items()},
+        "best_epoch": None, "history": [], "dev_fp32": best,
+        "wall_seconds": round(sum(metas[j]["wall_seconds"] for j in chosen)
+                              + time.time() - started, 1),
+        "soup": {"recipe": "greedy, best-first, keep if dev F1 does not drop",
+                 "ingredients": [{"run": str(runs[j]), "dev_f1": single[j]["micro"]["f1"],
+                                  "hyperparameters": metas[j]["hyperparameters"],
+                                  "best_epoch": metas[j]["best_epoch"]} for j in chosen],
+                 "rejected": [str(runs[j]) for j in order if j not in chosen]},
+    })
+    (out / "medner_train.json").write_text(json.dumps(meta, indent=2))
+    log(f"soup of {len(chosen)} run(s): dev F1 {best['micro']['f1']:.4f}; saved to {out}")
+    return meta
