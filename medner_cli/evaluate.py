@@ -33,6 +33,7 @@ class EvalConfig:
     model: Path | None = None
     dosage: bool | None = None  # None: on only when Dosage is scored
     workers: int = 1
+    min_score: float | None = None  # None: the model card's threshold
 
 
 def _listing(items: Sequence[object]) -> str:
@@ -100,12 +101,13 @@ def scored_labels(gold: Iterable[Doc], labels: Sequence[str] | None) -> list[str
     return present or None
 
 
-def predict(gold: Sequence[Doc], model: Path | None, dosage: bool, workers: int = 1) -> list[Doc]:
+def predict(gold: Sequence[Doc], model: Path | None, dosage: bool, workers: int = 1,
+            min_score: float | None = None) -> list[Doc]:
     """Copies of the gold documents annotated by the model (gold entities are left untouched)."""
     from medner_cli.annotator import Options
     from medner_cli.pool import annotate_stream, cpu_count
 
-    options = Options(model, dosage, threads=max(1, cpu_count() // workers))
+    options = Options(model, dosage, min_score, threads=max(1, cpu_count() // workers))
     copies = [Doc(d.id, d.text, origin=d.origin) for d in gold]
     return [d for d in annotate_stream(copies, options, workers) if isinstance(d, Doc)]
 
@@ -154,7 +156,7 @@ def run_eval(cfg: EvalConfig) -> dict:
         dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
                  "dosage": dosage}
-        pred = predict(gold, spec.path, dosage, cfg.workers)
+        pred = predict(gold, spec.path, dosage, cfg.workers, cfg.min_score)
     else:
         pred = load(cfg.pred, cfg.pred_format)
     pairs, extra = pair(gold, pred)

@@ -268,3 +268,13 @@ def test_usage_errors_exit_2(gold, args, message):
     args = [a.format(gold=gold, gold_dir=gold.parent) for a in args]
     result = invoke(*args)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_min_score_filters_model_entities(tmp_path, tiny_model):
+    text = "The patient was given aspirin for angina."
+    gold = pred_jsonl(tmp_path / "gold.jsonl", {"a": (text, [(22, 29, "Chemical")])})
+    assert scores(gold, "--model", tiny_model)["strict"]["micro"]["tp"] == 1
+    high = scores(gold, "--model", tiny_model, "--min-score", "1")
+    assert high["strict"]["micro"]["tp"] == 0 and high["strict"]["micro"]["fn"] == 1
+    result = invoke(gold, gold, "--min-score", "0.5")
+    assert result.exit_code == 2 and "apply only when PRED is omitted" in result.output

@@ -22,11 +22,13 @@ from medner_cli.evaluate import FORMATS
 @click.option("--gold-format", type=click.Choice(FORMATS),
               help="Format of GOLD (default: by extension; a .txt takes its BRAT .ann).")
 @click.option("--pred-format", type=click.Choice(FORMATS), help="Format of PRED.")
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Score threshold for model entities (default: the model card's min_score).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes when running the model.")
 def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str | None,
                  no_dosage: bool, as_json: bool, gold_format: str | None,
-                 pred_format: str | None, workers: int) -> None:
+                 pred_format: str | None, min_score: float | None, workers: int) -> None:
     """Score PRED against GOLD (PubTator, BRAT folder, CoNLL or JSONL), paired by document id.
 
     Without PRED the model annotates GOLD's text. Exit status: 0 scored, 1 unreadable or
@@ -37,8 +39,9 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
 
     from medner_cli.evaluate import EvalConfig, EvalError, render, run_eval
 
-    if pred is not None and (model_dir or no_dosage):
-        raise click.UsageError("--model and --no-dosage apply only when PRED is omitted")
+    if pred is not None and (model_dir or no_dosage or min_score is not None):
+        raise click.UsageError("--model, --no-dosage and --min-score apply only when PRED is "
+                               "omitted")
     if pred is None and pred_format:
         raise click.UsageError("--pred-format needs a PRED file")
     wanted = None
@@ -47,7 +50,7 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
         if not wanted:
             raise click.UsageError("--labels names no label")
     cfg = EvalConfig(gold, pred, gold_format, pred_format, wanted,
-                     Path(model_dir) if model_dir else None, False if no_dosage else None, workers)
+                     Path(model_dir) if model_dir else None, False if no_dosage else None, workers, min_score)
     with exit_codes(EvalError):
         result = run_eval(cfg)
     if as_json:
