@@ -125,12 +125,12 @@ class OnnxTarget:
     def throughput(self, docs: Sequence[Doc], workers: int,
                    dosage: bool) -> tuple[float, int, list[list[Entity]]]:
         from medner_cli.annotator import Options
-        from medner_cli.pool import annotate_stream, cpu_count
+        from medner_cli.pool import annotate_stream
         from medner_cli.timing import Stats
 
         stats = Stats()
-        options = Options(self.path.parent, dosage, threads=max(1, cpu_count() // workers),
-                          onnx_file=self.path.name)
+        # one thread per worker, so N workers use N cores, as N PyTorch threads do for HF
+        options = Options(self.path.parent, dosage, threads=1, onnx_file=self.path.name)
         copies = [Doc(d.id, d.text) for d in docs]
         t0 = time.perf_counter()
         out = list(annotate_stream(copies, options, workers, _chunk_size(len(docs), workers),
@@ -486,8 +486,8 @@ def notes(result: dict) -> str:
     return (f"Machine: {m['cpu']}, {m['cores']} cores, onnxruntime {m['onnxruntime']}, Python "
             f"{m['python']}. {s['documents']} documents ({s['sentences']} sentences) from "
             f"{s['source']}; medians of {s['repeats']} repeats. {f1}. ms/sentence: p50 latency "
-            f"at batch 1 on 1 thread. docs/s: {s['workers_max']} worker processes (ONNX) or "
-            f"PyTorch threads (HF), start-up included. Speed-up: p50 latency of "
+            f"at batch 1 on 1 thread. docs/s: {s['workers_max']} single-threaded worker "
+            f"processes (ONNX) or PyTorch threads (HF), start-up included. Speed-up: p50 latency of "
             f"{result['baseline']} / this row's. RSS: peak of one worker process.")
 
 

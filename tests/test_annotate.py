@@ -255,3 +255,10 @@ def test_every_input_format_to_every_output_format(tiny_model, tmp_path, in_fmt,
         docs = {d.id: d for d in read_inputs([str(out)], "brat", with_gold=True)}
         assert set(docs) == {"d1", "d2"}
         assert ("Warfarin", "Chemical") in [(e.text, e.label) for e in docs["d2"].entities]
+
+
+def test_threads_option_gives_the_same_entities(tiny_model):
+    one = invoke(["--model", str(tiny_model), "--threads", "1"], NOTE)
+    two = invoke(["--model", str(tiny_model), "--threads", "2"], NOTE)
+    assert one.exit_code == two.exit_code == 0 and one.stdout == two.stdout
+    assert invoke(["--model", str(tiny_model), "--threads", "0"], NOTE).exit_code == 2

@@ -28,6 +28,8 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Exported model folder (default: the model shipped in models/).")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Worker processes (default: CPU count; 1 runs in-process).")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="onnxruntime threads per worker (default: CPU count / workers).")
 @click.option("--min-score", type=click.FloatRange(0, 1),
               help="Drop model entities scoring below this (default: the model card's "
                    "min_score, chosen on dev data at export).")
@@ -42,7 +44,7 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Documents sent to a worker at a time.")
 def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
              text_field: str, id_field: str, model_dir: str | None, workers: int | None,
-             min_score: float | None, no_dosage: bool, skip_existing: bool, timing: bool,
+             threads: int | None, min_score: float | None, no_dosage: bool, skip_existing: bool, timing: bool,
              timing_json: str | None, quiet: bool, chunk_size: int) -> None:
     """Annotate Chemical, Disease and Dosage mentions in INPUTS (files, folders or - for stdin).
 
@@ -58,7 +60,7 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
     from medner_cli.write import write_atomic
 
     n_workers = workers or cpu_count()
-    threads = max(1, cpu_count() // n_workers)
+    threads = threads or max(1, cpu_count() // n_workers)
     options = Options(Path(model_dir) if model_dir else None, not no_dosage, min_score, threads)
     cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,
                     chunk_size, skip_existing, options)
