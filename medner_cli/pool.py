@@ -12,7 +12,7 @@ import os
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
+from itertools import chain, islice
 from typing import Iterable, Iterator
 
 from medner_cli.annotator import Annotator, Options
@@ -65,7 +65,7 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
         head = list(islice(chunks, 2))
         if len(head) < 2:  # too little input to be worth starting processes
             workers = 1
-        chunks = _chain(head, chunks)
+        chunks = chain(head, chunks)
     if workers <= 1:
         annotator = Annotator(options)
         for chunk in chunks:
@@ -76,11 +76,6 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
             yield from chunk
         return
     yield from _pooled(chunks, options, workers, stats)
-
-
-def _chain(head: list[list[Item]], rest: Iterator[list[Item]]) -> Iterator[list[Item]]:
-    yield from head
-    yield from rest
 
 
 def _pooled(chunks: Iterator[list[Item]], options: Options, workers: int,
