@@ -1,4 +1,4 @@
-"""One worker's annotator: tokenize -> infer -> decode spans -> dosage rules -> merge.
+"""One worker's annotator: tokenize -> infer -> decode spans -> propagate -> dosage rules -> merge.
 
 Each worker process builds one ``Annotator`` (one onnxruntime session, one tokenizer) and feeds
 it chunks of documents; windows of a whole chunk are batched together for the model.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from medner_cli.consistency import propagate
 from medner_cli.decode import entities as decode_entities, transitions
 from medner_cli.doc import Doc, Entity
 from medner_cli.infer import OnnxRunner, doc_logits
@@ -28,6 +29,7 @@ class Options:
     model: Path | None = None
     dosage: bool = True
     min_score: float | None = None  # None: the model card's threshold, selected on dev
+    propagate: bool | None = None  # None: the model card's choice, also made on dev
     threads: int = 1
     constrained: bool = True
     # 0: one window per model call. Dynamic int8 quantization scales a call's activations
@@ -45,7 +47,9 @@ class Annotator:
         self.allowed = transitions(self.spec.labels)
         self.specials = (self.spec.cls_id, self.spec.sep_id, self.spec.pad_id)
         self.min_score = (options.min_score if options.min_score is not None
-                          else float(self.spec.card.get("min_score", 0.0)))
+                          else self.spec.min_score)
+        self.propagate = (options.propagate if options.propagate is not None
+                          else self.spec.propagate)
 
     def entities(self, texts: Sequence[str], stats: Stats | None = None) -> list[list[Entity]]:
         """Entities for each text, sorted by start; ``stats`` collects stage times."""
@@ -68,6 +72,8 @@ class Annotator:
             with stats.stage("decode"):
                 found = decode_entities(doc, enc.offsets, lg, self.spec.labels, self.allowed,
                                         self.options.constrained, self.min_score)
+                if self.propagate:
+                    found = propagate(doc, found)
             with stats.stage("rules"):
                 if self.options.dosage:
                     found = merge(doc, found, find_dosages(doc.text))

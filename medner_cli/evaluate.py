@@ -34,6 +34,7 @@ class EvalConfig:
     dosage: bool | None = None  # None: on only when Dosage is scored
     workers: int = 1
     min_score: float | None = None  # None: the model card's threshold
+    propagate: bool | None = None  # None: the model card's choice
 
 
 def _listing(items: Sequence[object]) -> str:
@@ -102,12 +103,13 @@ def scored_labels(gold: Iterable[Doc], labels: Sequence[str] | None) -> list[str
 
 
 def predict(gold: Sequence[Doc], model: Path | None, dosage: bool, workers: int = 1,
-            min_score: float | None = None) -> list[Doc]:
+            min_score: float | None = None, propagate: bool | None = None) -> list[Doc]:
     """Copies of the gold documents annotated by the model (gold entities are left untouched)."""
     from medner_cli.annotator import Options
     from medner_cli.pool import annotate_stream, cpu_count
 
-    options = Options(model, dosage, min_score, threads=max(1, cpu_count() // workers))
+    options = Options(model, dosage, min_score, propagate,
+                      threads=max(1, cpu_count() // workers))
     copies = [Doc(d.id, d.text, origin=d.origin) for d in gold]
     return [d for d in annotate_stream(copies, options, workers) if isinstance(d, Doc)]
 
@@ -155,8 +157,10 @@ def run_eval(cfg: EvalConfig) -> dict:
         spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
         dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
-                 "dosage": dosage}
-        pred = predict(gold, spec.path, dosage, cfg.workers, cfg.min_score)
+                 "dosage": dosage,
+                 "min_score": cfg.min_score if cfg.min_score is not None else spec.min_score,
+                 "propagate": cfg.propagate if cfg.propagate is not None else spec.propagate}
+        pred = predict(gold, spec.path, dosage, cfg.workers, cfg.min_score, cfg.propagate)
     else:
         pred = load(cfg.pred, cfg.pred_format)
     pairs, extra = pair(gold, pred)

@@ -52,6 +52,16 @@ class ModelSpec:
     pad_id: int
     card: dict[str, Any]
 
+    @property
+    def min_score(self) -> float:
+        """Model entities scoring below this are dropped (chosen on dev at export)."""
+        return float(self.card.get("min_score", 0.0))
+
+    @property
+    def propagate(self) -> bool:
+        """Whether recurrences of a tagged name are tagged too (chosen on dev at export)."""
+        return bool(self.card.get("propagate", False))
+
     def tokenizer(self):
         return load_tokenizer(self.path / "tokenizer.json")
 

@@ -84,7 +84,7 @@ def test_train_export_annotate(tmp_path, tiny_base):
     card = json.loads((model_dir / "config.json").read_text())
     assert set(card["dev"]) >= {"fp32", "int8", "int8_at_min_score"} and card["window"] == 12
     sweep = card["dev"]["min_score_sweep_int8_f1"]
-    assert sweep[str(card["min_score"])] == max(sweep.values())
+    assert sweep[f"{card['min_score']} propagate={card['propagate']}"] == max(sweep.values())
     assert card["size_bytes"]["model.onnx"] == (model_dir / "model.onnx").stat().st_size
     assert not (model_dir / "model.fp32.onnx").exists()
     assert card["training"]["soup"]["ingredients"]

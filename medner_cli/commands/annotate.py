@@ -33,6 +33,9 @@ from medner_cli.write import OUTPUT_FORMATS
 @click.option("--min-score", type=click.FloatRange(0, 1),
               help="Drop model entities scoring below this (default: the model card's "
                    "min_score, chosen on dev data at export).")
+@click.option("--propagate/--no-propagate", default=None,
+              help="Tag every recurrence of a name the model tagged in a document (default: "
+                   "the model card's choice, made on dev data at export).")
 @click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
 @click.option("--skip-existing", is_flag=True,
               help="Skip documents whose output file exists (resume a folder run).")
@@ -44,7 +47,8 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Documents sent to a worker at a time.")
 def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
              text_field: str, id_field: str, model_dir: str | None, workers: int | None,
-             threads: int | None, min_score: float | None, no_dosage: bool, skip_existing: bool, timing: bool,
+             threads: int | None, min_score: float | None, propagate: bool | None, no_dosage: bool,
+             skip_existing: bool, timing: bool,
              timing_json: str | None, quiet: bool, chunk_size: int) -> None:
     """Annotate Chemical, Disease and Dosage mentions in INPUTS (files, folders or - for stdin).
 
@@ -61,7 +65,8 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
 
     n_workers = workers or cpu_count()
     threads = threads or max(1, cpu_count() // n_workers)
-    options = Options(Path(model_dir) if model_dir else None, not no_dosage, min_score, threads)
+    options = Options(Path(model_dir) if model_dir else None, not no_dosage, min_score, propagate,
+                      threads)
     cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,
                     chunk_size, skip_existing, options)
     stats = Stats()

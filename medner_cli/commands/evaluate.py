@@ -24,11 +24,15 @@ from medner_cli.evaluate import FORMATS
 @click.option("--pred-format", type=click.Choice(FORMATS), help="Format of PRED.")
 @click.option("--min-score", type=click.FloatRange(0, 1),
               help="Score threshold for model entities (default: the model card's min_score).")
+@click.option("--propagate/--no-propagate", default=None,
+              help="Tag every recurrence of a name the model tagged in a document (default: "
+                   "the model card's choice).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes when running the model.")
 def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str | None,
                  no_dosage: bool, as_json: bool, gold_format: str | None,
-                 pred_format: str | None, min_score: float | None, workers: int) -> None:
+                 pred_format: str | None, min_score: float | None, propagate: bool | None,
+                 workers: int) -> None:
     """Score PRED against GOLD (PubTator, BRAT folder, CoNLL or JSONL), paired by document id.
 
     Without PRED the model annotates GOLD's text. Exit status: 0 scored, 1 unreadable or
@@ -39,9 +43,10 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
 
     from medner_cli.evaluate import EvalConfig, EvalError, render, run_eval
 
-    if pred is not None and (model_dir or no_dosage or min_score is not None):
-        raise click.UsageError("--model, --no-dosage and --min-score apply only when PRED is "
-                               "omitted")
+    if pred is not None and (model_dir or no_dosage or min_score is not None
+                             or propagate is not None):
+        raise click.UsageError("--model, --no-dosage, --min-score and --[no-]propagate apply "
+                               "only when PRED is omitted")
     if pred is None and pred_format:
         raise click.UsageError("--pred-format needs a PRED file")
     wanted = None
@@ -50,7 +55,8 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
         if not wanted:
             raise click.UsageError("--labels names no label")
     cfg = EvalConfig(gold, pred, gold_format, pred_format, wanted,
-                     Path(model_dir) if model_dir else None, False if no_dosage else None, workers, min_score)
+                     Path(model_dir) if model_dir else None, False if no_dosage else None,
+                     workers, min_score, propagate)
     with exit_codes(EvalError):
         result = run_eval(cfg)
     if as_json:
