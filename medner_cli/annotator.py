@@ -1,7 +1,7 @@
 """One worker's annotator: tokenize -> infer -> decode spans -> propagate -> dosage rules -> merge.
 
 Each worker process builds one ``Annotator`` (one onnxruntime session, one tokenizer) and feeds
-it chunks of documents; windows of a whole chunk are batched together for the model.
+it chunks of documents; each window of a document is its own model call.
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ class Options:
     propagate: bool | None = None  # None: the model card's choice, also made on dev
     threads: int = 1
     constrained: bool = True
-    # 0: one window per model call. Dynamic int8 quantization scales a call's activations
-    # together, so batching would make a document's entities depend on its neighbours.
-    max_batch_tokens: int = 0
     onnx_file: str = "model.onnx"
 
 
@@ -62,8 +59,10 @@ class Annotator:
         tok_time = (time.perf_counter() - t0) / max(len(docs), 1)
         t0 = time.perf_counter()
         with stats.stage("infer"):
+            # one window per model call: dynamic int8 scales a call's activations together, so
+            # batching would make a document's entities depend on its neighbours
             logits = doc_logits(encs, self.run, self.spec.window, self.spec.overlap,
-                                self.specials, self.options.max_batch_tokens)
+                                self.specials)
         infer_time = time.perf_counter() - t0
         total_tokens = sum(len(e.ids) for e in encs) or 1
         out = []

@@ -66,6 +66,9 @@ class OnnxRunner:
         self.names = [i.name for i in self.session.get_inputs()]
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if "attention_mask" not in self.names and not mask.all():
+            raise ValueError("this model takes no attention mask, so it cannot run padded "
+                             "batches: run one window per call")
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.names:
             feed["token_type_ids"] = np.zeros_like(ids)

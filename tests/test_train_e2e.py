@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from medner_cli.cli import cli
+from medner_cli.infer import OnnxRunner
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -87,6 +89,11 @@ def test_train_export_annotate(tmp_path, tiny_base):
     assert sweep[f"{card['min_score']} propagate={card['propagate']}"] == max(sweep.values())
     assert card["size_bytes"]["model.onnx"] == (model_dir / "model.onnx").stat().st_size
     assert not (model_dir / "model.fp32.onnx").exists()
+    onnx_run = OnnxRunner(model_dir / "model.onnx")
+    assert onnx_run.names == ["input_ids"]  # annotate never pads, so the graph has no mask
+    ids = np.array([[101, 7, 8, 102], [101, 7, 102, 0]])
+    with pytest.raises(ValueError, match="cannot run padded batches"):
+        onnx_run(ids, (ids > 0).astype(np.int64))
     assert card["training"]["soup"]["ingredients"]
     assert (model_dir.parent / "DEFAULT").read_text().strip() == "tiny"
 

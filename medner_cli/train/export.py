@@ -12,7 +12,12 @@ from medner_cli.bench import machine
 
 
 def to_onnx(run_dir: Path, path: Path) -> None:
-    """fp32 ONNX with dynamic batch and sequence axes (opset 17)."""
+    """fp32 ONNX with dynamic batch and sequence axes (opset 17), taking ``input_ids`` only.
+
+    annotate runs one unpadded window per call (dynamic int8 would otherwise scale windows of
+    different documents together), so an attention mask would only add zeros: leaving it out
+    of the graph saves 7-10 % of each call at the same outputs.
+    """
     import torch
     from transformers import AutoModelForTokenClassification
 
@@ -24,14 +29,13 @@ def to_onnx(run_dir: Path, path: Path) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask)[0]
+        def forward(self, input_ids):
+            return self.inner(input_ids=input_ids)[0]
 
     ids = torch.ones((2, 16), dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
-    torch.onnx.export(Logits(model), (ids, torch.ones_like(ids)), str(path),
-                      input_names=["input_ids", "attention_mask"], output_names=["logits"],
-                      dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
+    torch.onnx.export(Logits(model), (ids,), str(path), input_names=["input_ids"],
+                      output_names=["logits"], dynamic_axes={"input_ids": axes, "logits": axes},
                       opset_version=17, dynamo=False)
 
 
