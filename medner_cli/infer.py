@@ -62,7 +62,10 @@ class OnnxRunner:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        # onnxruntime's fused SkipLayerNormalization kernel is slower here than the plain Add and
+        # LayerNormalization it replaces: 15-19 % of a call (README, "What was tried")
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=["SkipLayerNormFusion"])
         self.names = [i.name for i in self.session.get_inputs()]
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
