@@ -80,11 +80,14 @@ def test_train_export_annotate(tmp_path, tiny_base):
         for n in ("tiny", "tiny7"))
     run_dir = soup_dir
 
+    result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--overlap", "10"])
+    assert result.exit_code == 2 and "--overlap 10 must be below" in result.output
     result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--dev", str(data),
-                                 "--set-default"], catch_exceptions=False)
+                                 "--set-default", "--overlap", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     card = json.loads((model_dir / "config.json").read_text())
     assert set(card["dev"]) >= {"fp32", "int8", "int8_at_min_score"} and card["window"] == 12
+    assert card["overlap"] == 2 and card["training"]["hyperparameters"]["overlap"] != 2
     sweep = card["dev"]["min_score_sweep_int8_f1"]
     assert sweep[f"{card['min_score']} propagate={card['propagate']}"] == max(sweep.values())
     assert card["size_bytes"]["model.onnx"] == (model_dir / "model.onnx").stat().st_size

@@ -15,8 +15,10 @@ import click
               help="Dev data to check that int8 and fp32 agree (repeatable).")
 @click.option("--keep-fp32", is_flag=True, help="Keep model.fp32.onnx beside the int8 model.")
 @click.option("--set-default", is_flag=True, help="Make this model the default in its models/ folder.")
+@click.option("--overlap", type=click.IntRange(min=0),
+              help="Tokens shared by adjacent windows at inference (default: the training overlap).")
 def export(run_dir: str, out: str, dev_paths: tuple[str, ...], keep_fp32: bool,
-           set_default: bool) -> None:
+           set_default: bool, overlap: int | None) -> None:
     """Export RUN_DIR (from medner train) to ONNX, quantize to int8, write the model card."""
     run = Path(run_dir)
     if not (run / "medner_train.json").is_file():
@@ -25,7 +27,11 @@ def export(run_dir: str, out: str, dev_paths: tuple[str, ...], keep_fp32: bool,
         from medner_cli.train.export import export as do_export
     except ImportError as exc:
         raise click.ClickException(f"export needs the extra: pip install '.[train]' ({exc})")
-    card = do_export(run, Path(out), list(dev_paths), keep_fp32, log=lambda m: click.echo(m, err=True))
+    try:
+        card = do_export(run, Path(out), list(dev_paths), keep_fp32, overlap,
+                         log=lambda m: click.echo(m, err=True))
+    except ValueError as exc:  # an overlap that does not fit the window
+        raise click.UsageError(str(exc))
     if set_default:
         (Path(out).parent / "DEFAULT").write_text(Path(out).name + "\n")
     click.echo(f"wrote {out}: model.onnx {card['size_bytes']['model.onnx'] / 1e6:.1f} MB", err=True)

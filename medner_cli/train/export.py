@@ -80,10 +80,18 @@ def dev_reports(model_dir: Path, onnx_file: str, docs: list, types: list[str],
 
 
 def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
-           keep_fp32: bool = False, log=print) -> dict:
-    """Write ``out/{model.onnx, tokenizer.json, config.json}``; returns the model card."""
+           keep_fp32: bool = False, overlap: int | None = None, log=print) -> dict:
+    """Write ``out/{model.onnx, tokenizer.json, config.json}``; returns the model card.
+
+    ``overlap`` sets the inference windows' overlap (default: the training one); it is an
+    inference cost: each shared token is computed twice.
+    """
     started = time.time()
     meta = json.loads((run_dir / "medner_train.json").read_text())
+    overlap = meta["overlap"] if overlap is None else overlap
+    if not 0 <= overlap < meta["window"] - 2:
+        raise ValueError(f"--overlap {overlap} must be below the window's {meta['window'] - 2} "
+                         "text tokens")
     out.mkdir(parents=True, exist_ok=True)
     fp32, int8 = out / "model.fp32.onnx", out / "model.onnx"
     to_onnx(run_dir, fp32)
@@ -92,7 +100,7 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
     card = {
         "name": out.name, "format": "medner-onnx-token-classification/1",
         "labels": meta["labels"], "types": meta["types"], "window": meta["window"],
-        "overlap": meta["overlap"], "special_ids": meta["special_ids"],
+        "overlap": overlap, "special_ids": meta["special_ids"],
         "lowercase": meta["lowercase"], "base_model": meta.get("base_model_name", Path(meta["base_model"]).name),
         "quantization": "onnxruntime dynamic int8 (QInt8 weights, per-channel)",
         "training": {k: meta[k] for k in ("hyperparameters", "training_files", "dev_files",
