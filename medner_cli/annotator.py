@@ -43,10 +43,7 @@ class Annotator:
         self.run = OnnxRunner(self.spec.path / options.onnx_file, options.threads)
         self.allowed = transitions(self.spec.labels)
         self.specials = (self.spec.cls_id, self.spec.sep_id, self.spec.pad_id)
-        self.min_score = (options.min_score if options.min_score is not None
-                          else self.spec.min_score)
-        self.propagate = (options.propagate if options.propagate is not None
-                          else self.spec.propagate)
+        self.min_score, self.propagate = self.spec.decoding(options.min_score, options.propagate)
 
     def entities(self, texts: Sequence[str], stats: Stats | None = None) -> list[list[Entity]]:
         """Entities for each text, sorted by start; ``stats`` collects stage times."""

@@ -156,10 +156,9 @@ def run_eval(cfg: EvalConfig) -> dict:
 
         spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
         dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
+        min_score, propagate = spec.decoding(cfg.min_score, cfg.propagate)
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
-                 "dosage": dosage,
-                 "min_score": cfg.min_score if cfg.min_score is not None else spec.min_score,
-                 "propagate": cfg.propagate if cfg.propagate is not None else spec.propagate}
+                 "dosage": dosage, "min_score": min_score, "propagate": propagate}
         pred = predict(gold, spec.path, dosage, cfg.workers, cfg.min_score, cfg.propagate)
     else:
         pred = load(cfg.pred, cfg.pred_format)

@@ -67,9 +67,10 @@ class OnnxRunner:
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"],
                                             disabled_optimizers=["SkipLayerNormFusion"])
         self.names = [i.name for i in self.session.get_inputs()]
+        self.takes_mask = "attention_mask" in self.names
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        if "attention_mask" not in self.names and not mask.all():
+        if not self.takes_mask and not mask.all():
             raise ValueError("this model takes no attention mask, so it cannot run padded "
                              "batches: run one window per call")
         feed = {"input_ids": ids, "attention_mask": mask}

@@ -52,15 +52,11 @@ class ModelSpec:
     pad_id: int
     card: dict[str, Any]
 
-    @property
-    def min_score(self) -> float:
-        """Model entities scoring below this are dropped (chosen on dev at export)."""
-        return float(self.card.get("min_score", 0.0))
-
-    @property
-    def propagate(self) -> bool:
-        """Whether recurrences of a tagged name are tagged too (chosen on dev at export)."""
-        return bool(self.card.get("propagate", False))
+    def decoding(self, min_score: float | None, propagate: bool | None) -> tuple[float, bool]:
+        """The threshold and propagation to use: the ones given, else the card's (chosen on dev
+        at export)."""
+        return (float(self.card.get("min_score", 0.0)) if min_score is None else min_score,
+                bool(self.card.get("propagate", False)) if propagate is None else propagate)
 
     def tokenizer(self):
         return load_tokenizer(self.path / "tokenizer.json")
