@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -10,7 +11,7 @@ from hypothesis import given, strategies as st
 
 import medner_cli.annotator
 from medner_cli.cli import cli
-from medner_cli.consistency import propagate
+from medner_cli.consistency import occurrences, propagate
 from medner_cli.doc import Doc
 
 
@@ -125,3 +126,15 @@ def test_eval_reports_the_propagation_it_used(forgetful_decoder, tiny_model, tmp
         assert out["model"]["propagate"] is (flag == "--propagate")
     result = runner.invoke(cli, ["eval", str(gold), str(gold), "--propagate"])
     assert result.exit_code == 2 and "only when PRED is omitted" in result.output
+
+
+def _regex_occurrences(text, names):
+    """The reference: one alternation, longest name first, between word boundaries."""
+    alternatives = "|".join(re.escape(t) for t in sorted(names, key=len, reverse=True))
+    return [m.span() for m in re.finditer(rf"(?<!\w)(?:{alternatives})(?!\w)", text)]
+
+
+@given(st.text(alphabet="ab _é1\r\n-.", max_size=80),
+       st.sets(st.text(alphabet="ab _é1-", min_size=1, max_size=6), min_size=1, max_size=5))
+def test_occurrences_find_what_one_regex_alternation_finds(text, names):
+    assert occurrences(text, names) == _regex_occurrences(text, names)
