@@ -19,7 +19,7 @@ from medner_cli.merge import merge
 from medner_cli.model import load_spec
 from medner_cli.rules.dosage import find_dosages
 from medner_cli.timing import Stats
-from medner_cli.tokenize import encode_batch
+from medner_cli.tokenize import encode, encode_batch
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,9 @@ class Annotator:
         own: list[float] = [0.0] * len(docs)  # each document's own (unbatched) seconds
         t0 = time.perf_counter()
         with stats.stage("tokenize"):
-            encs = encode_batch(self.tokenizer, list(texts))
+            # encode_batch runs on every core; a one-thread worker must leave the others' alone
+            encs = (encode_batch(self.tokenizer, list(texts)) if self.options.threads > 1
+                    else [encode(self.tokenizer, t) for t in texts])
         tok_time = (time.perf_counter() - t0) / max(len(docs), 1)
         t0 = time.perf_counter()
         with stats.stage("infer"):
