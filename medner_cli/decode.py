@@ -46,21 +46,24 @@ def decode(logits: np.ndarray, labels: Sequence[str], allowed: np.ndarray,
     """Label ids and their probabilities for one document's tokens.
 
     Viterbi runs only over stretches where some token is not O (padded by one token each side);
-    everywhere else the path is O, which is what keeps decoding cheap on long notes.
+    everywhere else the path is O, which is what keeps decoding cheap on long notes. When the
+    per-token best labels already form a valid path, that path is the best valid one, so
+    Viterbi is skipped.
     """
     shifted = logits - logits.max(-1, keepdims=True)
     probs = np.exp(shifted)
     probs /= probs.sum(-1, keepdims=True)
     tags = probs.argmax(-1)
-    if constrained and tags.any():
+    outside = len(labels)  # the start state behaves like O
+    if constrained and not allowed[np.r_[outside, tags[:-1]], tags].all():
         logp = np.log(probs + 1e-12)
-        outside = len(labels)  # the start state behaves like O
         active = np.nonzero(tags)[0]
         breaks = np.nonzero(np.diff(active) > 2)[0]
         for lo, hi in zip(np.r_[active[0], active[breaks + 1]], np.r_[active[breaks], active[-1]]):
             lo, hi = max(lo - 1, 0), min(hi + 2, len(tags))
             prev = outside if lo == 0 else int(tags[lo - 1])
-            tags[lo:hi] = viterbi(logp[lo:hi], allowed, prev)
+            if not allowed[np.r_[prev, tags[lo:hi - 1]], tags[lo:hi]].all():
+                tags[lo:hi] = viterbi(logp[lo:hi], allowed, prev)
     return tags, probs[np.arange(len(tags)), tags]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from medner_cli.decode import decode, spans, transitions
+from medner_cli.decode import decode, spans, transitions, viterbi
 from medner_cli.doc import Entity
 from medner_cli.labels import align, bio_labels, drop_overlaps
 from medner_cli.tokenize import windows
@@ -64,6 +64,18 @@ def test_constrained_paths_are_valid_bio(rows):
         if name.startswith("I-"):
             assert prev != "O" and prev[2:] == name[2:]
         prev = name
+
+
+@given(st.lists(st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5), min_size=1, max_size=40))
+def test_decoding_finds_the_best_valid_path_of_the_whole_document(rows):
+    """Stretch-wise Viterbi (or none, when the best labels are already valid) loses nothing."""
+    logits = _logits(rows)
+    allowed = transitions(LABELS)
+    tags, _ = decode(logits, LABELS, allowed)
+    logp = np.log(np.exp(logits) / np.exp(logits).sum(-1, keepdims=True) + 1e-12)
+    best = viterbi(logp, allowed, len(LABELS))
+    score = lambda path: float(logp[np.arange(len(path)), path].sum())  # noqa: E731
+    assert score(tags) == pytest.approx(score(best), abs=1e-4)
 
 
 def test_span_scores_are_mean_probabilities():
