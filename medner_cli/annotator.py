@@ -1,4 +1,5 @@
-"""One worker's annotator: tokenize -> infer -> decode spans -> propagate -> dosage rules -> merge.
+"""One worker's annotator: tokenize -> infer -> decode spans -> drop identities -> propagate ->
+dosage rules -> merge.
 
 Each worker process builds one ``Annotator`` (one onnxruntime session, one tokenizer) and feeds
 it chunks of documents; each window of a document is its own model call.
@@ -18,6 +19,7 @@ from medner_cli.infer import OnnxRunner, doc_logits
 from medner_cli.merge import merge
 from medner_cli.model import load_spec
 from medner_cli.rules.dosage import find_dosages
+from medner_cli.rules.identity import drop_identities, field_values
 from medner_cli.timing import Stats
 from medner_cli.tokenize import encode, encode_batch
 
@@ -70,8 +72,11 @@ class Annotator:
             with stats.stage("decode"):
                 found = decode_entities(doc, enc.offsets, lg, self.spec.labels, self.allowed,
                                         self.options.constrained, self.min_score)
+                # before propagation, which would copy them, and after, which may copy into them
+                values = field_values(doc.text)
+                found = drop_identities(found, values)
                 if self.propagate:
-                    found = propagate(doc, found)
+                    found = drop_identities(propagate(doc, found), values)
             with stats.stage("rules"):
                 if self.options.dosage:
                     found = merge(doc, found, find_dosages(doc.text))

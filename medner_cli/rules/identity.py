@@ -1,0 +1,49 @@
+"""Identity fields of note headers: a person's name or a record number is no drug or disease.
+
+The model learnt from abstracts, which have no headers; on notes it tags "MRN: ED-55102" and
+"Attending: Tomasz Brzezinski, MD" as Chemical. A model entity is dropped when it lies in the
+value of an identity field *and* looks like a name or an identifier (a digit, or every word
+capitalised), so that a clinical word after "Patient:" ("Patient: 67M with sepsis") survives.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from medner_cli.doc import Entity
+
+# Fields that hold a person or a number only ("Encounter:", "CC:" and a bare "Name:" can hold
+# a complaint or a drug, so they are not here)
+KEYS = (
+    "patient", "patient name", "mrn", "medical record number", "record number", "dob",
+    "date of birth", "attending", "attending physician", "resident", "fellow", "intern",
+    "surgeon", "assistant", "assistant surgeon", "provider", "author", "consultant",
+    "requesting physician", "ordering physician", "referring physician", "reading radiologist",
+    "radiologist", "primary care physician", "pcp", "nurse", "pharmacist", "accession",
+    "account", "signed", "signed by", "electronically signed", "electronically signed by",
+    "dictated by",
+)
+# "Key: value", the value ending at a tab, two spaces (the next field) or the end of the line
+_FIELD = regex.compile(
+    r"(?<![^\s])(?:" + "|".join(regex.escape(k).replace(r"\ ", r"[ \t]+") for k in KEYS)
+    + r")[ \t]*[:#][ \t]*(?P<value>[^\r\n\t]*?)(?=\t|[ ]{2}|\r|\n|$)",
+    regex.IGNORECASE | regex.MULTILINE)
+
+
+def field_values(text: str) -> list[tuple[int, int]]:
+    """Character spans of the values of identity fields, in order."""
+    return [m.span("value") for m in _FIELD.finditer(text) if m.end("value") > m.start("value")]
+
+
+def _name_or_id(text: str) -> bool:
+    words = [w for w in regex.split(r"[\s,.\-]+", text) if w[:1].isalpha()]
+    return any(c.isdigit() for c in text) or bool(words) and all(w[0].isupper() for w in words)
+
+
+def drop_identities(found: list[Entity], values: list[tuple[int, int]]) -> list[Entity]:
+    """``found`` without the model entities that are names or identifiers inside ``values``
+    (the spans ``field_values`` gives)."""
+    if not values:
+        return found
+    return [e for e in found if e.source != "model" or not _name_or_id(e.text)
+            or not any(s <= e.start and e.end <= v for s, v in values)]
