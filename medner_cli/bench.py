@@ -451,13 +451,14 @@ def run_bench(cfg: BenchConfig, log=lambda message: None) -> dict:
 
 def key_results(result: dict) -> tuple[list[str], list[list[str]], int]:
     """Header, rows and the number of text (left-aligned) columns of the Key Results table."""
-    header = ["model", "runtime", "F1", "ms/sentence", "docs/s", "MB", "speed-up"]
+    header = ["model", "runtime", "F1", "ms/sentence", "docs/s", "MB", "sentence speed-up",
+              "docs/s speed-up"]
     rows = []
     for r in result["results"]:
         f1 = f"{r['f1']['micro']:.4f}" if r["f1"] is not None else "-"
         rows.append([r["name"], r["runtime"], f1, f"{r['sentence_latency_ms']['p50']:.2f}",
                      f"{r['throughput'][-1]['docs_per_s']:.1f}", f"{r['size_mb']:.1f}",
-                     f"{r['speedup']:.2f}x"])
+                     f"{r['speedup']:.2f}x", f"{r['throughput_speedup']:.2f}x"])
     return header, rows, 2
 
 
@@ -487,8 +488,10 @@ def notes(result: dict) -> str:
             f"{m['python']}. {s['documents']} documents ({s['sentences']} sentences) from "
             f"{s['source']}; medians of {s['repeats']} repeats. {f1}. ms/sentence: p50 latency "
             f"at batch 1 on 1 thread. docs/s: {s['workers_max']} single-threaded worker "
-            f"processes (ONNX) or PyTorch threads (HF), start-up included. Speed-up: p50 latency of "
-            f"{result['baseline']} / this row's. RSS: peak of one worker process.")
+            f"processes (ONNX) or PyTorch threads (HF), start-up included. Sentence speed-up: p50 "
+            f"latency of {result['baseline']} / this row's; docs/s speed-up: this row's docs/s / "
+            f"{result['baseline']}'s, both at {s['workers_max']} workers or threads. RSS: peak of one "
+            f"worker process.")
 
 
 def markdown(result: dict) -> str:
