@@ -490,8 +490,7 @@ def notes(result: dict) -> str:
             f"at batch 1 on 1 thread. docs/s: {s['workers_max']} single-threaded worker "
             f"processes (ONNX) or PyTorch threads (HF), start-up included. Sentence speed-up: p50 "
             f"latency of {result['baseline']} / this row's; docs/s speed-up: this row's docs/s / "
-            f"{result['baseline']}'s, both at {s['workers_max']} workers or threads. RSS: peak of one "
-            f"worker process.")
+            f"{result['baseline']}'s, both at the most workers. RSS: peak of one worker process.")
 
 
 def markdown(result: dict) -> str:
