@@ -45,5 +45,9 @@ def drop_identities(found: list[Entity], values: list[tuple[int, int]]) -> list[
     (the spans ``field_values`` gives)."""
     if not values:
         return found
-    return [e for e in found if e.source != "model" or not _name_or_id(e.text)
-            or not any(s <= e.start and e.end <= v for s, v in values)]
+    return [e for e in found if not (e.source == "model" and _inside(e, values)
+                                     and _name_or_id(e.text))]
+
+
+def _inside(ent: Entity, values: list[tuple[int, int]]) -> bool:
+    return any(s <= ent.start and ent.end <= e for s, e in values)
