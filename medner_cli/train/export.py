@@ -46,6 +46,18 @@ def quantize(fp32: Path, int8: Path) -> None:
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
 
 
+def rewrite(run_dir: Path, files: list[Path]) -> int:
+    """Attention without head transposes in each file (``train/attention.py``); returns the
+    blocks rewritten per file, 0 where the graph is not the exported BERT pattern."""
+    from medner_cli.train.attention import rewrite_file
+
+    config = json.loads((run_dir / "config.json").read_text())
+    heads, hidden = config.get("num_attention_heads"), config.get("hidden_size")
+    if not heads or not hidden:
+        return 0
+    return min(rewrite_file(f, heads, hidden) for f in files)
+
+
 THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 Setting = tuple[float, bool]  # (min_score, propagate)
 
@@ -80,29 +92,37 @@ def dev_reports(model_dir: Path, onnx_file: str, docs: list, types: list[str],
 
 
 def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
-           keep_fp32: bool = False, overlap: int | None = None, log=print) -> dict:
+           keep_fp32: bool = False, overlap: int | None = None, window: int | None = None,
+           log=print) -> dict:
     """Write ``out/{model.onnx, tokenizer.json, config.json}``; returns the model card.
 
-    ``overlap`` sets the inference windows' overlap (default: the training one); it is an
-    inference cost: each shared token is computed twice.
+    ``window`` and ``overlap`` set the inference windows (default: the training ones). Both are
+    costs: attention grows with the window, and each shared token is computed twice.
     """
     started = time.time()
     meta = json.loads((run_dir / "medner_train.json").read_text())
+    window = meta["window"] if window is None else window
     overlap = meta["overlap"] if overlap is None else overlap
-    if not 0 <= overlap < meta["window"] - 2:
-        raise ValueError(f"--overlap {overlap} must be below the window's {meta['window'] - 2} "
+    positions = json.loads((run_dir / "config.json").read_text()).get("max_position_embeddings")
+    if positions and window > positions:
+        raise ValueError(f"--window {window} is longer than the model's {positions} positions")
+    if not 0 <= overlap < window - 2:
+        raise ValueError(f"--overlap {overlap} must be below the window's {window - 2} "
                          "text tokens")
     out.mkdir(parents=True, exist_ok=True)
     fp32, int8 = out / "model.fp32.onnx", out / "model.onnx"
     to_onnx(run_dir, fp32)
     quantize(fp32, int8)
+    rewritten = rewrite(run_dir, [fp32, int8])
     shutil.copyfile(run_dir / "tokenizer.json", out / "tokenizer.json")
     card = {
         "name": out.name, "format": "medner-onnx-token-classification/1",
-        "labels": meta["labels"], "types": meta["types"], "window": meta["window"],
+        "labels": meta["labels"], "types": meta["types"], "window": window,
         "overlap": overlap, "special_ids": meta["special_ids"],
         "lowercase": meta["lowercase"], "base_model": meta.get("base_model_name", Path(meta["base_model"]).name),
         "quantization": "onnxruntime dynamic int8 (QInt8 weights, per-channel)",
+        "attention": (f"{rewritten} blocks without head transposes, one window per call"
+                      if rewritten else "as exported"),
         "training": {k: meta[k] for k in ("hyperparameters", "training_files", "dev_files",
                                           "train_documents", "train_windows", "best_epoch",
                                           "wall_seconds", "machine", "soup") if k in meta},
