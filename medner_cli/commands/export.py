@@ -15,10 +15,13 @@ import click
               help="Dev data to check that int8 and fp32 agree (repeatable).")
 @click.option("--keep-fp32", is_flag=True, help="Keep model.fp32.onnx beside the int8 model.")
 @click.option("--set-default", is_flag=True, help="Make this model the default in its models/ folder.")
+@click.option("--window", type=click.IntRange(min=3),
+              help="Tokens per model call at inference, [CLS] and [SEP] included (default: the "
+                   "training window).")
 @click.option("--overlap", type=click.IntRange(min=0),
               help="Tokens shared by adjacent windows at inference (default: the training overlap).")
 def export(run_dir: str, out: str, dev_paths: tuple[str, ...], keep_fp32: bool,
-           set_default: bool, overlap: int | None) -> None:
+           set_default: bool, window: int | None, overlap: int | None) -> None:
     """Export RUN_DIR (from medner train) to ONNX, quantize to int8, write the model card."""
     run = Path(run_dir)
     if not (run / "medner_train.json").is_file():
@@ -28,9 +31,9 @@ def export(run_dir: str, out: str, dev_paths: tuple[str, ...], keep_fp32: bool,
     except ImportError as exc:
         raise click.ClickException(f"export needs the extra: pip install '.[train]' ({exc})")
     try:
-        card = do_export(run, Path(out), list(dev_paths), keep_fp32, overlap,
+        card = do_export(run, Path(out), list(dev_paths), keep_fp32, overlap, window,
                          log=lambda m: click.echo(m, err=True))
-    except ValueError as exc:  # an overlap that does not fit the window
+    except ValueError as exc:  # a window or overlap that does not fit the model
         raise click.UsageError(str(exc))
     if set_default:
         (Path(out).parent / "DEFAULT").write_text(Path(out).name + "\n")
