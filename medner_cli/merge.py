@@ -1,8 +1,10 @@
 """Merge model entities with rule Dosage spans into one list per document.
 
-The model is trusted for Chemical and Disease; Dosage comes from the rules only. A Dosage never
-overlaps a model entity (the drug name is never part of a dose), and it names the drug it
-belongs to: the nearest Chemical before it in the same sentence.
+The model is trusted for Chemical and Disease, except where what it tagged is itself nothing but
+a dose inside a rule Dosage ("q8h" in "1,000 mg PO q8h": a frequency is never a drug or a
+disease). Dosage comes from the rules only. A Dosage never overlaps a model entity (the drug name
+is never part of a dose), and it names the drug it belongs to: the nearest Chemical before it in
+the same sentence.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import regex
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.rules.dosage import dosage_within
+from medner_cli.rules.dosage import dosage_within, only_dose_words
 from medner_cli.segment import sentences
 
 
@@ -40,7 +42,8 @@ def merge(doc: Doc, model_entities: list[Entity],
     it that still holds an amount or a frequency (attributes read again from that part), or
     dropped when none does: outputs never overlap, so CoNLL and BRAT stay well formed.
     """
-    model = [e for e in model_entities if e.label != "Dosage"]
+    model = [e for e in model_entities
+             if e.label != "Dosage" and not _only_a_dose(doc.text, e, dosages)]
     out = sorted(_release_amounts(doc, model, dosages), key=lambda e: (e.start, e.end))
     starts = [e.start for e in out]
     reach = list(accumulate((e.end for e in out), max))  # furthest end among the first i+1
@@ -60,6 +63,14 @@ def merge(doc: Doc, model_entities: list[Entity],
             attrs["drug"] = drug
         found.append(doc.span(start, end, "Dosage", score=1.0, source="rule", attrs=attrs))
     return sorted(out + found, key=lambda e: (e.start, e.end))
+
+
+def _only_a_dose(text: str, ent: Entity, dosages: list[tuple[int, int, dict[str, Any]]]) -> bool:
+    """True when ``ent`` lies inside a rule Dosage and is made of dose words alone."""
+    i = bisect_right(dosages, (ent.start, float("inf"))) - 1
+    if i < 0 or dosages[i][1] < ent.end:
+        return False
+    return only_dose_words(text, ent.start, ent.end)
 
 
 _NUMERIC_TAIL = regex.compile(r"[\d.,/\s-]+")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medner_cli.rules import dosage
-from medner_cli.rules.dosage import find_dosages
+from medner_cli.rules.dosage import find_dosages, only_dose_words
 
 
 def spans(text: str) -> list[str]:
@@ -634,3 +634,12 @@ def test_long_runs_do_not_blow_up() -> None:
     for text in ("1" * 5000, "1 " * 3000, "1-" * 3000, "1/" * 3000, "q" * 5000, "1," * 3000,
                  " x" * 3000, "one " * 2000, "1.1." * 1500, "mg " * 2000, "(" * 3000):
         check_invariants(text)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("q8h", True), ("PO q6h", True), ("1 g", True), ("1,000 mg PO q8h", True),
+    ("q8h PRN", True), ("x 3 doses", True), ("10 mg/kg", True),
+    ("PO", False), ("tablet", False), ("Lasix 40 mg", False), ("metformin", False),
+    ("HS\n- Amlodipine", False), ("BID x", False)])
+def test_only_dose_words(text: str, expected: bool) -> None:
+    assert only_dose_words(text, 0, len(text)) is expected

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.merge import merge
-from medner_cli.rules.dosage import find_dosages
+from medner_cli.rules.dosage import find_dosages, only_dose_words
 
 
 def ent(doc: Doc, phrase: str, label: str = "Chemical", nth: int = 0) -> Entity:
@@ -90,7 +90,7 @@ def test_remainder_without_a_number_or_frequency_is_dropped() -> None:
     text = "Lasix 40 mg PO"
     doc = Doc("d", text)
     dosages = [(6, 14, {"amount": 40.0})]  # a span reaching over the route
-    out = merge(doc, [ent(doc, "40 mg")], dosages)
+    out = merge(doc, [ent(doc, "Lasix 40 mg")], dosages)
     assert dosages_of(out) == []
 
 
@@ -138,10 +138,10 @@ def test_chemical_inside_a_dosage_keeps_the_longer_side() -> None:
     text = "Prednisone 40 mg PO BID x 5 days"
     doc = Doc("d", text)
     assert [text[s:e] for s, e, _ in find_dosages(text)] == ["40 mg PO BID x 5 days"]
-    out = merge(doc, [ent(doc, "Prednisone"), ent(doc, "PO BID")], find_dosages(text))
+    out = merge(doc, [ent(doc, "Prednisone"), ent(doc, "BID x")], find_dosages(text))
     (dose,) = dosages_of(out)
-    assert dose.text == "x 5 days"
-    assert dose.attrs == {"duration": {"value": 5.0, "unit": "day"}, "drug": "PO BID"}
+    assert dose.text == "40 mg"  # "40 mg PO" is longer than "5 days"; the route stays an attr
+    assert dose.attrs == {"amount": 40.0, "unit": "mg", "route": "PO", "drug": "Prednisone"}
 
 
 @settings(max_examples=200, deadline=None)
@@ -154,9 +154,13 @@ def test_dosages_never_overlap_chemicals(cuts: list[tuple[int, int]]) -> None:
     out = merge(doc, chemicals, find_dosages(text))
     assert [e.start for e in out] == sorted(e.start for e in out)
     kept = [e for e in out if e.label == "Chemical"]
-    assert len(kept) == len(chemicals)  # a Chemical may give a number back, never vanish
+    doses = find_dosages(text)
+    # a Chemical may give a number back; it vanishes only when it is dose words inside a dose
+    stay = [c for c in chemicals if not (only_dose_words(text, c.start, c.end) and any(
+        s <= c.start and c.end <= e for s, e, _ in doses))]
+    assert len(kept) == len(stay)
     assert all(k.start == c.start and k.end <= c.end for k, c in
-               zip(kept, sorted(chemicals, key=lambda c: (c.start, c.end))))
+               zip(kept, sorted(stay, key=lambda c: (c.start, c.end))))
     for e in dosages_of(out):
         assert text[e.start:e.end] == e.text and e.text.strip() == e.text
         assert not any(c.start < e.end and e.start < c.end for c in kept)
@@ -179,3 +183,25 @@ def test_a_number_swept_into_a_chemical_goes_back_to_the_dose() -> None:
     out = merge(doc, [chem], find_dosages(text))
     assert [(e.text, e.label) for e in out] == [("Metformin", "Chemical"), ("500 mg bid", "Dosage")]
     assert out[1].attrs["drug"] == "Metformin"
+
+
+def test_a_model_entity_that_is_only_a_schedule_gives_way_to_the_dose() -> None:
+    text = "Acetaminophen 1,000 mg PO q8h x 3 days. Ondansetron 4 mg PO q6h PRN."
+    doc = Doc("d", text)
+    model = [ent(doc, "Acetaminophen"), ent(doc, "q8h"), ent(doc, "Ondansetron"),
+             ent(doc, "PO q6h", "Disease")]
+    out = merge(doc, model, find_dosages(text))
+    assert [(e.text, e.label) for e in out] == [
+        ("Acetaminophen", "Chemical"), ("1,000 mg PO q8h x 3 days", "Dosage"),
+        ("Ondansetron", "Chemical"), ("4 mg PO q6h PRN", "Dosage")]
+    assert out[1].attrs["frequency"] == "q8h" and out[1].attrs["drug"] == "Acetaminophen"
+
+
+def test_only_dose_words_inside_a_rule_dose_are_dropped() -> None:
+    # a drug name inside the dose's reach stays the model's, and cuts the dose
+    out = run("Give 2 g IV cefazolin q8h", "cefazolin")
+    assert ("cefazolin", "Chemical") in [(e.text, e.label) for e in out]
+    # no rule dose around "q.1h." (what the patient does), so the model entity stands
+    doc = Doc("d", "Reports nocturia q.1h. overnight")
+    odd = ent(doc, "q.1h.")
+    assert find_dosages(doc.text) == [] and merge(doc, [odd], []) == [odd]

@@ -861,6 +861,24 @@ def find_dosages(text: str) -> list[tuple[int, int, dict[str, Any]]]:
     return out
 
 
+_PIECE_GAP = regex.compile(r"[\s,/()\-]*")
+
+
+def only_dose_words(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is dose pieces alone (amounts, units, schedules, routes) with
+    only white space or punctuation between them, holding more than a route ("PO q6h", "q8h",
+    "1 g"; not "PO", not "Lasix 40 mg")."""
+    pieces = [p for chain in _chains(text, start, end) for p in chain]
+    if not _strip(pieces):
+        return False
+    pos = start
+    for piece in pieces:
+        if not _PIECE_GAP.fullmatch(text, pos, piece.start):
+            return False
+        pos = piece.end
+    return _PIECE_GAP.fullmatch(text, pos, end) is not None
+
+
 def dosage_within(text: str, start: int, end: int) -> tuple[int, int, dict[str, Any]] | None:
     """The part of ``text[start:end]`` that is still a Dosage, with its attributes, or None.
 
