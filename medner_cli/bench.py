@@ -13,6 +13,7 @@ benchmarked before, and forked workers count pages shared with their parent.)
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -226,12 +227,12 @@ def onnx_targets(models: Sequence[str]) -> list[OnnxTarget]:
 
 
 def hf_target(folder: str) -> HfTarget:
-    try:
-        import transformers  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise BenchError(f"--hf-baseline needs torch and transformers ({exc}); install them "
-                         f"with: pip install 'medner[train]'") from exc
+    """The baseline, checked up front; torch itself is imported only when its turn comes, so the
+    ONNX workers are not forked from a process carrying it."""
+    missing = [lib for lib in ("torch", "transformers") if importlib.util.find_spec(lib) is None]
+    if missing:
+        raise BenchError(f"--hf-baseline needs torch and transformers (missing: "
+                         f"{', '.join(missing)}); install them with: pip install 'medner[train]'")
     path = Path(folder)
     if not (path / "config.json").is_file():
         raise BenchError(f"{path / 'config.json'}: missing (is {path} a Hugging Face "
