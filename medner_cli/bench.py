@@ -386,6 +386,7 @@ def f1_scores(gold: Sequence[Doc], found: Sequence[list[Entity]]) -> dict:
 def measure(target: Target, docs: Sequence[Doc], sentences: Sequence[str], cfg: BenchConfig,
             workers_max: int, dosage: bool, gold: bool) -> dict:
     """Every figure of one benchmark row; timings are medians over ``cfg.repeats``."""
+    target.load(1, dosage)  # untimed: imports its libraries (torch takes seconds), warms caches
     loads = []
     for _ in range(cfg.repeats):
         t0 = time.perf_counter()
