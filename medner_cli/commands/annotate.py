@@ -44,7 +44,8 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Write the timing summary as JSON to this file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=16, show_default=True,
-              help="Documents sent to a worker at a time.")
+              help="Documents sent to a worker at a time (fewer once they reach 8,000 "
+                   "characters).")
 def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
              text_field: str, id_field: str, model_dir: str | None, workers: int | None,
              threads: int | None, min_score: float | None, propagate: bool | None, no_dosage: bool,
