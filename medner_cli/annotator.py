@@ -1,5 +1,5 @@
 """One worker's annotator: tokenize -> infer -> decode spans -> drop identities -> propagate ->
-dosage rules -> merge.
+cut at list items -> dosage rules -> merge.
 
 Each worker process builds one ``Annotator`` (one onnxruntime session, one tokenizer) and feeds
 it chunks of documents; each window of a document is its own model call.
@@ -20,6 +20,7 @@ from medner_cli.merge import merge
 from medner_cli.model import load_spec
 from medner_cli.rules.dosage import find_dosages
 from medner_cli.rules.identity import drop_identities, field_values
+from medner_cli.rules.lists import split_list_items
 from medner_cli.timing import Stats
 from medner_cli.tokenize import encode, encode_batch
 
@@ -77,6 +78,9 @@ class Annotator:
                 found = drop_identities(found, values)
                 if self.propagate:
                     found = drop_identities(propagate(doc, found), values)
+                # after propagation, so a stray piece ("Type 2" of "Hypertension\n- Type 2")
+                # is not copied to every "Type 2 diabetes"
+                found = split_list_items(doc, found)
             with stats.stage("rules"):
                 if self.options.dosage:
                     found = merge(doc, found, find_dosages(doc.text))
