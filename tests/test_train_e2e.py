@@ -82,12 +82,17 @@ def test_train_export_annotate(tmp_path, tiny_base):
 
     result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--overlap", "10"])
     assert result.exit_code == 2 and "--overlap 10 must be below" in result.output
+    result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--window", "65"])
+    assert result.exit_code == 2 and "longer than the model's 64 positions" in result.output
     result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--dev", str(data),
-                                 "--set-default", "--overlap", "2"], catch_exceptions=False)
+                                 "--set-default", "--window", "10", "--overlap", "2"],
+                           catch_exceptions=False)
     assert result.exit_code == 0, result.output
     card = json.loads((model_dir / "config.json").read_text())
-    assert set(card["dev"]) >= {"fp32", "int8", "int8_at_min_score"} and card["window"] == 12
+    assert set(card["dev"]) >= {"fp32", "int8", "int8_at_min_score"} and card["window"] == 10
+    assert card["training"]["hyperparameters"]["window"] == 12
     assert card["overlap"] == 2 and card["training"]["hyperparameters"]["overlap"] != 2
+    assert card["attention"].startswith("2 blocks without head transposes")
     sweep = card["dev"]["min_score_sweep_int8_f1"]
     assert sweep[f"{card['min_score']} propagate={card['propagate']}"] == max(sweep.values())
     assert card["size_bytes"]["model.onnx"] == (model_dir / "model.onnx").stat().st_size

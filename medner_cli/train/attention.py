@@ -61,15 +61,11 @@ def _match(graph: onnx.GraphProto, softmax: NodeProto, producers: dict,
         return users[0] if len(users) == 1 and users[0].op_type == kind else None
 
     scores, scale, nodes = producers.get(softmax.input[0]), 1.0, [softmax]
-    if scores is not None and scores.op_type == "Mul":
-        found = _scalar(graph, producers, scores.input[1])
-        if found is None:
-            return None
+    if scores is not None and scores.op_type == "Mul":  # torch scales after the product
+        scale = _scalar(graph, producers, scores.input[1])
         nodes.append(scores)
-        scores, scale = op(scores.input[0], "MatMul"), found
-    elif scores is None or scores.op_type != "MatMul":
-        return None
-    if scores is None:
+        scores = op(scores.input[0], "MatMul")
+    if scale is None or scores is None or scores.op_type != "MatMul":
         return None
     tq, tk = op(scores.input[0], "Transpose"), op(scores.input[1], "Transpose")
     pv = only_consumer(softmax.output[0], "MatMul")
