@@ -1,5 +1,5 @@
-"""One worker's annotator: tokenize -> infer -> decode spans -> drop identities -> propagate ->
-cut at list items -> dosage rules -> merge.
+"""One worker's annotator: tokenize -> infer -> decode spans -> drop identities and headings ->
+propagate -> cut at list items -> dosage rules -> merge.
 
 Each worker process builds one ``Annotator`` (one onnxruntime session, one tokenizer) and feeds
 it chunks of documents; each window of a document is its own model call.
@@ -20,7 +20,7 @@ from medner_cli.merge import merge
 from medner_cli.model import load_spec
 from medner_cli.rules.dosage import find_dosages
 from medner_cli.rules.identity import drop_identities, field_values
-from medner_cli.rules.lists import split_list_items
+from medner_cli.rules.layout import drop_headings, split_list_items
 from medner_cli.timing import Stats
 from medner_cli.tokenize import encode, encode_batch
 
@@ -75,9 +75,9 @@ class Annotator:
                                         self.options.constrained, self.min_score)
                 # before propagation, which would copy them, and after, which may copy into them
                 values = field_values(doc.text)
-                found = drop_identities(found, values)
+                found = drop_headings(doc, drop_identities(found, values))
                 if self.propagate:
-                    found = drop_identities(propagate(doc, found), values)
+                    found = drop_headings(doc, drop_identities(propagate(doc, found), values))
                 # after propagation, so a stray piece ("Type 2" of "Hypertension\n- Type 2")
                 # is not copied to every "Type 2 diabetes"
                 found = split_list_items(doc, found)

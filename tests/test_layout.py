@@ -1,11 +1,13 @@
-"""Model entities that run from one list item into the next are cut at the item."""
+"""Note layout: entities cut at list items, section headings dropped."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from medner_cli.doc import Doc
-from medner_cli.rules.lists import split_list_items
+from medner_cli.rules.layout import drop_headings, split_list_items
 
 
 def model(doc: Doc, phrase: str, label: str = "Chemical"):
@@ -42,3 +44,16 @@ def test_a_piece_without_a_word_or_only_dose_words_is_dropped():
     doc = Doc("d", "q8h\n- 25\n- Heparin")
     out = split_list_items(doc, [model(doc, "q8h\n- 25\n- Heparin")])
     assert [e.text for e in out] == ["Heparin"]
+
+
+def test_a_section_name_heading_a_line_is_dropped():
+    text = ("ALLERGIES: penicillin (hives)\r\n# Allergies : none\nAlcohol: 3-4 beers\n"
+            "Hypertension: continue lisinopril\nNo known drug allergies: see chart\n"
+            "Allergies reviewed.")
+    doc = Doc("d", text)
+    ents = [doc.span(m.start(), m.end(), "Disease", score=0.9, source="model")
+            for m in re.finditer(r"ALLERGIES|Allergies|Hypertension|drug allergies", text)]
+    ents.insert(2, model(doc, "Alcohol"))
+    kept = drop_headings(doc, sorted(ents, key=lambda e: e.start))
+    assert [e.text for e in kept] == ["Alcohol", "Hypertension", "drug allergies", "Allergies"]
+    assert kept[-1].start == text.rindex("Allergies")  # not a heading: no colon after it

@@ -1,4 +1,4 @@
-"""List items in notes: a mention never runs from one list item into the next.
+"""Layout of notes that the model cannot see: list items and section headings.
 
 The tokenizer reads a line break as a space, so the model cannot see that "- Clotrimazole"
 starts a new item, and it tags "q12h\n- Clotrimazole" or "x1\n- Diphenhydramine" as one
@@ -6,6 +6,11 @@ Chemical. A model entity is cut at each line break that starts a list item ("-",
 "2." after the break); a piece keeps the entity's label and score when it still holds a word of
 two letters or more and is not dose words alone. A line break without a list marker (wrapped
 prose: "congestive heart\nfailure") leaves the entity whole.
+
+It also tags section headings ("ALLERGIES: penicillin") as Disease. A model entity that is a
+section name (``SECTIONS``) at the start of a line, followed by a colon, is dropped: there it
+names the section, not a finding. Other words in that place stay ("Alcohol: 3-4 beers",
+"Hypertension: continue lisinopril" in a plan).
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from medner_cli.rules.dosage import only_dose_words
 _ITEM_BREAK = regex.compile(r"\r?\n[^\S\r\n]*(?:[-*•·]|\d{1,2}[.)])[^\S\r\n]+")
 _WORD = regex.compile(r"\p{L}{2,}")
 _EDGE = " \t\r\n,;:()[]"
+_COLON = regex.compile(r"[ \t]*:")
+SECTIONS = frozenset((
+    "allergies", "allergy", "drug allergies", "medications", "medication", "diagnoses",
+    "diagnosis", "symptoms", "complications", "impression", "findings", "assessment", "plan",
+    "history", "past medical history", "problems", "problem list"))
 
 
 def split_list_items(doc: Doc, found: list[Entity]) -> list[Entity]:
@@ -38,3 +48,16 @@ def split_list_items(doc: Doc, found: list[Entity]) -> list[Entity]:
             if _WORD.search(doc.text, start, end) and not only_dose_words(doc.text, start, end):
                 out.append(doc.span(start, end, ent.label, score=ent.score, source=ent.source))
     return out
+
+
+def drop_headings(doc: Doc, found: list[Entity]) -> list[Entity]:
+    """``found`` without the model entities that are a section name heading a line."""
+    return [e for e in found if not (e.source == "model" and _heading(doc.text, e))]
+
+
+def _heading(text: str, ent: Entity) -> bool:
+    if ent.text.lower() not in SECTIONS:
+        return False
+    line_start = text.rfind("\n", 0, ent.start) + 1
+    return (not text[line_start:ent.start].strip(" \t#*-")
+            and _COLON.match(text, ent.end) is not None)
