@@ -96,6 +96,5 @@ def test_export_card_says_whether_attention_was_rewritten(exported, tmp_path):
     files = [tmp_path / "a.onnx", tmp_path / "b.onnx"]
     for f in files:
         shutil.copyfile(exported / "model.onnx", f)
-    assert rewrite(exported, files) == 2
-    (tmp_path / "config.json").write_text(json.dumps({"hidden_size": 32}))
-    assert rewrite(tmp_path, files) == 0  # no head count in the config: nothing to go on
+    assert rewrite(json.loads((exported / "config.json").read_text()), files) == 2
+    assert rewrite({"hidden_size": 32}, files) == 0  # no head count: nothing to go on

@@ -46,12 +46,12 @@ def quantize(fp32: Path, int8: Path) -> None:
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
 
 
-def rewrite(run_dir: Path, files: list[Path]) -> int:
-    """Attention without head transposes in each file (``train/attention.py``); returns the
-    blocks rewritten per file, 0 where the graph is not the exported BERT pattern."""
+def rewrite(config: dict, files: list[Path]) -> int:
+    """Attention without head transposes in each file (``train/attention.py``), given the run's
+    Hugging Face config; returns the blocks rewritten per file, 0 where the graph is not the
+    exported BERT pattern."""
     from medner_cli.train.attention import rewrite_file
 
-    config = json.loads((run_dir / "config.json").read_text())
     heads, hidden = config.get("num_attention_heads"), config.get("hidden_size")
     if not heads or not hidden:
         return 0
@@ -103,7 +103,8 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
     meta = json.loads((run_dir / "medner_train.json").read_text())
     window = meta["window"] if window is None else window
     overlap = meta["overlap"] if overlap is None else overlap
-    positions = json.loads((run_dir / "config.json").read_text()).get("max_position_embeddings")
+    config = json.loads((run_dir / "config.json").read_text())
+    positions = config.get("max_position_embeddings")
     if positions and window > positions:
         raise ValueError(f"--window {window} is longer than the model's {positions} positions")
     if not 0 <= overlap < window - 2:
@@ -113,7 +114,7 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
     fp32, int8 = out / "model.fp32.onnx", out / "model.onnx"
     to_onnx(run_dir, fp32)
     quantize(fp32, int8)
-    rewritten = rewrite(run_dir, [fp32, int8])
+    rewritten = rewrite(config, [fp32, int8])
     shutil.copyfile(run_dir / "tokenizer.json", out / "tokenizer.json")
     card = {
         "name": out.name, "format": "medner-onnx-token-classification/1",
