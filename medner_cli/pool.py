@@ -14,7 +14,7 @@ import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from medner_cli.annotator import Annotator, Options
 from medner_cli.doc import Doc, Entity, ReadError
@@ -47,16 +47,28 @@ def _work(texts: list[str]) -> tuple[list[list[Entity]], Stats]:
 CHUNK_CHARS = 8_000  # about 2,000 tokens, a tenth of a second of one worker's time
 
 
-def _chunks(items: Iterable[Item], size: int, chars: int = CHUNK_CHARS) -> Iterator[list[Item]]:
+def _chunks(items: Iterable[Item], size: int, chars: int = CHUNK_CHARS,
+            workers: int = 1) -> Iterator[list[Item]]:
     """Chunks of ``size`` items, closed early once their texts reach ``chars`` characters, so a
-    folder of a few long notes still spreads over the workers."""
+    folder of a few long notes still spreads over the workers.
+
+    When the input is a list, its length is known: chunks then shrink toward the end (never
+    past a worker's share of what is left), so the workers finish together instead of one
+    waiting for the other's last chunk.
+    """
+    left = (sum(len(i.text) for i in items if isinstance(i, Doc))
+            if workers > 1 and isinstance(items, Sequence) else None)
+    budget = chars if left is None else min(chars, left // (2 * workers))
     chunk: list[Item] = []
     total = 0
     for item in items:
         chunk.append(item)
         total += len(item.text) if isinstance(item, Doc) else 0
-        if len(chunk) >= size or total >= chars:
+        if len(chunk) >= size or total >= budget:
             yield chunk
+            if left is not None:
+                left -= total
+                budget = min(chars, left // (2 * workers))
             chunk, total = [], 0
     if chunk:
         yield chunk
@@ -73,7 +85,7 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
                     chunk_size: int = 16, stats: Stats | None = None) -> Iterator[Item]:
     """Yield every input item, documents with their entities set, in input order."""
     stats = stats if stats is not None else Stats()
-    chunks = _chunks(items, chunk_size)
+    chunks = _chunks(items, chunk_size, workers=workers)
     if workers > 1:
         head = list(islice(chunks, 2))
         if len(head) < 2:  # too little input to be worth starting processes

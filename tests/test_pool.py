@@ -32,3 +32,14 @@ def test_a_few_long_documents_spread_over_workers_in_order(tiny_model):
                                                        options, workers=2)]
     assert [i for i, _ in two] == ["d0", "d1", "d2", "d3"] and two == one
     assert len(list(_chunks(docs, 16))) == 4  # each is its own chunk, so both workers get some
+
+
+def test_chunks_of_a_list_shrink_toward_the_end_for_several_workers():
+    docs = [Doc(str(i), "x" * 1_000) for i in range(40)]
+    guided = [len(c) for c in _chunks(docs, 16, workers=2)]
+    fixed = [len(c) for c in _chunks(iter(docs), 16, workers=2)]  # a stream: length unknown
+    assert fixed == [8, 8, 8, 8, 8]
+    assert sum(guided) == 40 and guided[0] == 8 and guided[-1] < guided[0]
+    assert guided == sorted(guided, reverse=True)
+    assert [d for c in _chunks(docs, 16, workers=2) for d in c] == docs
+    assert [len(c) for c in _chunks(docs, 16, workers=1)] == fixed  # one worker: no tail to trim
