@@ -118,7 +118,9 @@ class OnnxTarget:
     parallelism: str = "worker processes"
 
     def size_bytes(self) -> int:
-        return self.path.stat().st_size
+        """The file with its external weights (``model.onnx.data``), when it has them."""
+        data = self.path.with_name(self.path.name + ".data")
+        return self.path.stat().st_size + (data.stat().st_size if data.is_file() else 0)
 
     def load(self, threads: int, dosage: bool) -> Backend:
         return OnnxBackend(self.path, threads, dosage)

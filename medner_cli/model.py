@@ -70,6 +70,10 @@ def load_spec(path: Path | None) -> ModelSpec:
             raise ModelError(f"{needed}: missing (is {path} an exported medner model folder?)")
     try:
         card = orjson.loads(config.read_bytes())
+        weights = path / str(card.get("weights", "model.onnx"))
+        if not weights.is_file():
+            raise ModelError(f"{weights}: missing (model.onnx keeps its weights there; copy "
+                             f"the whole model folder)")
         return ModelSpec(path, list(card["labels"]), int(card["window"]), int(card["overlap"]),
                          int(card["special_ids"]["cls"]), int(card["special_ids"]["sep"]),
                          int(card["special_ids"]["pad"]), card)

@@ -262,3 +262,15 @@ def test_threads_option_gives_the_same_entities(tiny_model):
     two = invoke(["--model", str(tiny_model), "--threads", "2"], NOTE)
     assert one.exit_code == two.exit_code == 0 and one.stdout == two.stdout
     assert invoke(["--model", str(tiny_model), "--threads", "0"], NOTE).exit_code == 2
+
+
+def test_a_model_folder_without_its_weights_file_is_a_usage_error(tiny_model, tmp_path):
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    card = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**card, "weights": "model.onnx.data"}))
+    result = invoke(["-", "--model", str(folder)], "aspirin")
+    assert result.exit_code == 2 and "model.onnx.data: missing" in result.output
+    assert "copy the whole model folder" in result.output

@@ -95,8 +95,13 @@ def test_train_export_annotate(tmp_path, tiny_base):
     assert card["attention"].startswith("2 blocks without head transposes")
     sweep = card["dev"]["min_score_sweep_int8_f1"]
     assert sweep[f"{card['min_score']} propagate={card['propagate']}"] == max(sweep.values())
-    assert card["size_bytes"]["model.onnx"] == (model_dir / "model.onnx").stat().st_size
+    weights = model_dir / card["weights"]
+    assert card["size_bytes"]["model.onnx"] == ((model_dir / "model.onnx").stat().st_size
+                                                + weights.stat().st_size)
+    assert weights.stat().st_size > 0
+    assert weights.stat().st_mode == (model_dir / "model.onnx").stat().st_mode  # readable alike
     assert not (model_dir / "model.fp32.onnx").exists()
+    assert not (model_dir / "model.fp32.onnx.data").exists()
     onnx_run = OnnxRunner(model_dir / "model.onnx")
     assert onnx_run.names == ["input_ids"]  # annotate never pads, so the graph has no mask
     ids = np.array([[101, 7, 8, 102], [101, 7, 102, 0]])
