@@ -45,10 +45,9 @@ def decode(logits: np.ndarray, labels: Sequence[str], allowed: np.ndarray,
            constrained: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Label ids and their probabilities for one document's tokens.
 
-    Viterbi runs only over stretches where some token is not O (padded by one token each side);
-    everywhere else the path is O, which is what keeps decoding cheap on long notes. When the
-    per-token best labels already form a valid path, that path is the best valid one, so
-    Viterbi is skipped.
+    When the per-token best labels already form a valid path, that path is the best valid one,
+    so Viterbi is skipped. Otherwise Viterbi runs only over stretches where some token is not O
+    (``_stretches``); everywhere else the path is O, which keeps decoding cheap on long notes.
     """
     shifted = logits - logits.max(-1, keepdims=True)
     probs = np.exp(shifted)
@@ -56,15 +55,47 @@ def decode(logits: np.ndarray, labels: Sequence[str], allowed: np.ndarray,
     tags = probs.argmax(-1)
     outside = len(labels)  # the start state behaves like O
     if constrained and not allowed[np.r_[outside, tags[:-1]], tags].all():
-        logp = np.log(probs + 1e-12)
-        active = np.nonzero(tags)[0]
-        breaks = np.nonzero(np.diff(active) > 2)[0]
-        for lo, hi in zip(np.r_[active[0], active[breaks + 1]], np.r_[active[breaks], active[-1]]):
-            lo, hi = max(lo - 1, 0), min(hi + 2, len(tags))
-            prev = outside if lo == 0 else int(tags[lo - 1])
-            if not allowed[np.r_[prev, tags[lo:hi - 1]], tags[lo:hi]].all():
-                tags[lo:hi] = viterbi(logp[lo:hi], allowed, prev)
+        tags = _stretches(tags, np.log(probs + 1e-12), labels, allowed)
     return tags, probs[np.arange(len(tags)), tags]
+
+
+def _stretches(tags: np.ndarray, logp: np.ndarray, labels: Sequence[str],
+               allowed: np.ndarray) -> np.ndarray:
+    """The best valid path, decoding only stretches around the tokens whose best label is not O.
+
+    A stretch (padded by one token each side) is decoded with any label allowed first. If that
+    best path starts with an I- tag, it would have to continue an entity from before the
+    stretch, so the stretch grows one token to the left and is decoded again (joining the
+    previous stretch when they meet). Otherwise it is also the best path entered from O, the
+    label of every token between stretches, which makes the whole path the best valid one:
+    the same as Viterbi over the whole document (a test checks it).
+    """
+    outside = len(labels)
+    free = allowed.copy()
+    free[outside] = True  # a start state that lets any label come first
+    inside = np.array([name.startswith("I-") for name in labels])
+    out = tags.copy()
+    active = np.nonzero(tags)[0]
+    breaks = np.nonzero(np.diff(active) > 2)[0]
+    done: list[tuple[int, int]] = []  # decoded stretches, in order
+    for lo, hi in zip(np.r_[active[0], active[breaks + 1]], np.r_[active[breaks], active[-1]]):
+        lo, hi = max(int(lo) - 1, 0), min(int(hi) + 2, len(tags))
+        while True:
+            if done and lo <= done[-1][1]:  # meets the previous stretch: decode both as one
+                lo = done.pop()[0]
+            if lo == 0:
+                out[:hi] = viterbi(logp[:hi], allowed, outside)
+                break
+            if allowed[np.r_[outside, tags[lo:hi - 1]], tags[lo:hi]].all():
+                out[lo:hi] = tags[lo:hi]  # the best labels, valid after O: nothing to decode
+                break
+            path = viterbi(logp[lo:hi], free, outside)
+            if not inside[path[0]]:
+                out[lo:hi] = path
+                break
+            lo -= 1
+        done.append((lo, hi))
+    return out
 
 
 def spans(tags: np.ndarray, probs: np.ndarray, offsets: np.ndarray,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from medner_cli.decode import decode, spans, transitions, viterbi
 from medner_cli.doc import Entity
@@ -66,6 +66,7 @@ def test_constrained_paths_are_valid_bio(rows):
         prev = name
 
 
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5), min_size=1, max_size=40))
 def test_decoding_finds_the_best_valid_path_of_the_whole_document(rows):
     """Stretch-wise Viterbi (or none, when the best labels are already valid) loses nothing."""
@@ -114,3 +115,11 @@ def test_windows_are_few_and_overlap_enough(n, size, overlap):
     assert len(wins) == (1 if n <= size else math.ceil((n - overlap) / (size - overlap)))
     for a, b in zip(wins, wins[1:]):
         assert a.end - b.start >= overlap - 1
+
+
+def test_a_stretch_may_start_its_entity_in_the_token_before_it():
+    # O ties everything at token 0 and I-Chemical at token 1; token 2 wants I-Chemical. The best
+    # valid path starts the entity at token 0, outside the padded stretch around token 2.
+    logits = _logits([[0, 0, 0, 0, 0], [1, 0, 1, 0, 0], [0, 0, 1, 0, 0]])
+    tags, _ = decode(logits, LABELS, transitions(LABELS))
+    assert [LABELS[t] for t in tags] == ["B-Chemical", "I-Chemical", "I-Chemical"]
