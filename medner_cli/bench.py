@@ -118,9 +118,9 @@ class OnnxTarget:
     parallelism: str = "worker processes"
 
     def size_bytes(self) -> int:
-        """The file with its external weights (``model.onnx.data``), when it has them."""
-        data = self.path.with_name(self.path.name + ".data")
-        return self.path.stat().st_size + (data.stat().st_size if data.is_file() else 0)
+        from medner_cli.model import onnx_bytes
+
+        return onnx_bytes(self.path)
 
     def load(self, threads: int, dosage: bool) -> Backend:
         return OnnxBackend(self.path, threads, dosage)

@@ -62,6 +62,17 @@ class ModelSpec:
         return load_tokenizer(self.path / "tokenizer.json")
 
 
+def weights_file(onnx_file: Path) -> Path:
+    """Where an exported .onnx file keeps its weights (``model.onnx`` -> ``model.onnx.data``)."""
+    return onnx_file.with_name(onnx_file.name + ".data")
+
+
+def onnx_bytes(onnx_file: Path) -> int:
+    """Size of an .onnx file with its external weights, if it has them."""
+    data = weights_file(onnx_file)
+    return onnx_file.stat().st_size + (data.stat().st_size if data.is_file() else 0)
+
+
 def load_spec(path: Path | None) -> ModelSpec:
     path = Path(path) if path else default_model_dir()
     config = path / "config.json"

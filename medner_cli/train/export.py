@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from medner_cli.bench import machine
+from medner_cli.model import onnx_bytes, weights_file
 
 
 def to_onnx(run_dir: Path, path: Path) -> None:
@@ -64,7 +65,7 @@ def externalize(path: Path) -> Path:
     51 ms, with the same outputs. Returns the data file."""
     import onnx
 
-    data = path.with_name(path.name + ".data")
+    data = weights_file(path)
     model = onnx.load(str(path))
     tmp = path.with_name(path.name + ".tmp")
     data.unlink(missing_ok=True)  # onnx appends to an existing data file
@@ -73,12 +74,6 @@ def externalize(path: Path) -> Path:
     os.replace(tmp, path)
     os.chmod(data, path.stat().st_mode)  # onnx writes it owner-only
     return data
-
-
-def onnx_bytes(path: Path) -> int:
-    """Size of an .onnx file with its external weights, if it has them."""
-    data = path.with_name(path.name + ".data")
-    return path.stat().st_size + (data.stat().st_size if data.is_file() else 0)
 
 
 THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
@@ -155,7 +150,7 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
         "history": [{"epoch": h["epoch"], "loss": h["loss"], "seconds": h["seconds"],
                      "dev_f1": h["dev"]["micro"]["f1"]} for h in meta["history"]],
         "dev_fp32_torch": meta["dev_fp32"],
-        "weights": "model.onnx.data",  # model.onnx's weights, mapped into memory at load
+        "weights": weights_file(int8).name,  # mapped into memory at load
         "size_bytes": {"model.onnx": onnx_bytes(int8), "model.fp32.onnx": onnx_bytes(fp32)},
     }
     (out / "config.json").write_text(json.dumps(card, indent=2))
@@ -186,6 +181,6 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
     card["export"] = {"seconds": round(time.time() - started, 1), "machine": machine()}
     if not keep_fp32:
         fp32.unlink()
-        fp32.with_name(fp32.name + ".data").unlink()
+        weights_file(fp32).unlink()
     (out / "config.json").write_text(json.dumps(card, indent=2))
     return card
