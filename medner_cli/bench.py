@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,6 +26,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from medner_cli.doc import Doc, Entity, ReadError
+from medner_cli.machine import machine
 
 DEFAULT_DOCS, DEFAULT_CHARS = 40, 70_000  # without --docs: a default run stays well under 2 min
 _WARMUP = 8  # sentences and documents run untimed before each model is timed
@@ -305,28 +304,6 @@ def split_sentences(docs: Sequence[Doc]) -> list[str]:
 # ---------------------------------------------------------------- measuring
 
 
-def machine() -> dict:
-    import onnxruntime
-
-    from medner_cli.pool import cpu_count
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    out = {"cpu": cpu, "cores": cpu_count(), "logical_cpus": os.cpu_count(),
-           "onnxruntime": onnxruntime.__version__, "python": platform.python_version(),
-           "platform": platform.platform()}
-    for lib in ("torch", "transformers"):
-        if lib in sys.modules:
-            out[lib] = sys.modules[lib].__version__
-    return out
-
-
 def _percentiles(seconds: Sequence[float]) -> dict[str, float]:
     ms = 1000 * np.asarray(seconds)
     return {f"p{q}": float(np.percentile(ms, q)) for q in (50, 95, 99)}
@@ -417,7 +394,7 @@ def measure(target: Target, docs: Sequence[Doc], sentences: Sequence[str], cfg: 
 def run_bench(cfg: BenchConfig, log=lambda message: None) -> dict:
     """All rows, the machine and the settings: what ``--json`` prints and the tables show."""
     from medner_cli.evaluate import scored_labels
-    from medner_cli.pool import cpu_count
+    from medner_cli.machine import cpu_count
 
     if cfg.repeats < 1:
         raise BenchError("--repeats must be at least 1")

@@ -106,7 +106,8 @@ def predict(gold: Sequence[Doc], model: Path | None, dosage: bool, workers: int 
             min_score: float | None = None, propagate: bool | None = None) -> list[Doc]:
     """Copies of the gold documents annotated by the model (gold entities are left untouched)."""
     from medner_cli.annotator import Options
-    from medner_cli.pool import annotate_stream, cpu_count
+    from medner_cli.machine import cpu_count
+    from medner_cli.pool import annotate_stream
 
     options = Options(model, dosage, min_score, propagate,
                       threads=max(1, cpu_count() // workers))

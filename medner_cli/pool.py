@@ -9,7 +9,6 @@ worker that dies breaks the pool: the run stops with an error instead of hanging
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,13 +21,6 @@ from medner_cli.timing import Stats, peak_rss_mb
 
 Item = Doc | ReadError
 _worker: Annotator | None = None
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _init(options: Options) -> None:

@@ -125,3 +125,40 @@ def test_train_rejects_bad_data(tmp_path, tiny_base):
     result = CliRunner().invoke(cli, ["train", "--train", str(bad), "--dev", str(bad), "-o",
                                       str(tmp_path / "r"), "--base", str(tiny_base)])
     assert result.exit_code == 1 and "bad.pubtator:3" in result.output
+
+
+def test_interrupted_run_resumes_to_the_same_model(tmp_path, tiny_base):
+    """A run stopped mid-epoch and resumed ends with the weights of an uninterrupted run."""
+    from medner_cli.train.trainer import CHECKPOINT, TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+
+    def config(out):
+        return TrainConfig(train=[str(data)], out=str(out), base=str(tiny_base), epochs=3,
+                           window=12, overlap=4, lr=1e-3, batch_size=2, checkpoint_minutes=0)
+
+    whole = train(config(tmp_path / "whole"), log=lambda m: None)
+    assert whole["selection"] == "last epoch (no dev data)" and whole["best_epoch"] == 3
+
+    class Stop(Exception):
+        pass
+
+    def stop_in_epoch_2(message):
+        if message.startswith("epoch 2:"):  # epoch 2's batches ran and were checkpointed
+            raise Stop
+
+    with pytest.raises(Stop):
+        train(config(tmp_path / "cut"), log=stop_in_epoch_2)
+    assert (tmp_path / "cut" / CHECKPOINT).exists()
+    with pytest.raises(SystemExit, match=r"other settings \(epochs\)"):
+        train(TrainConfig(**{**config(tmp_path / "cut").__dict__, "epochs": 4}), resume=True)
+    lines = []
+    train(config(tmp_path / "cut"), log=lines.append, resume=True)
+    assert lines[1].startswith("resumed at epoch 2")
+    assert not (tmp_path / "cut" / CHECKPOINT).exists()
+    assert "epoch 1: loss" in (tmp_path / "cut" / "train.log").read_text()  # appended, not replaced
+    a = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "whole")
+    b = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "cut")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.allclose(x, y, atol=1e-6), name

@@ -59,7 +59,7 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
 
     from medner_cli.annotator import Options
     from medner_cli.model import ModelError
-    from medner_cli.pool import cpu_count
+    from medner_cli.machine import cpu_count
     from medner_cli.run import RunConfig, UsageError, run
     from medner_cli.timing import Stats, render
     from medner_cli.write import write_atomic

@@ -8,7 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
-from medner_cli.bench import machine
+from medner_cli.machine import machine
 from medner_cli.model import onnx_bytes, weights_file
 
 
@@ -149,7 +149,7 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
                                           "wall_seconds", "machine", "soup") if k in meta},
         "history": [{"epoch": h["epoch"], "loss": h["loss"], "seconds": h["seconds"],
                      "dev_f1": h["dev"]["micro"]["f1"]} for h in meta["history"]],
-        "dev_fp32_torch": meta["dev_fp32"],
+        "dev_fp32_torch": meta.get("dev_fp32"),
         "weights": weights_file(int8).name,  # mapped into memory at load
         "size_bytes": {"model.onnx": onnx_bytes(int8), "model.fp32.onnx": onnx_bytes(fp32)},
     }

