@@ -1,8 +1,9 @@
-"""One worker's annotator: tokenize -> infer -> decode spans -> drop identities and headings ->
-propagate -> cut at list items -> dosage rules -> merge.
+"""One worker's annotator: tokenize -> infer -> decode -> the pipeline's steps.
 
-Each worker process builds one ``Annotator`` (one onnxruntime session, one tokenizer) and feeds
-it chunks of documents; each window of a document is its own model call.
+``Model`` is the neural part (tokenizer, a runner for ONNX or PyTorch, windows, decoding);
+``Annotator`` runs it and then the steps of ``pipeline.build``. Each worker process builds one
+``Annotator`` (one onnxruntime session, one tokenizer) and feeds it chunks of documents; the
+export's sweep and the trainer's dev scoring build theirs from the same parts.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from medner_cli.consistency import propagate
+import numpy as np
+from tokenizers import Tokenizer
+
 from medner_cli.decode import entities as decode_entities, transitions
 from medner_cli.doc import Doc, Entity
-from medner_cli.infer import OnnxRunner, doc_logits
-from medner_cli.merge import merge
+from medner_cli.infer import OnnxRunner, Runner, doc_logits
 from medner_cli.model import load_spec
-from medner_cli.rules.dosage import find_dosages
-from medner_cli.rules.identity import drop_identities, field_values
-from medner_cli.rules.layout import drop_headings, split_list_items
+from medner_cli.pipeline import Pipeline, build
 from medner_cli.timing import Stats
-from medner_cli.tokenize import encode, encode_batch
+from medner_cli.tokenize import Encoding, encode, encode_batch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Options:
     """What a worker needs to build its annotator; small and picklable."""
 
@@ -34,19 +34,57 @@ class Options:
     min_score: float | None = None  # None: the model card's threshold, selected on dev
     propagate: bool | None = None  # None: the model card's choice, also made on dev
     threads: int = 1
-    constrained: bool = True
     onnx_file: str = "model.onnx"
+
+    def skipped(self, propagate: bool) -> set[str]:
+        """Names of the pipeline steps these options switch off."""
+        return {name for name, on in (("propagate", propagate), ("dosage", self.dosage))
+                if not on}
+
+
+class Model:
+    """Tokenizer, runner and decoding of one token-classification model."""
+
+    def __init__(self, tokenizer: Tokenizer, runner: Runner, labels: Sequence[str], window: int,
+                 overlap: int, specials: tuple[int, int, int], threads: int = 1,
+                 max_batch_tokens: int = 0) -> None:
+        self.tokenizer, self.runner, self.labels = tokenizer, runner, list(labels)
+        self.window, self.overlap, self.specials, self.threads = window, overlap, specials, threads
+        self.max_batch_tokens = max_batch_tokens
+        self.allowed = transitions(self.labels)
+
+    def encode(self, texts: Sequence[str]) -> list[Encoding]:
+        # encode_batch runs on every core; a one-thread worker must leave the others' alone
+        if self.threads > 1:
+            return encode_batch(self.tokenizer, list(texts))
+        return [encode(self.tokenizer, t) for t in texts]
+
+    def logits(self, encs: Sequence[Encoding]) -> list[np.ndarray]:
+        """Per-document logits. ONNX runs one window per call (``max_batch_tokens`` 0): dynamic
+        int8 scales a call's activations together, so batching would make a document's
+        entities depend on its neighbours. PyTorch fp32 may batch."""
+        return doc_logits(encs, self.runner, self.window, self.overlap, self.specials,
+                          self.max_batch_tokens)
+
+    def decode(self, doc: Doc, enc: Encoding, logits: np.ndarray, min_score: float) -> list[Entity]:
+        return decode_entities(doc, enc.offsets, logits, self.labels, self.allowed, min_score)
 
 
 class Annotator:
-    def __init__(self, options: Options = Options()) -> None:
-        self.options = options
-        self.spec = load_spec(options.model)
-        self.tokenizer = self.spec.tokenizer()
-        self.run = OnnxRunner(self.spec.path / options.onnx_file, options.threads)
-        self.allowed = transitions(self.spec.labels)
-        self.specials = (self.spec.cls_id, self.spec.sep_id, self.spec.pad_id)
-        self.min_score, self.propagate = self.spec.decoding(options.min_score, options.propagate)
+    """A model, its decoding threshold and the pipeline of steps after it."""
+
+    def __init__(self, model: Model, pipeline: Pipeline, min_score: float) -> None:
+        self.model, self.pipeline, self.min_score = model, pipeline, min_score
+
+    @classmethod
+    def from_options(cls, options: Options = Options()) -> "Annotator":
+        """The annotator ``medner annotate`` runs: an exported model folder and its card."""
+        spec = load_spec(options.model)
+        model = Model(spec.tokenizer(), OnnxRunner(spec.path / options.onnx_file, options.threads),
+                      spec.labels, spec.window, spec.overlap,
+                      (spec.cls_id, spec.sep_id, spec.pad_id), options.threads)
+        min_score, propagate = spec.decoding(options.min_score, options.propagate)
+        return cls(model, build(skip=options.skipped(propagate)), min_score)
 
     def entities(self, texts: Sequence[str], stats: Stats | None = None) -> list[list[Entity]]:
         """Entities for each text, sorted by start; ``stats`` collects stage times."""
@@ -55,44 +93,26 @@ class Annotator:
         own: list[float] = [0.0] * len(docs)  # each document's own (unbatched) seconds
         t0 = time.perf_counter()
         with stats.stage("tokenize"):
-            # encode_batch runs on every core; a one-thread worker must leave the others' alone
-            encs = (encode_batch(self.tokenizer, list(texts)) if self.options.threads > 1
-                    else [encode(self.tokenizer, t) for t in texts])
+            encs = self.model.encode(texts)
         tok_time = (time.perf_counter() - t0) / max(len(docs), 1)
         t0 = time.perf_counter()
         with stats.stage("infer"):
-            # one window per model call: dynamic int8 scales a call's activations together, so
-            # batching would make a document's entities depend on its neighbours
-            logits = doc_logits(encs, self.run, self.spec.window, self.spec.overlap,
-                                self.specials)
+            logits = self.model.logits(encs)
         infer_time = time.perf_counter() - t0
         total_tokens = sum(len(e.ids) for e in encs) or 1
         out = []
         for i, (doc, enc, lg) in enumerate(zip(docs, encs, logits)):
             t1 = time.perf_counter()
             with stats.stage("decode"):
-                found = decode_entities(doc, enc.offsets, lg, self.spec.labels, self.allowed,
-                                        self.options.constrained, self.min_score)
-                # before propagation, which would copy them, and after, which may copy into them
-                values = field_values(doc.text)
-                found = drop_headings(doc, drop_identities(found, values))
-                if self.propagate:
-                    found = drop_headings(doc, drop_identities(propagate(doc, found), values))
-                # after propagation, so a stray piece ("Type 2" of "Hypertension\n- Type 2")
-                # is not copied to every "Type 2 diabetes"
-                found = split_list_items(doc, found)
-            with stats.stage("rules"):
-                if self.options.dosage:
-                    found = merge(doc, found, find_dosages(doc.text))
-                else:
-                    found = [e for e in found if e.label != "Dosage"]
+                found = self.model.decode(doc, enc, lg, self.min_score)
+            found = self.pipeline(doc, found, stats)
             own[i] = time.perf_counter() - t1
             out.append(found)
             stats.tokens += len(enc.ids)
             stats.characters += len(doc.text)
             stats.documents += 1
             stats.entities.update(e.label for e in found)
-        # latency per document: its own decode/rules time plus its token share of the batch
+        # latency per document: its own decode/steps time plus its token share of the batch
         for i, enc in enumerate(encs):
             stats.latencies.append(own[i] + tok_time + infer_time * len(enc.ids) / total_tokens)
         return out

@@ -25,7 +25,9 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from medner_cli.doc import Doc, Entity, ReadError
+from medner_cli.doc import Doc, Entity
+from medner_cli.errors import DataError, UsageError
+from medner_cli.gold import load_documents
 from medner_cli.machine import machine
 
 DEFAULT_DOCS, DEFAULT_CHARS = 40, 70_000  # without --docs: a default run stays well under 2 min
@@ -51,10 +53,6 @@ _SYNTHETIC = [
 ]
 
 
-class BenchError(Exception):
-    """A benchmark that cannot run as asked (no documents, missing baseline libraries)."""
-
-
 @dataclass(frozen=True)
 class BenchConfig:
     models: tuple[str, ...] = ()  # folders or .onnx files; empty: the shipped int8 (+ fp32)
@@ -64,7 +62,7 @@ class BenchConfig:
     docs: int | None = None  # None: DEFAULT_DOCS documents, DEFAULT_CHARS characters at most
     repeats: int = 3
     workers_max: int | None = None  # None: CPU count
-    dosage: bool | None = None  # None: on, except when gold has no Dosage to score
+    dosage: bool = True  # as annotate runs it
 
 
 # ---------------------------------------------------------------- what to benchmark
@@ -99,8 +97,8 @@ class OnnxBackend:
     def __init__(self, path: Path, threads: int, dosage: bool) -> None:
         from medner_cli.annotator import Annotator, Options
 
-        self.annotator = Annotator(Options(path.parent, dosage, threads=threads,
-                                           onnx_file=path.name))
+        self.annotator = Annotator.from_options(Options(model=path.parent, dosage=dosage,
+                                                        threads=threads, onnx_file=path.name))
 
     def entities(self, texts: Sequence[str]) -> list[list[Entity]]:
         return self.annotator.entities(texts)
@@ -132,7 +130,8 @@ class OnnxTarget:
 
         stats = Stats()
         # one thread per worker, so N workers use N cores, as N PyTorch threads do for HF
-        options = Options(self.path.parent, dosage, threads=1, onnx_file=self.path.name)
+        options = Options(model=self.path.parent, dosage=dosage, threads=1,
+                          onnx_file=self.path.name)
         copies = [Doc(d.id, d.text) for d in docs]
         t0 = time.perf_counter()
         out = list(annotate_stream(copies, options, workers, _chunk_size(len(docs), workers),
@@ -232,26 +231,16 @@ def hf_target(folder: str) -> HfTarget:
     ONNX workers are not forked from a process carrying it."""
     missing = [lib for lib in ("torch", "transformers") if importlib.util.find_spec(lib) is None]
     if missing:
-        raise BenchError(f"--hf-baseline needs torch and transformers (missing: "
+        raise UsageError(f"--hf-baseline needs torch and transformers (missing: "
                          f"{', '.join(missing)}); install them with: pip install 'medner[train]'")
     path = Path(folder)
     if not (path / "config.json").is_file():
-        raise BenchError(f"{path / 'config.json'}: missing (is {path} a Hugging Face "
+        raise UsageError(f"{path / 'config.json'}: missing (is {path} a Hugging Face "
                          f"checkpoint folder, e.g. runs/NAME?)")
     return HfTarget(f"{path.name} (HF)", path)
 
 
 # ---------------------------------------------------------------- documents
-
-
-def _read_all(path: str) -> list[Doc]:
-    from medner_cli.read import read_inputs
-
-    items = list(read_inputs([path]))
-    errors = [str(i) for i in items if isinstance(i, ReadError)]
-    if errors:
-        raise BenchError(f"cannot read {path}: " + "; ".join(errors[:3]))
-    return [i for i in items if isinstance(i, Doc)]
 
 
 def synthetic_docs() -> list[Doc]:
@@ -263,24 +252,19 @@ def synthetic_docs() -> list[Doc]:
 
 def bench_docs(cfg: BenchConfig) -> tuple[list[Doc], str]:
     """Documents to time and their source: gold, --docs-from, sample_notes/ or built-in."""
-    from medner_cli.evaluate import EvalError, load
-
     if cfg.gold:
-        try:
-            docs, source = load(cfg.gold, None), cfg.gold
-        except EvalError as exc:
-            raise BenchError(str(exc)) from exc
+        docs, source = load_documents([cfg.gold]), cfg.gold
     elif cfg.docs_from:
-        docs, source = _read_all(cfg.docs_from), cfg.docs_from
+        docs, source = load_documents([cfg.docs_from], with_gold=False), cfg.docs_from
     else:
         notes = Path(__file__).resolve().parent.parent / "sample_notes"
-        docs = _read_all(str(notes)) if notes.is_dir() and any(notes.iterdir()) else []
+        docs = load_documents([str(notes)], with_gold=False) if notes.is_dir() and any(notes.iterdir()) else []
         source = str(notes)
         if not docs:
             docs, source = synthetic_docs(), "built-in synthetic sentences"
     docs = docs[:cfg.docs] if cfg.docs else _within(docs[:DEFAULT_DOCS], DEFAULT_CHARS)
     if not docs:
-        raise BenchError(f"{source}: no documents to time")
+        raise DataError(f"{source}: no documents to time")
     return docs, source
 
 
@@ -335,7 +319,7 @@ def peak_rss_mb(target: Target, texts: Sequence[str], dosage: bool) -> float:
     proc = subprocess.run([sys.executable, "-c", "from medner_cli.bench import _probe; _probe()"],
                           input=payload, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise BenchError(f"memory probe for {target.name} failed: {proc.stderr.strip()[-500:]}")
+        raise RuntimeError(f"memory probe for {target.name} failed: {proc.stderr.strip()[-500:]}")
     return json.loads(proc.stdout)["peak_rss_mb"]
 
 
@@ -354,12 +338,13 @@ def _probe() -> None:
 
 def f1_scores(gold: Sequence[Doc], found: Sequence[list[Entity]]) -> dict:
     """Strict micro and per-label F1, scoring the labels present in gold (as ``medner eval``)."""
-    from medner_cli.evaluate import score, scored_labels
+    from medner_cli.evaluate import scored_labels
+    from medner_cli.metrics import evaluate
 
-    preds = [Doc(g.id, g.text, list(ents)) for g, ents in zip(gold, found)]
-    report = score(list(zip(gold, preds)), scored_labels(gold, None))
-    return {"micro": report.micro("strict").f1,
-            "labels": {k: c.f1 for k, c in sorted(report.strict.items())}}
+    strict = evaluate(((g.entities, ents) for g, ents in zip(gold, found)),
+                      scored_labels(gold, None)).as_dict()["strict"]
+    return {"micro": strict["micro"]["f1"],
+            "labels": {k: c["f1"] for k, c in strict.items() if k != "micro"}}
 
 
 def measure(target: Target, docs: Sequence[Doc], sentences: Sequence[str], cfg: BenchConfig,
@@ -397,11 +382,11 @@ def run_bench(cfg: BenchConfig, log=lambda message: None) -> dict:
     from medner_cli.machine import cpu_count
 
     if cfg.repeats < 1:
-        raise BenchError("--repeats must be at least 1")
+        raise UsageError("--repeats must be at least 1")
     docs, source = bench_docs(cfg)
     sentences = split_sentences(docs)
     labels = scored_labels(docs, None) if cfg.gold else None
-    dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
+    dosage = cfg.dosage
     workers_max = cfg.workers_max or cpu_count()
     targets: list[Target] = list(onnx_targets(cfg.models))
     hf = hf_target(cfg.hf_baseline) if cfg.hf_baseline else None

@@ -11,7 +11,8 @@ from typing import Sequence
 import numpy as np
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.labels import OUTSIDE
+from medner_cli import bio
+from medner_cli.bio import OUTSIDE
 
 
 def transitions(labels: Sequence[str]) -> np.ndarray:
@@ -41,8 +42,8 @@ def viterbi(logp: np.ndarray, allowed: np.ndarray, prev: int) -> np.ndarray:
     return path
 
 
-def decode(logits: np.ndarray, labels: Sequence[str], allowed: np.ndarray,
-           constrained: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def decode(logits: np.ndarray, labels: Sequence[str],
+           allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Label ids and their probabilities for one document's tokens.
 
     When the per-token best labels already form a valid path, that path is the best valid one,
@@ -54,7 +55,7 @@ def decode(logits: np.ndarray, labels: Sequence[str], allowed: np.ndarray,
     probs /= probs.sum(-1, keepdims=True)
     tags = probs.argmax(-1)
     outside = len(labels)  # the start state behaves like O
-    if constrained and not allowed[np.r_[outside, tags[:-1]], tags].all():
+    if not allowed[np.r_[outside, tags[:-1]], tags].all():
         tags = _stretches(tags, np.log(probs + 1e-12), labels, allowed)
     return tags, probs[np.arange(len(tags)), tags]
 
@@ -100,30 +101,11 @@ def _stretches(tags: np.ndarray, logp: np.ndarray, labels: Sequence[str],
 
 def spans(tags: np.ndarray, probs: np.ndarray, offsets: np.ndarray,
           labels: Sequence[str]) -> list[tuple[int, int, str, float]]:
-    """(start, end, type, score) of each chunk; score is the mean probability of its tags.
-
-    A stray I- (possible only without constraints) starts a new chunk, as seqeval reads it.
-    """
-    out = []
-    cur: list | None = None
-    for i, tag in enumerate(tags):
-        name = labels[tag]
-        if name == OUTSIDE:
-            if cur:
-                out.append(cur)
-            cur = None
-            continue
-        prefix, kind = name[0], name[2:]
-        if prefix == "B" or cur is None or cur[2] != kind:
-            if cur:
-                out.append(cur)
-            cur = [int(offsets[i, 0]), int(offsets[i, 1]), kind, [float(probs[i])]]
-        else:
-            cur[1] = int(offsets[i, 1])
-            cur[3].append(float(probs[i]))
-    if cur:
-        out.append(cur)
-    return [(s, e, k, sum(p) / len(p)) for s, e, k, p in out]
+    """(start, end, type, score) of each chunk (``bio.chunks``); score is the mean probability
+    of its tags."""
+    return [(int(offsets[i, 0]), int(offsets[j - 1, 1]), kind,
+             sum(float(p) for p in probs[i:j]) / (j - i))
+            for i, j, kind in bio.chunks([labels[t] for t in tags])]
 
 
 def snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -140,11 +122,11 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def entities(doc: Doc, offsets: np.ndarray, logits: np.ndarray, labels: Sequence[str],
-             allowed: np.ndarray, constrained: bool = True, min_score: float = 0.0) -> list[Entity]:
+             allowed: np.ndarray, min_score: float = 0.0) -> list[Entity]:
     """Model entities of one document, word-snapped, with text taken from the document itself."""
     if len(offsets) == 0:
         return []
-    tags, probs = decode(logits, labels, allowed, constrained)
+    tags, probs = decode(logits, labels, allowed)
     out: list[Entity] = []
     for s, e, kind, score in spans(tags, probs, offsets, labels):
         if score < min_score:

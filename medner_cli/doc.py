@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(slots=True)
@@ -15,8 +15,11 @@ class Entity:
     label: str
     text: str
     score: float = 1.0
-    source: str = "model"
+    source: str = "model"  # who found it: "model", "rule", "lexicon", "given" (input), "gold"
     attrs: dict[str, Any] | None = None
+    ids: list[str] | None = None  # concept ids, most likely first ("MESH:D005665")
+    name: str | None = None  # the canonical name of ``ids[0]``
+    assertion: dict[str, Any] | None = None  # negated, uncertain, ... and the cues that set them
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -29,6 +32,12 @@ class Entity:
         }
         if self.attrs is not None:
             out["attrs"] = self.attrs
+        if self.ids:
+            out["ids"] = self.ids
+            if self.name:
+                out["name"] = self.name
+        if self.assertion is not None:
+            out["assertion"] = self.assertion
         return out
 
 
@@ -41,6 +50,15 @@ class Doc:
     entities: list[Entity] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
     origin: str = ""
+    # values that several pipeline steps derive from the text (field spans, sentences), computed
+    # once per document; never written out
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: str, make: Callable[[str], Any]) -> Any:
+        """``make(text)``, computed on first use and kept for the document's other steps."""
+        if key not in self.memo:
+            self.memo[key] = make(self.text)
+        return self.memo[key]
 
     def span(self, start: int, end: int, label: str, **kw: Any) -> Entity:
         """Make an entity whose text is taken from the document, so it can never disagree."""

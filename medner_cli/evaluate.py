@@ -11,16 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from medner_cli.doc import Doc, ReadError
-from medner_cli.metrics import Counts, Report, evaluate
+from medner_cli.doc import Doc
+from medner_cli.errors import DataError
+from medner_cli.gold import listing, load_documents
+from medner_cli.metrics import evaluate
 
 FORMATS = ("pubtator", "brat", "conll", "jsonl")
-ERROR_KINDS = ("wrong type", "wrong boundary", "wrong type and boundary", "missed", "spurious")
-_SHOWN = 5  # ids or read errors named in one message before "... and N more"
-
-
-class EvalError(Exception):
-    """Data that cannot be scored (unreadable, unpaired or mismatched documents): exit status 1."""
 
 
 @dataclass(frozen=True)
@@ -31,32 +27,10 @@ class EvalConfig:
     pred_format: str | None = None
     labels: tuple[str, ...] | None = None  # None: the labels found in gold
     model: Path | None = None
-    dosage: bool | None = None  # None: on only when Dosage is scored
+    dosage: bool = True  # the dosage merge also trims Chemicals, so it runs as in annotate
     workers: int = 1
     min_score: float | None = None  # None: the model card's threshold
     propagate: bool | None = None  # None: the model card's choice
-
-
-def _listing(items: Sequence[object]) -> str:
-    shown = ", ".join(str(i) for i in items[:_SHOWN])
-    return shown + (f" ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
-
-
-def load(path: str, fmt: str | None) -> list[Doc]:
-    """Every document of ``path`` with its entities; one unreadable document fails the load."""
-    from medner_cli.read import read_inputs
-
-    docs: list[Doc] = []
-    errors: list[ReadError] = []
-    for item in read_inputs([path], fmt, with_gold=True):
-        (errors if isinstance(item, ReadError) else docs).append(item)
-    if errors:
-        lines = "\n  ".join(str(e) for e in errors[:_SHOWN])
-        more = f"\n  ... and {len(errors) - _SHOWN} more" if len(errors) > _SHOWN else ""
-        raise EvalError(f"cannot read {path} ({len(errors)} error(s)):\n  {lines}{more}")
-    if not docs:
-        raise EvalError(f"{path}: no documents found")
-    return docs
 
 
 def _by_id(docs: Sequence[Doc], what: str) -> dict[str, Doc]:
@@ -67,8 +41,8 @@ def _by_id(docs: Sequence[Doc], what: str) -> dict[str, Doc]:
             dupes.append(doc.id)
         out[doc.id] = doc
     if dupes:
-        raise EvalError(f"{what} has repeated document ids, so pairing is ambiguous: "
-                        f"{_listing(sorted(set(dupes)))}")
+        raise DataError(f"{what} has repeated document ids, so pairing is ambiguous: "
+                        f"{listing(sorted(set(dupes)))}")
     return out
 
 
@@ -81,15 +55,15 @@ def pair(gold: Sequence[Doc], pred: Sequence[Doc]) -> tuple[list[tuple[Doc, Doc]
     gold_ids, pred_ids = _by_id(gold, "gold"), _by_id(pred, "prediction")
     missing = [i for i in gold_ids if i not in pred_ids]
     if len(missing) == len(gold_ids):
-        raise EvalError(f"no gold document id is among the prediction ids (gold: "
-                        f"{_listing(missing)}; predictions: {_listing(list(pred_ids))})")
+        raise DataError(f"no gold document id is among the prediction ids (gold: "
+                        f"{listing(missing)}; predictions: {listing(list(pred_ids))})")
     if missing:
-        raise EvalError(f"no prediction for {len(missing)} gold document(s): {_listing(missing)}")
+        raise DataError(f"no prediction for {len(missing)} gold document(s): {listing(missing)}")
     differ = [f"{i} (at character {_first_difference(g.text, pred_ids[i].text)})"
               for i, g in gold_ids.items() if g.text != pred_ids[i].text]
     if differ:
-        raise EvalError(f"text differs between gold and prediction, so offsets cannot be "
-                        f"compared, for {len(differ)} document(s): {_listing(differ)}")
+        raise DataError(f"text differs between gold and prediction, so offsets cannot be "
+                        f"compared, for {len(differ)} document(s): {listing(differ)}")
     extra = [i for i in pred_ids if i not in gold_ids]
     return [(g, pred_ids[i]) for i, g in gold_ids.items()], extra
 
@@ -109,65 +83,33 @@ def predict(gold: Sequence[Doc], model: Path | None, dosage: bool, workers: int 
     from medner_cli.machine import cpu_count
     from medner_cli.pool import annotate_stream
 
-    options = Options(model, dosage, min_score, propagate,
+    options = Options(model=model, dosage=dosage, min_score=min_score, propagate=propagate,
                       threads=max(1, cpu_count() // workers))
     copies = [Doc(d.id, d.text, origin=d.origin) for d in gold]
     return [d for d in annotate_stream(copies, options, workers) if isinstance(d, Doc)]
 
 
-def score(pairs: Sequence[tuple[Doc, Doc]], labels: Sequence[str] | None) -> Report:
-    report = evaluate(((g.entities, p.entities) for g, p in pairs), labels)
-    for label in labels or ():  # a requested label is listed even when nothing carries it
-        report.strict.setdefault(label, Counts())
-        report.lenient.setdefault(label, Counts(tp_pred=0))
-    return report
-
-
-def _counts(c: Counts, gold: int, predicted: int) -> dict:
-    """Exact (unrounded) scores, so they can be checked against other tools to the last digit."""
-    out = {"precision": c.precision, "recall": c.recall, "f1": c.f1, "tp": c.tp, "fp": c.fp,
-           "fn": c.fn, "support": gold, "predicted": predicted}
-    if c.tp_pred is not None:
-        out["tp_pred"] = c.tp_pred
-    return out
-
-
-def report_dict(report: Report) -> dict:
-    """Per label and micro, strict and lenient; ``support`` is always the gold entity count.
-
-    In lenient mode ``tp`` counts matched gold entities and ``tp_pred`` matched predictions.
-    """
-    gold = {k: c.tp + c.fn for k, c in report.strict.items()}
-    pred = {k: c.tp + c.fp for k, c in report.strict.items()}
-    out: dict = {}
-    for mode, table in (("strict", report.strict), ("lenient", report.lenient)):
-        out[mode] = {k: _counts(table[k], gold[k], pred[k]) for k in sorted(table)}
-        out[mode]["micro"] = _counts(report.micro(mode), sum(gold.values()), sum(pred.values()))
-    out["errors"] = {kind: report.errors.get(kind, 0) for kind in ERROR_KINDS}
-    return out
-
-
 def run_eval(cfg: EvalConfig) -> dict:
     """Load, predict when PRED is omitted, pair, score: the result that ``--json`` prints."""
-    gold = load(cfg.gold, cfg.gold_format)
+    gold = load_documents([cfg.gold], cfg.gold_format)
     labels = scored_labels(gold, cfg.labels)
     model = None
     if cfg.pred is None:
         from medner_cli.model import load_spec
 
         spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
-        dosage = cfg.dosage if cfg.dosage is not None else labels is None or "Dosage" in labels
+        dosage = cfg.dosage
         min_score, propagate = spec.decoding(cfg.min_score, cfg.propagate)
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
                  "dosage": dosage, "min_score": min_score, "propagate": propagate}
         pred = predict(gold, spec.path, dosage, cfg.workers, cfg.min_score, cfg.propagate)
     else:
-        pred = load(cfg.pred, cfg.pred_format)
+        pred = load_documents([cfg.pred], cfg.pred_format)
     pairs, extra = pair(gold, pred)
-    report = score(pairs, labels)
-    return {"gold": cfg.gold, "pred": cfg.pred, "model": model, "documents": report.documents,
+    report = evaluate(((g.entities, p.entities) for g, p in pairs), labels)
+    return {"gold": cfg.gold, "pred": cfg.pred, "model": model,
             "labels": labels if labels is not None else sorted(report.strict),
-            **report_dict(report), "ignored_predictions": extra}
+            **report.as_dict(), "ignored_predictions": extra}
 
 
 def render(result: dict, console) -> None:
@@ -197,4 +139,4 @@ def render(result: dict, console) -> None:
     console.print(errors)
     if result["ignored_predictions"]:
         console.print(f"ignored {len(result['ignored_predictions'])} predicted document(s) not "
-                      f"in gold: {_listing(result['ignored_predictions'])}")
+                      f"in gold: {listing(result['ignored_predictions'])}")

@@ -16,7 +16,7 @@ from typing import Any
 import regex
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.rules.dosage import dosage_within, only_dose_words
+from medner_cli.rules.dosage import dosage_within, find_dosages, only_dose_words
 from medner_cli.segment import sentences
 
 
@@ -114,3 +114,8 @@ def _drug(chemicals: list[Entity], n: int, bounds: list[tuple[int, int]], start:
         if chem.end <= start and (best is None or chem.end > best.end):
             best = chem
     return best.text if best else None
+
+
+def add_dosages(doc: Doc, found: list[Entity]) -> list[Entity]:
+    """The pipeline step: the rule dosages of ``doc`` merged into ``found``."""
+    return merge(doc, found, find_dosages(doc.text))

@@ -12,6 +12,8 @@ from typing import Iterable, Sequence
 
 from medner_cli.doc import Entity
 
+ERROR_KINDS = ("wrong type", "wrong boundary", "wrong type and boundary", "missed", "spurious")
+
 
 @dataclass
 class Counts:
@@ -40,10 +42,15 @@ class Counts:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
-    def as_dict(self) -> dict[str, float | int]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "f1": round(self.f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "support": self.tp + self.fn}
+    def as_dict(self, support: int, predicted: int) -> dict[str, float | int]:
+        """Exact (unrounded) scores, so they can be checked against other tools to the last
+        digit; ``support`` is the gold count, ``predicted`` the prediction count."""
+        out: dict[str, float | int] = {
+            "precision": self.precision, "recall": self.recall, "f1": self.f1, "tp": self.tp,
+            "fp": self.fp, "fn": self.fn, "support": support, "predicted": predicted}
+        if self.tp_pred is not None:
+            out["tp_pred"] = self.tp_pred
+        return out
 
 
 @dataclass
@@ -68,12 +75,19 @@ class Report:
         return total
 
     def as_dict(self) -> dict:
+        """The one serialisation of scores (eval's ``--json``, model cards, bench, training
+        logs): per label and micro, strict and lenient, and the strict error classes.
+
+        ``support`` is always the gold entity count; in lenient mode ``tp`` counts matched gold
+        entities and ``tp_pred`` matched predictions.
+        """
+        gold = {k: c.tp + c.fn for k, c in self.strict.items()}
+        pred = {k: c.tp + c.fp for k, c in self.strict.items()}
         out: dict = {"documents": self.documents}
-        for mode in ("strict", "lenient"):
-            table = self.strict if mode == "strict" else self.lenient
-            out[mode] = {label: table[label].as_dict() for label in sorted(table)}
-            out[mode]["micro"] = self.micro(mode).as_dict()
-        out["errors"] = dict(self.errors)
+        for mode, table in (("strict", self.strict), ("lenient", self.lenient)):
+            out[mode] = {k: table[k].as_dict(gold[k], pred[k]) for k in sorted(table)}
+            out[mode]["micro"] = self.micro(mode).as_dict(sum(gold.values()), sum(pred.values()))
+        out["errors"] = {kind: self.errors.get(kind, 0) for kind in ERROR_KINDS}
         return out
 
 
@@ -124,8 +138,13 @@ def compare(report: Report, gold: Sequence[Entity], pred: Sequence[Entity],
 
 def evaluate(pairs: Iterable[tuple[Sequence[Entity], Sequence[Entity]]],
              labels: Iterable[str] | None = None) -> Report:
+    """Scores of (gold, predicted) entity lists; a requested label is listed even when nothing
+    carries it, so a table never silently loses a row."""
     report = Report()
     labels = list(labels) if labels is not None else None
     for gold, pred in pairs:
         compare(report, gold, pred, labels)
+    for label in labels or ():
+        report.strict.setdefault(label, Counts())
+        report.lenient.setdefault(label, Counts(tp_pred=0))
     return report

@@ -13,10 +13,14 @@ from typing import Any
 
 import orjson
 
+from medner_cli.errors import UsageError
 from medner_cli.tokenize import load_tokenizer
 
 
-class ModelError(Exception):
+CARD_FORMAT = "medner-onnx-token-classification/2"
+
+
+class ModelError(UsageError):
     """A model folder that cannot be used; the message says which file and why."""
 
 
@@ -52,11 +56,17 @@ class ModelSpec:
     pad_id: int
     card: dict[str, Any]
 
+    @property
+    def runtime(self) -> dict[str, Any]:
+        """The card's settings for running the model (its provenance is kept apart)."""
+        return self.card["runtime"]
+
     def decoding(self, min_score: float | None, propagate: bool | None) -> tuple[float, bool]:
         """The threshold and propagation to use: the ones given, else the card's (chosen on dev
         at export)."""
-        return (float(self.card.get("min_score", 0.0)) if min_score is None else min_score,
-                bool(self.card.get("propagate", False)) if propagate is None else propagate)
+        rt = self.runtime
+        return (float(rt.get("min_score", 0.0)) if min_score is None else min_score,
+                bool(rt.get("propagate", False)) if propagate is None else propagate)
 
     def tokenizer(self):
         return load_tokenizer(self.path / "tokenizer.json")
@@ -81,12 +91,16 @@ def load_spec(path: Path | None) -> ModelSpec:
             raise ModelError(f"{needed}: missing (is {path} an exported medner model folder?)")
     try:
         card = orjson.loads(config.read_bytes())
-        weights = path / str(card.get("weights", "model.onnx"))
+        if card.get("format") != CARD_FORMAT:
+            raise ModelError(f"{config}: card format {card.get('format')!r}, expected "
+                             f"{CARD_FORMAT!r} (re-export the model with this medner)")
+        rt = card["runtime"]
+        weights = path / str(rt.get("weights", "model.onnx"))
         if not weights.is_file():
             raise ModelError(f"{weights}: missing (model.onnx keeps its weights there; copy "
                              f"the whole model folder)")
-        return ModelSpec(path, list(card["labels"]), int(card["window"]), int(card["overlap"]),
-                         int(card["special_ids"]["cls"]), int(card["special_ids"]["sep"]),
-                         int(card["special_ids"]["pad"]), card)
+        return ModelSpec(path, list(rt["labels"]), int(rt["window"]), int(rt["overlap"]),
+                         int(rt["special_ids"]["cls"]), int(rt["special_ids"]["sep"]),
+                         int(rt["special_ids"]["pad"]), card)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{config}: not a medner model card ({exc})") from exc

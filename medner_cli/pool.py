@@ -26,7 +26,7 @@ _worker: Annotator | None = None
 def _init(options: Options) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _worker = Annotator(options)
+    _worker = Annotator.from_options(options)
 
 
 def _work(texts: list[str]) -> tuple[list[list[Entity]], Stats]:
@@ -84,7 +84,7 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
             workers = 1
         chunks = chain(head, chunks)
     if workers <= 1:
-        annotator = Annotator(options)
+        annotator = Annotator.from_options(options)
         for chunk in chunks:
             docs = [d for d in chunk if isinstance(d, Doc)]
             if docs:

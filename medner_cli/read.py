@@ -12,6 +12,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 import orjson
 
+from medner_cli import bio
 from medner_cli.doc import Doc, Entity, ReadError
 
 FORMATS = ("text", "jsonl", "brat", "pubtator", "conll")
@@ -221,32 +222,10 @@ def _conll_doc(sentences: list[list[tuple[str, str]]], origin: str, doc_id: str)
         pos += 1
     text = "".join(parts)
     doc = Doc(doc_id, text, origin=origin)
-    doc.entities = [doc.span(s, e, label, source="gold") for s, e, label in tag_chunks(spans)]
+    found = bio.chunks([tag for _, _, tag in spans])
+    doc.entities = [doc.span(spans[i][0], spans[j - 1][1], kind, source="gold")
+                    for i, j, kind in found]
     return doc
-
-
-def tag_chunks(tagged: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Chunks from (start, end, IOB tag) triples, read as seqeval reads IOB2 and IOB1."""
-    chunks = []
-    cur: list | None = None
-    for start, end, tag in tagged:
-        prefix, _, label = tag.partition("-")
-        if prefix in ("B", "S") or (prefix in ("I", "E") and (cur is None or cur[2] != label)):
-            if cur:
-                chunks.append(tuple(cur))
-            cur = [start, end, label]
-        elif prefix in ("I", "E") and cur is not None:
-            cur[1] = end
-        else:
-            if cur:
-                chunks.append(tuple(cur))
-            cur = None
-        if prefix in ("E", "S") and cur is not None:
-            chunks.append(tuple(cur))
-            cur = None
-    if cur:
-        chunks.append(tuple(cur))
-    return chunks
 
 
 def _read_bytes(path: Path) -> bytes | ReadError:

@@ -14,14 +14,11 @@ from typing import IO, Callable, Iterator
 
 from medner_cli.annotator import Options
 from medner_cli.doc import ReadError
+from medner_cli.errors import UsageError
 from medner_cli.pool import annotate_stream
 from medner_cli.read import read_inputs
 from medner_cli.timing import Stats
 from medner_cli.write import FolderWriter, StreamWriter
-
-
-class UsageError(Exception):
-    """Options that cannot work together; the CLI exits with status 2."""
 
 
 @dataclass

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-STAGES = ("read", "tokenize", "infer", "decode", "rules", "write")
+STAGES = ("read", "tokenize", "infer", "decode")  # then each pipeline step by name, then write
 
 
 def peak_rss_mb() -> float:
@@ -45,7 +45,7 @@ class Stats:
         try:
             yield
         finally:
-            self.stages[name] += time.perf_counter() - t0
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t0
 
     def add(self, other: "Stats") -> None:
         self.documents += other.documents

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import IO, Iterable
 
 import orjson
 
+from medner_cli import bio
 from medner_cli.doc import Doc
 from medner_cli.segment import sentences, words
 
@@ -56,23 +58,61 @@ def jsonl_record(doc: Doc) -> bytes:
     return orjson.dumps(record) + b"\n"
 
 
+def _conll_spans(doc: Doc) -> list[tuple[int, int, str]]:
+    """Entities CoNLL can hold: no overlaps (of nested or overlapping given entities, the one
+    starting first, then the longest, is kept)."""
+    kept: list[tuple[int, int, str]] = []
+    for ent in sorted(doc.entities, key=lambda e: (e.start, -e.end)):
+        if not kept or ent.start >= kept[-1][1]:
+            kept.append((ent.start, ent.end, ent.label))
+    return kept
+
+
+def _sentences_around(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """Sentences, joined where an entity runs across a sentence end, so no entity is split."""
+    starts = [s for s, _, _ in spans]
+    out: list[tuple[int, int]] = []
+    for start, end in sentences(text):
+        i = bisect_left(starts, out[-1][1]) - 1 if out else -1  # last span starting before
+        if i >= 0 and spans[i][1] > start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def word_tags(doc: Doc) -> Iterable[list[tuple[str, str]]]:
-    """Sentences of (word, IOB2 tag); a word takes the tag of the first entity it overlaps."""
-    ents = sorted(doc.entities, key=lambda e: (e.start, -e.end))
-    for s_start, s_end in sentences(doc.text):
-        rows = []
+    """Sentences of (token, IOB2 tag). Words are cut at every entity boundary inside them
+    ("Bort-dex" with two Chemicals is "Bort", "-", "dex"), so a CoNLL reader decodes exactly
+    the entities of the document."""
+    spans = _conll_spans(doc)
+    cuts = sorted({p for s, e, _ in spans for p in (s, e)})
+    starts = [s for s, _, _ in spans]
+    for s_start, s_end in _sentences_around(doc.text, spans):
+        pieces: list[tuple[int, int]] = []
         for w_start, w_end in words(doc.text, s_start, s_end):
-            tag = "O"
-            for ent in ents:
-                if ent.start >= w_end:
-                    break
-                if ent.end > w_start:
-                    tag = ("I-" if ent.start < w_start and rows and rows[-1][1][2:] == ent.label
-                           and rows[-1][1] != "O" else "B-") + ent.label
-                    break
-            rows.append((doc.text[w_start:w_end], tag))
-        if rows:
-            yield rows
+            lo = bisect_right(cuts, w_start)
+            hi = bisect_left(cuts, w_end)
+            bounds = [w_start, *cuts[lo:hi], w_end]
+            pieces += [(a, b) for a, b in zip(bounds, bounds[1:]) if doc.text[a:b].strip()]
+        if not pieces:
+            continue
+        owner = []  # the span (index) each piece lies in, or -1
+        for a, _ in pieces:
+            i = bisect_right(starts, a) - 1
+            owner.append(i if i >= 0 and a < spans[i][1] else -1)
+        token_spans = []
+        k = 0
+        while k < len(pieces):
+            if owner[k] < 0:
+                k += 1
+                continue
+            j = k
+            while j + 1 < len(pieces) and owner[j + 1] == owner[k]:
+                j += 1
+            token_spans.append((k, j + 1, spans[owner[k]][2]))
+            k = j + 1
+        yield [(doc.text[a:b], tag) for (a, b), tag in zip(pieces, bio.tags(token_spans, len(pieces)))]
 
 
 def conll_document(doc: Doc) -> bytes:

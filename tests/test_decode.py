@@ -8,7 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 from medner_cli.decode import decode, spans, transitions, viterbi
 from medner_cli.doc import Entity
-from medner_cli.labels import align, bio_labels, drop_overlaps
+from medner_cli.bio import labels as bio_labels
+from medner_cli.align import align, drop_overlaps
 from medner_cli.tokenize import windows
 
 LABELS = bio_labels(["Chemical", "Disease"])
@@ -42,15 +43,14 @@ def _logits(rows):
 def test_constrained_decoding_never_starts_with_i():
     # argmax would be O, I-Disease: invalid; the best valid path is found instead
     logits = _logits([[0.9, 0, 0, 0.05, 0.05], [0.1, 0, 0, 0.2, 0.7]])
-    tags, _ = decode(logits, LABELS, transitions(LABELS), constrained=True)
+    tags, _ = decode(logits, LABELS, transitions(LABELS))
     names = [LABELS[t] for t in tags]
     assert names != ["O", "I-Disease"]
     assert names in (["O", "B-Disease"], ["B-Disease", "I-Disease"], ["O", "O"])
 
 
-def test_unconstrained_stray_i_starts_a_chunk():
-    logits = _logits([[0.9, 0, 0, 0.05, 0.05], [0.1, 0, 0, 0.2, 0.7]])
-    tags, probs = decode(logits, LABELS, transitions(LABELS), constrained=False)
+def test_a_stray_i_starts_a_chunk():
+    tags, probs = np.array([0, 4]), np.array([0.9, 0.7])  # O, I-Disease
     offsets = np.array([[0, 3], [4, 8]])
     assert spans(tags, probs, offsets, LABELS)[0][:3] == (4, 8, "Disease")
 

@@ -186,7 +186,7 @@ def test_model_predictions_when_pred_is_omitted(tmp_path, tiny_model):
     gold = pred_jsonl(tmp_path / "gold.jsonl", {"a": (text, [
         (22, 29, "Chemical"), (34, 40, "Disease"), (45, 58, "Disease"), (4, 11, "Chemical")])})
     got = scores(gold, "--model", tiny_model)
-    assert got["model"]["name"] == "tiny" and got["model"]["dosage"] is False  # no Dosage in gold
+    assert got["model"]["name"] == "tiny" and got["model"]["dosage"] is True  # as annotate
     assert got["strict"]["micro"]["tp"] == 3 and got["strict"]["micro"]["fn"] == 1
     assert got["strict"]["micro"]["fp"] == 0 and got["errors"]["missed"] == 1
     # the library call gives the same scores, and the gold entities are not touched

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-import medner_cli.annotator
-from medner_cli.annotator import Annotator, Options
 from medner_cli.doc import Doc
+from medner_cli.pipeline import build
 from medner_cli.rules.identity import drop_identities, field_values
 
 HEADER = ("Patient: Rosalind Achterberg        Age: 58        MRN: ED-55102 (synthetic)\r\n"
@@ -40,28 +37,30 @@ def test_names_and_numbers_in_fields_are_dropped_clinical_words_kept():
              _model(doc, "Eleni Papadakis", "Disease"), _model(doc, "sepsis", "Disease"),
              _model(doc, "heparin")]
     dosage = doc.span(text.index("5000"), text.index("5000") + 10, "Dosage", source="rule")
-    kept = drop_identities(found + [dosage], field_values(text))
+    kept = drop_identities(doc, found + [dosage])
     assert [e.text for e in kept] == ["sepsis", "heparin", "5000 units"]
 
 
-@pytest.fixture
-def header_decoder(monkeypatch):
-    """A decoder that tags the first occurrence of a few names, as the model did on notes."""
+def _decoded(doc):
+    """What the model tagged on notes: the first occurrence of a few names."""
     names = {"Brzezinski": "Chemical", "aspirin": "Chemical"}
-
-    def decode(doc, *args):
-        return sorted((_model(doc, name, label) for name, label in names.items()
-                       if name in doc.text), key=lambda e: e.start)
-
-    monkeypatch.setattr(medner_cli.annotator, "decode_entities", decode)
+    return sorted((_model(doc, name, label) for name, label in names.items()
+                   if name in doc.text), key=lambda e: e.start)
 
 
-def test_propagation_neither_spreads_nor_restores_header_names(header_decoder, tiny_model):
+def test_propagation_neither_spreads_nor_restores_header_names():
+    pipeline = build(skip={"dosage"})
     note = ("Attending: Brzezinski\nGave aspirin. Brzezinski saw her; aspirin again.\n"
             "Signed: Brzezinski\n")
-    annotator = Annotator(Options(tiny_model, dosage=False, propagate=True))
-    found = annotator.entities([note])[0]
+    doc = Doc("n", note)
+    found = pipeline(doc, _decoded(doc))
     assert [(e.text, note[e.start:e.end]) for e in found] == [("aspirin", "aspirin")] * 2
-    shifted = "Gave aspirin. Brzezinski saw her.\nSigned: Brzezinski\n"
-    found = annotator.entities([shifted])[0]  # a body mention is tagged, the signature is not
+    shifted = Doc("s", "Gave aspirin. Brzezinski saw her.\nSigned: Brzezinski\n")
+    found = pipeline(shifted, _decoded(shifted))  # a body mention is tagged, the signature not
     assert [(e.start, e.text) for e in found] == [(5, "aspirin"), (14, "Brzezinski")]
+
+
+def test_without_the_identity_step_header_names_stay():
+    doc = Doc("n", "Attending: Brzezinski\nGave aspirin.\n")
+    found = build(skip={"dosage", "identities"})(doc, _decoded(doc))
+    assert [e.text for e in found] == ["Brzezinski", "aspirin"]

@@ -13,7 +13,7 @@ WORDS = CHEMICALS + DISEASE_B + DISEASE_I + ["500 mg", "bid", "x 5 days", "\r\n"
 
 @pytest.fixture(scope="module")
 def annotator(tiny_model):
-    return Annotator(Options(tiny_model))
+    return Annotator.from_options(Options(model=tiny_model))
 
 
 texts = st.lists(st.one_of(st.text(min_size=1, max_size=12), st.sampled_from(WORDS)),

@@ -25,7 +25,7 @@ def test_read_errors_count_as_items_without_text():
 def test_a_few_long_documents_spread_over_workers_in_order(tiny_model):
     text = "The patient was given aspirin for angina. " * (CHUNK_CHARS // 40)
     docs = [Doc(f"d{i}", text[: len(text) - i]) for i in range(4)]
-    options = Options(tiny_model, dosage=False)
+    options = Options(model=tiny_model, dosage=False)
     one = [(d.id, d.entities) for d in annotate_stream([Doc(d.id, d.text) for d in docs],
                                                        options, workers=1)]
     two = [(d.id, d.entities) for d in annotate_stream([Doc(d.id, d.text) for d in docs],

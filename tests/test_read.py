@@ -7,7 +7,8 @@ import io
 import pytest
 
 from medner_cli.doc import Doc, ReadError
-from medner_cli.read import read_inputs, tag_chunks
+from medner_cli import bio
+from medner_cli.read import read_inputs
 
 PUBTATOR = (
     "111|t|Naloxone reverses clonidine.\n"
@@ -129,5 +130,7 @@ def test_conll_documents_and_chunks(tmp_path):
     (["B-A", "I-B"], [(0, 1, "A"), (1, 2, "B")]),
     (["O", "O"], []),
 ])
-def test_tag_chunks(tags, expected):
-    assert tag_chunks([(i, i + 1, t) for i, t in enumerate(tags)]) == expected
+def test_bio_chunks(tags, expected):
+    assert bio.chunks(tags) == expected
+    if all(not t.startswith("I-") or i and tags[i - 1][2:] == t[2:] for i, t in enumerate(tags)):
+        assert bio.tags(expected, len(tags)) == tags  # valid IOB2 comes back as it was

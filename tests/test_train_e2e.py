@@ -75,8 +75,8 @@ def test_train_export_annotate(tmp_path, tiny_base):
     soup_log = json.loads((soup_dir / "medner_train.json").read_text())
     ingredients = [i["run"] for i in soup_log["soup"]["ingredients"]]
     assert 1 <= len(ingredients) <= 2 and len(ingredients) + len(soup_log["soup"]["rejected"]) == 2
-    assert soup_log["dev_fp32"]["micro"]["f1"] >= max(
-        json.loads((tmp_path / "runs" / n / "medner_train.json").read_text())["dev_fp32"]["micro"]["f1"]
+    assert soup_log["dev_fp32"]["strict"]["micro"]["f1"] >= max(
+        json.loads((tmp_path / "runs" / n / "medner_train.json").read_text())["dev_fp32"]["strict"]["micro"]["f1"]
         for n in ("tiny", "tiny7"))
     run_dir = soup_dir
 
@@ -89,14 +89,17 @@ def test_train_export_annotate(tmp_path, tiny_base):
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
     card = json.loads((model_dir / "config.json").read_text())
-    assert set(card["dev"]) >= {"fp32", "int8", "int8_at_min_score"} and card["window"] == 10
-    assert card["training"]["hyperparameters"]["window"] == 12
-    assert card["overlap"] == 2 and card["training"]["hyperparameters"]["overlap"] != 2
-    assert card["attention"].startswith("2 blocks without head transposes")
-    sweep = card["dev"]["min_score_sweep_int8_f1"]
-    assert sweep[f"{card['min_score']} propagate={card['propagate']}"] == max(sweep.values())
-    weights = model_dir / card["weights"]
-    assert card["size_bytes"]["model.onnx"] == ((model_dir / "model.onnx").stat().st_size
+    runtime, prov = card["runtime"], card["provenance"]
+    assert set(prov["dev"]) >= {"fp32", "int8", "int8_at_settings"} and runtime["window"] == 10
+    assert prov["hyperparameters"]["window"] == 12
+    assert runtime["overlap"] == 2 and prov["hyperparameters"]["overlap"] != 2
+    assert prov["attention"].startswith("2 blocks without head transposes")
+    assert list(prov["training_files"]) == ["gold.pubtator"]  # names, not the trainer's paths
+    assert str(tmp_path) not in json.dumps(card)
+    sweep = prov["dev"]["sweep_int8_f1"]
+    assert sweep[f"{runtime['min_score']} propagate={runtime['propagate']}"] == max(sweep.values())
+    weights = model_dir / runtime["weights"]
+    assert prov["size_bytes"]["model.onnx"] == ((model_dir / "model.onnx").stat().st_size
                                                 + weights.stat().st_size)
     assert weights.stat().st_size > 0
     assert weights.stat().st_mode == (model_dir / "model.onnx").stat().st_mode  # readable alike
@@ -107,8 +110,18 @@ def test_train_export_annotate(tmp_path, tiny_base):
     ids = np.array([[101, 7, 8, 102], [101, 7, 102, 0]])
     with pytest.raises(ValueError, match="cannot run padded batches"):
         onnx_run(ids, (ids > 0).astype(np.int64))
-    assert card["training"]["soup"]["ingredients"]
+    assert prov["soup"]["ingredients"]
     assert (model_dir.parent / "DEFAULT").read_text().strip() == "tiny"
+
+    # the export's sweep runs annotate's pipeline: medner eval gives the same score
+    for threshold, propagate in ((0.5, True), (0.0, False)):
+        result = runner.invoke(cli, ["eval", str(data), "--model", str(model_dir), "--json",
+                                     "--min-score", str(threshold),
+                                     "--propagate" if propagate else "--no-propagate"],
+                               catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["strict"]["micro"]["f1"] == sweep[
+            f"{threshold} propagate={propagate}"]
 
     text = "Aspirin induced asthma. " * 10
     result = runner.invoke(cli, ["annotate", "--model", str(model_dir), "--no-dosage"], input=text)

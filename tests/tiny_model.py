@@ -15,6 +15,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
+from medner_cli.model import CARD_FORMAT
+
 LABELS = ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
 CHEMICALS = ["aspirin", "metformin", "lisinopril", "warfarin", "heparin", "paracetamol", "café"]
@@ -58,7 +60,10 @@ def build_tiny_model(folder: Path, window: int = 16, overlap: int = 4) -> Path:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.save(model, str(folder / "model.onnx"))
-    card = {"name": "tiny", "labels": LABELS, "types": ["Chemical", "Disease"], "window": window,
-            "overlap": overlap, "special_ids": {"cls": 2, "sep": 3, "pad": 0}, "lowercase": True}
+    card = {"name": "tiny", "format": CARD_FORMAT,
+            "runtime": {"labels": LABELS, "types": ["Chemical", "Disease"], "window": window,
+                        "overlap": overlap, "special_ids": {"cls": 2, "sep": 3, "pad": 0},
+                        "lowercase": True},
+            "provenance": {"note": "built by tests/tiny_model.py"}}
     (folder / "config.json").write_text(json.dumps(card))
     return folder

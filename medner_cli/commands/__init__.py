@@ -1,29 +1,59 @@
-"""One module per CLI command; each parses options and calls library code."""
+"""One module per CLI command; each parses options and calls library code.
+
+``exit_codes`` is the one mapping from what went wrong to what the shell is told, used by every
+command: 0 done, 1 data that could not be used (or a dead worker), 2 usage error, 130 Ctrl-C,
+143 SIGTERM; a closed pipe downstream (``| head``) is not an error.
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import click
 
 
+class Terminated(BaseException):
+    """Raised in the main process on SIGTERM, so it unwinds like Ctrl-C: workers are ended and
+    no partial file is kept."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _echo(message: str) -> None:
+    click.echo(f"medner: {message}", err=True)
+
+
 @contextmanager
-def exit_codes(*failures: type[Exception]) -> Iterator[None]:
-    """Library errors to exit statuses: a bad model is a usage error (2), ``failures`` and a
-    dead worker process are failed work (1), each with one line on stderr."""
+def exit_codes(echo: Callable[[str], None] = _echo) -> Iterator[None]:
+    """Run a command's library call, turning its failures into one stderr line and a status."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from medner_cli.model import ModelError
+    from medner_cli.errors import DataError, UsageError
 
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         yield
-    except ModelError as exc:
+    except UsageError as exc:  # a model folder (ModelError) is one too
         raise click.UsageError(str(exc))
+    except DataError as exc:
+        echo(str(exc))
+        sys.exit(1)
     except BrokenProcessPool:
-        click.echo("medner: a worker process died (killed or out of memory)", err=True)
+        echo("a worker process died (killed or out of memory); no partial file was kept")
         sys.exit(1)
-    except failures as exc:
-        click.echo(f"medner: {exc}", err=True)
-        sys.exit(1)
+    except KeyboardInterrupt:
+        echo("interrupted; no partial file was kept")
+        sys.exit(130)
+    except Terminated:
+        echo("terminated (SIGTERM); no partial file was kept")
+        sys.exit(143)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error of ours
+        sys.exit(0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

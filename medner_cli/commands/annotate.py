@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
+
+from medner_cli.commands import exit_codes
 
 from medner_cli.read import FORMATS
 from medner_cli.write import OUTPUT_FORMATS
@@ -58,16 +59,15 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
     from rich.console import Console
 
     from medner_cli.annotator import Options
-    from medner_cli.model import ModelError
     from medner_cli.machine import cpu_count
-    from medner_cli.run import RunConfig, UsageError, run
+    from medner_cli.run import RunConfig, run
     from medner_cli.timing import Stats, render
     from medner_cli.write import write_atomic
 
     n_workers = workers or cpu_count()
     threads = threads or max(1, cpu_count() // n_workers)
-    options = Options(Path(model_dir) if model_dir else None, not no_dosage, min_score, propagate,
-                      threads)
+    options = Options(model=Path(model_dir) if model_dir else None, dosage=not no_dosage,
+                      min_score=min_score, propagate=propagate, threads=threads)
     cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,
                     chunk_size, skip_existing, options)
     stats = Stats()
@@ -77,19 +77,9 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
 
         bar = tqdm(unit="doc", file=sys.stderr)
     try:
-        run(cfg, stats, on_error=lambda err: _error(str(err), bar),
-            progress=bar.update if bar else None)
-    except (UsageError, ModelError) as exc:
-        raise click.UsageError(str(exc))
-    except BrokenProcessPool:
-        _error("a worker process died (killed or out of memory); no partial file was kept", bar)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        _error("interrupted; no partial file was kept", bar)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error of ours
-        sys.exit(0)
+        with exit_codes(echo=lambda message: _error(message, bar)):
+            run(cfg, stats, on_error=lambda err: _error(str(err), bar),
+                progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()

@@ -38,16 +38,16 @@ def bench(models: tuple[str, ...], hf_baseline: str | None, gold: str | None,
     import orjson
     from rich.console import Console
 
-    from medner_cli.bench import BenchConfig, BenchError, markdown, render, run_bench
+    from medner_cli.bench import BenchConfig, markdown, render, run_bench
 
     if as_json and as_markdown:
         raise click.UsageError("--json and --markdown cannot be combined")
     if gold and docs_from:
         raise click.UsageError("--gold already gives the documents; drop --docs-from")
     cfg = BenchConfig(models, hf_baseline, gold, docs_from, docs, repeats, workers_max,
-                      False if no_dosage else None)
+                      not no_dosage)
     err = Console(stderr=True)
-    with exit_codes(BenchError):
+    with exit_codes():
         result = run_bench(cfg, log=lambda m: err.print(f"medner bench: {m}", style="dim"))
     if as_json:
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

@@ -17,7 +17,8 @@ from medner_cli.evaluate import FORMATS
               help="Exported model folder to run when PRED is omitted (default: the shipped one).")
 @click.option("--labels", help="Comma-separated labels to score (default: those in GOLD).")
 @click.option("--no-dosage", is_flag=True,
-              help="Switch off the Dosage rules (already off when Dosage is not scored).")
+              help="Switch off the Dosage rules (on by default, as in annotate: the dosage "
+                   "merge also trims Chemicals).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead.")
 @click.option("--gold-format", type=click.Choice(FORMATS),
               help="Format of GOLD (default: by extension; a .txt takes its BRAT .ann).")
@@ -41,7 +42,7 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
     import orjson
     from rich.console import Console
 
-    from medner_cli.evaluate import EvalConfig, EvalError, render, run_eval
+    from medner_cli.evaluate import EvalConfig, render, run_eval
 
     if pred is not None and (model_dir or no_dosage or min_score is not None
                              or propagate is not None):
@@ -55,9 +56,9 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
         if not wanted:
             raise click.UsageError("--labels names no label")
     cfg = EvalConfig(gold, pred, gold_format, pred_format, wanted,
-                     Path(model_dir) if model_dir else None, False if no_dosage else None,
+                     Path(model_dir) if model_dir else None, not no_dosage,
                      workers, min_score, propagate)
-    with exit_codes(EvalError):
+    with exit_codes():
         result = run_eval(cfg)
     if as_json:
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from medner_cli.commands import exit_codes
+
 
 @click.command()
 @click.option("--train", "train_paths", multiple=True, required=True,
@@ -37,7 +39,6 @@ def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, ba
           threads: int, max_steps: int, checkpoint_minutes: float, resume: bool) -> None:
     """Fine-tune a token-classification model, resumably."""
     try:
-        from medner_cli.train.data import DataError
         from medner_cli.train.trainer import TrainConfig, train as run_training
     except ImportError as exc:
         raise click.ClickException(f"training needs the extra: pip install '.[train]' ({exc})")
@@ -47,7 +48,5 @@ def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, ba
                       overlap=overlap, seed=seed, threads=threads, max_steps=max_steps,
                       types=[t for t in types.split(",") if t],
                       checkpoint_minutes=checkpoint_minutes)
-    try:
+    with exit_codes():
         run_training(cfg, log=lambda m: click.echo(m, err=True), resume=resume)
-    except DataError as exc:
-        raise click.ClickException(str(exc))

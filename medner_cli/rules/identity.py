@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import regex
 
-from medner_cli.doc import Entity
+from medner_cli.doc import Doc, Entity
 
 # Fields that hold a person or a number only ("Encounter:", "CC:" and a bare "Name:" can hold
 # a complaint or a drug, so they are not here)
@@ -40,9 +40,10 @@ def _name_or_id(text: str) -> bool:
     return any(c.isdigit() for c in text) or bool(words) and all(w[0].isupper() for w in words)
 
 
-def drop_identities(found: list[Entity], values: list[tuple[int, int]]) -> list[Entity]:
-    """``found`` without the model entities that are names or identifiers inside ``values``
-    (the spans ``field_values`` gives)."""
+def drop_identities(doc: Doc, found: list[Entity]) -> list[Entity]:
+    """``found`` without the model entities that are names or identifiers in the value of an
+    identity field (``field_values``)."""
+    values = doc.derived("identity_fields", field_values)
     if not values:
         return found
     return [e for e in found if not (e.source == "model" and _inside(e, values)

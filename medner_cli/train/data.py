@@ -10,32 +10,15 @@ from typing import Sequence
 import numpy as np
 from tokenizers import Tokenizer
 
-from medner_cli.doc import Doc, ReadError
-from medner_cli.labels import align
-from medner_cli.read import read_inputs
+from medner_cli.doc import Doc
+from medner_cli.align import align
 from medner_cli.tokenize import encode, windows, with_specials
-
-
-class DataError(Exception):
-    """Training data that cannot be used; the message names the file and the problem."""
 
 
 @dataclass
 class Example:
     ids: np.ndarray
     tags: np.ndarray
-
-
-def load_docs(paths: Sequence[str]) -> list[Doc]:
-    """Gold documents from PubTator, BRAT folders, CoNLL or JSONL; any bad record stops training."""
-    docs = []
-    for item in read_inputs(paths, None, with_gold=True):
-        if isinstance(item, ReadError):
-            raise DataError(str(item))
-        docs.append(item)
-    if not docs:
-        raise DataError(f"no documents in {', '.join(paths)}")
-    return docs
 
 
 def examples(docs: Sequence[Doc], tokenizer: Tokenizer, labels: Sequence[str], size: int,

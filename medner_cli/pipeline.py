@@ -1,0 +1,104 @@
+"""The steps after the model: an ordered list of named components with one signature.
+
+A step takes a document and its entities so far and returns the new list (it may also set
+fields on the entities it keeps, as linking and assertion do). Which steps run, and in which
+order, is data (``ORDER``); ``annotate``, ``eval``, ``bench``, the export's threshold sweep and the
+trainer's dev scoring all build their pipeline with ``build``, so a figure measured by any of them
+is a figure of what ``annotate`` writes.
+
+Why the order is what it is (docs/pipeline.md): identity fields and headings go before
+propagation, which would copy them, and after it, which may copy into them; list items are cut
+after propagation, so a stray piece is not copied; the dosage merge comes last among the span
+steps because it reads the final Chemicals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Protocol
+
+from medner_cli.doc import Doc, Entity
+from medner_cli.timing import Stats
+
+
+class Step(Protocol):
+    def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]: ...
+
+
+def _propagate() -> Step:
+    from medner_cli.propagate import propagate
+
+    return propagate
+
+
+def _identities() -> Step:
+    from medner_cli.rules.identity import drop_identities
+
+    return drop_identities
+
+
+def _headings() -> Step:
+    from medner_cli.rules.layout import drop_headings
+
+    return drop_headings
+
+
+def _list_items() -> Step:
+    from medner_cli.rules.layout import split_list_items
+
+    return split_list_items
+
+
+def _dosage() -> Step:
+    from medner_cli.merge import add_dosages
+
+    return add_dosages
+
+
+# name -> factory; a factory builds its step once per process (a step may load data files)
+FACTORIES: dict[str, Callable[[], Step]] = {
+    "identities": _identities,
+    "headings": _headings,
+    "propagate": _propagate,
+    "list_items": _list_items,
+    "dosage": _dosage,
+}
+ORDER = ("identities", "headings", "propagate", "identities", "headings", "list_items", "dosage")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Named steps run in order; each step's time is added to ``stats`` under its name."""
+
+    steps: tuple[tuple[str, Step], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.steps)
+
+    def __call__(self, doc: Doc, found: list[Entity], stats: Stats | None = None) -> list[Entity]:
+        for name, step in self.steps:
+            if stats is None:
+                found = step(doc, found)
+            else:
+                with stats.stage(name):
+                    found = step(doc, found)
+        return found
+
+
+def build(skip: Iterable[str] = (), order: Iterable[str] = ORDER) -> Pipeline:
+    """The pipeline of ``order`` less the steps named in ``skip``; an unknown name is an error."""
+    order, skip = tuple(order), set(skip)
+    unknown = sorted((set(order) | skip) - FACTORIES.keys())
+    if unknown:
+        raise ValueError(f"unknown pipeline step(s): {', '.join(unknown)}; "
+                         f"known: {', '.join(FACTORIES)}")
+    made: dict[str, Step] = {}
+    steps = []
+    for name in order:
+        if name in skip:
+            continue
+        if name not in made:
+            made[name] = FACTORIES[name]()
+        steps.append((name, made[name]))
+    return Pipeline(tuple(steps))
