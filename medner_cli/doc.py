@@ -21,6 +21,16 @@ class Entity:
     name: str | None = None  # the canonical name of ``ids[0]``
     assertion: dict[str, Any] | None = None  # negated, uncertain, ... and the cues that set them
 
+    def moved(self, offset: int) -> "Entity":
+        """This entity ``offset`` characters later (a segment's entity in its whole document)."""
+        assertion = self.assertion
+        if assertion and assertion.get("cues"):
+            assertion = {**assertion, "cues": [{**c, "start": c["start"] + offset,
+                                                "end": c["end"] + offset}
+                                               for c in assertion["cues"]]}
+        return Entity(self.start + offset, self.end + offset, self.label, self.text, self.score,
+                      self.source, self.attrs, self.ids, self.name, assertion)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "start": self.start,

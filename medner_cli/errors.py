@@ -14,3 +14,8 @@ class UsageError(Exception):
 class DataError(Exception):
     """Input that cannot be used (unreadable, empty, unpaired, mismatched); the message names
     the file and, where there is one, the line: exit status 1."""
+
+
+class OutputError(Exception):
+    """Output that cannot be written (a folder that cannot be made, a full disk); the message
+    names the path: exit status 1, and no partial file is left."""

@@ -9,9 +9,11 @@ worker that dies breaks the pool: the run stops with an error instead of hanging
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Iterable, Iterator, Sequence
 
@@ -23,9 +25,22 @@ Item = Doc | ReadError
 _worker: Annotator | None = None
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when its parent dies, however it dies (even SIGKILL)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent's clean-up still ends workers
+        pass
+
+
 def _init(options: Options) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    _die_with_parent()
     _worker = Annotator.from_options(options)
 
 
@@ -33,7 +48,61 @@ def _work(texts: list[str]) -> tuple[list[list[Entity]], Stats]:
     stats = Stats()
     found = _worker.entities(texts, stats)
     stats.peak_rss_mb = peak_rss_mb()
+    stats.processes = {os.getpid()}
     return found, stats
+
+
+LONG_CHARS = 100_000  # a document longer than this is annotated in segments ...
+SEGMENT_CHARS = 20_000  # ... of about this size, cut at line breaks
+
+
+@dataclass(slots=True)
+class Segment(Doc):
+    """A piece of a long document, annotated as a document of its own so that the pieces
+    spread over the workers and no process holds a whole long document's tensors."""
+
+    parent: Doc | None = None
+    offset: int = 0
+    last: bool = False
+
+
+def cut_points(text: str, size: int = SEGMENT_CHARS) -> list[int]:
+    """Where to cut ``text`` into pieces of at most about ``size`` characters: after the last
+    line break before each limit, else after a sentence end or a space, else at the limit."""
+    cuts = [0]
+    while len(text) - cuts[-1] > size:
+        start, limit = cuts[-1], cuts[-1] + size
+        cut = text.rfind("\n", start + size // 2, limit) + 1
+        if not cut:
+            cut = max(text.rfind(". ", start + size // 2, limit) + 2,
+                      text.rfind(" ", start + size // 2, limit) + 1)
+        cuts.append(cut if cut > start + 1 else limit)
+    return cuts + [len(text)]
+
+
+def _segmented(items: Iterable[Item]) -> Iterator[Item]:
+    for item in items:
+        if isinstance(item, Doc) and len(item.text) > LONG_CHARS:
+            item.entities = []
+            cuts = cut_points(item.text)
+            for k, (start, end) in enumerate(zip(cuts, cuts[1:])):
+                yield Segment(item.id, item.text[start:end], origin=item.origin, parent=item,
+                              offset=start, last=k == len(cuts) - 2)
+        else:
+            yield item
+
+
+def _joined(items: Iterator[Item], stats: Stats) -> Iterator[Item]:
+    """Segments back into their documents, entities moved to the document's offsets."""
+    for item in items:
+        if isinstance(item, Segment):
+            item.parent.entities.extend(e.moved(item.offset) for e in item.entities)
+            if item.last:
+                yield item.parent
+            else:
+                stats.documents -= 1  # one document, counted once
+        else:
+            yield item
 
 
 CHUNK_CHARS = 8_000  # about 2,000 tokens, a tenth of a second of one worker's time
@@ -77,6 +146,16 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
                     chunk_size: int = 16, stats: Stats | None = None) -> Iterator[Item]:
     """Yield every input item, documents with their entities set, in input order."""
     stats = stats if stats is not None else Stats()
+    yield from _joined(_annotated(items, options, workers, chunk_size, stats), stats)
+
+
+def _annotated(items: Iterable[Item], options: Options, workers: int, chunk_size: int,
+               stats: Stats) -> Iterator[Item]:
+    if isinstance(items, Sequence) and any(isinstance(i, Doc) and len(i.text) > LONG_CHARS
+                                           for i in items):
+        items = list(_segmented(items))  # still a list: _chunks balances the workers
+    elif not isinstance(items, Sequence):
+        items = _segmented(items)
     chunks = _chunks(items, chunk_size, workers=workers)
     if workers > 1:
         head = list(islice(chunks, 2))
@@ -90,6 +169,7 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
             if docs:
                 annotator.annotate(docs, stats)
                 stats.peak_rss_mb = peak_rss_mb()
+                stats.processes = {os.getpid()}
             yield from chunk
         return
     yield from _pooled(chunks, options, workers, stats)

@@ -18,7 +18,7 @@ from medner_cli.errors import UsageError
 from medner_cli.pool import annotate_stream
 from medner_cli.read import read_inputs
 from medner_cli.timing import Stats
-from medner_cli.write import FolderWriter, StreamWriter
+from medner_cli.write import FolderWriter, OutputConflict, StreamWriter
 
 
 @dataclass
@@ -99,8 +99,13 @@ def run(cfg: RunConfig, stats: Stats | None = None, stdout: IO[bytes] | None = N
                 stats.failed += 1
                 report(item)
                 continue
-            with stats.stage("write"):
-                writer.write(item)
+            try:
+                with stats.stage("write"):
+                    writer.write(item)
+            except OutputConflict as exc:
+                stats.failed += 1
+                report(ReadError(item.origin or item.id, str(exc)))
+                continue
             if progress:
                 progress(1)
         ok = True

@@ -38,6 +38,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     peak_rss_mb: float = 0.0  # the largest of the annotating processes' own peaks
+    processes: set[int] = field(default_factory=set)  # ids of the processes that annotated
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -57,6 +58,7 @@ class Stats:
             self.stages[k] = self.stages.get(k, 0.0) + v
         self.latencies.extend(other.latencies)
         self.peak_rss_mb = max(self.peak_rss_mb, other.peak_rss_mb)
+        self.processes |= other.processes
 
     def summary(self) -> dict:
         lat = sorted(self.latencies)
@@ -73,6 +75,7 @@ class Stats:
             "stage_seconds": {k: round(v, 4) for k, v in self.stages.items()},
             "latency_ms": {"p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99)},
             "peak_rss_mb_per_worker": self.peak_rss_mb,
+            "annotating_processes": len(self.processes),
         }
 
 

@@ -16,35 +16,70 @@ import orjson
 
 from medner_cli import bio
 from medner_cli.doc import Doc
+from medner_cli.errors import OutputError
 from medner_cli.segment import sentences, words
 
 OUTPUT_FORMATS = ("jsonl", "conll", "brat")
 EXTENSION = {"jsonl": ".jsonl", "conll": ".conll", "brat": ".ann"}
 
 
+class OutputConflict(Exception):
+    """A document whose output file another document of this run already wrote."""
+
+
+def _file_mode() -> int:
+    """The mode ``open()`` gives a new file under the current umask (0644 under 022);
+    ``mkstemp`` makes its files private, and that mode would survive the rename."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 class AtomicFile:
-    """A binary file that appears at ``path`` only if ``commit`` is called."""
+    """A binary file that appears at ``path`` only if ``commit`` is called.
+
+    Any ``OSError`` (a folder that cannot be made, a full disk) becomes an ``OutputError``
+    naming the path, and the temporary file is removed.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         self.tmp = Path(tmp)
+        os.fchmod(fd, _file_mode())
         self.handle: IO[bytes] = os.fdopen(fd, "wb")
 
+    def write(self, data: bytes) -> None:
+        try:
+            self.handle.write(data)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+
     def commit(self) -> None:
-        self.handle.close()
-        os.replace(self.tmp, self.path)
+        try:
+            self.handle.close()
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
 
     def discard(self) -> None:
-        self.handle.close()
+        try:
+            self.handle.close()
+        except OSError:
+            pass  # the data is being thrown away: a failed flush does not matter
         self.tmp.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     out = AtomicFile(path)
     try:
-        out.handle.write(data)
+        out.write(data)
         out.commit()
     except BaseException:
         out.discard()
@@ -158,19 +193,22 @@ class StreamWriter:
     def __init__(self, fmt: str, target: Path | None, stream: IO[bytes] | None = None) -> None:
         self.fmt = fmt
         self.file = AtomicFile(target) if target else None
-        self.out = self.file.handle if self.file else stream
+        self.stream = stream
 
     def exists(self, doc: Doc) -> bool:
         return False
 
     def write(self, doc: Doc) -> None:
-        self.out.write(render(doc, self.fmt))
+        if self.file:
+            self.file.write(render(doc, self.fmt))
+        else:
+            self.stream.write(render(doc, self.fmt))
 
     def close(self, ok: bool = True) -> None:
         if self.file:
             self.file.commit() if ok else self.file.discard()
         else:
-            self.out.flush()
+            self.stream.flush()
 
 
 class FolderWriter:
@@ -178,7 +216,11 @@ class FolderWriter:
 
     def __init__(self, fmt: str, folder: Path, labels: Iterable[str]) -> None:
         self.fmt, self.folder, self.labels = fmt, folder, list(labels)
-        folder.mkdir(parents=True, exist_ok=True)
+        self.written: dict[Path, str] = {}  # output file -> the input it was written for
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from exc
 
     def target(self, doc: Doc) -> Path:
         safe = doc.id.replace("\\", "/").lstrip("/")
@@ -189,7 +231,13 @@ class FolderWriter:
         return self.target(doc).exists()
 
     def write(self, doc: Doc) -> None:
+        """Write one document's file(s); a second document mapping to the same file is an
+        ``OutputConflict`` (the first one's output is kept)."""
         path = self.target(doc)
+        if path in self.written:
+            raise OutputConflict(f"{path} was already written for {self.written[path]} "
+                                 f"(document ids map to one file name); not written again")
+        self.written[path] = doc.origin or doc.id
         if self.fmt == "brat":
             write_atomic(path.parent / (path.name[:-4] + ".txt"), doc.text.encode("utf-8"))
         write_atomic(path, render(doc, self.fmt))

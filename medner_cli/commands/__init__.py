@@ -1,7 +1,8 @@
 """One module per CLI command; each parses options and calls library code.
 
 ``exit_codes`` is the one mapping from what went wrong to what the shell is told, used by every
-command: 0 done, 1 data that could not be used (or a dead worker), 2 usage error, 130 Ctrl-C,
+command: 0 done, 1 data that could not be used, output that could not be written or a dead
+worker, 2 usage error, 130 Ctrl-C,
 143 SIGTERM; a closed pipe downstream (``| head``) is not an error.
 """
 
@@ -33,14 +34,14 @@ def exit_codes(echo: Callable[[str], None] = _echo) -> Iterator[None]:
     """Run a command's library call, turning its failures into one stderr line and a status."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from medner_cli.errors import DataError, UsageError
+    from medner_cli.errors import DataError, OutputError, UsageError
 
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         yield
     except UsageError as exc:  # a model folder (ModelError) is one too
         raise click.UsageError(str(exc))
-    except DataError as exc:
+    except (DataError, OutputError) as exc:
         echo(str(exc))
         sys.exit(1)
     except BrokenProcessPool:
