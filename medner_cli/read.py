@@ -56,16 +56,30 @@ def read_text(data: bytes, origin: str, doc_id: str) -> Iterator[Item]:
         yield Doc(doc_id, text, origin=origin)
 
 
+def _typed(raw: dict, key: str, kind: type) -> object:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise ValueError(f'entity "{key}" is not a {kind.__name__}')
+    return value
+
+
 def _jsonl_entities(raw: object, text: str) -> list[Entity]:
+    """Entities of a JSONL record, with the fields medner writes (attrs, ids, name,
+    assertion) kept, so a file medner wrote reads back whole."""
     if not isinstance(raw, list):
         raise ValueError('"entities" is not a list')
     out = []
     for ent in raw:
+        if not isinstance(ent, dict):
+            raise ValueError("an entity is not a JSON object")
         start, end, label = int(ent["start"]), int(ent["end"]), str(ent["label"])
         if not 0 <= start < end <= len(text):
             raise ValueError(f"entity offsets {start}-{end} outside the text")
+        ids = _typed(ent, "ids", list)
         out.append(Entity(start, end, label, text[start:end], float(ent.get("score", 1.0)),
-                          ent.get("source", "gold")))
+                          str(ent.get("source", "gold")), _typed(ent, "attrs", dict),
+                          [str(i) for i in ids] if ids else None, _typed(ent, "name", str),
+                          _typed(ent, "assertion", dict)))
     return out
 
 

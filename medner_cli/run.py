@@ -40,7 +40,7 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def make_writer(cfg: RunConfig, labels: list[str], stdout: IO[bytes]):
+def make_writer(cfg: RunConfig, labels: list[str], stdout: IO[bytes], title: str = "medner"):
     """Where output goes: a folder (BRAT, or ``-o DIR/``), one file, or standard output."""
     out = Path(cfg.output) if cfg.output else None
     if out is not None:
@@ -52,11 +52,14 @@ def make_writer(cfg: RunConfig, labels: list[str], stdout: IO[bytes]):
         raise UsageError("--format brat writes a folder: give it with -o DIR")
     if cfg.skip_existing and not folder:
         raise UsageError("--skip-existing needs a folder output (-o DIR)")
+    if cfg.skip_existing and cfg.fmt == "html":
+        raise UsageError("--skip-existing cannot resume --format html (the index lists the "
+                         "pages of one run)")
     if folder:
-        return FolderWriter(cfg.fmt, out, labels)
+        return FolderWriter(cfg.fmt, out, labels, title)
     if out is not None and out.exists() and not out.is_file():
         raise UsageError(f"-o {out} exists and is not a regular file")
-    return StreamWriter(cfg.fmt, out, stdout)
+    return StreamWriter(cfg.fmt, out, stdout, title)
 
 
 def _timed(items: Iterator, stats: Stats) -> Iterator:
@@ -113,3 +116,34 @@ def run(cfg: RunConfig, stats: Stats | None = None, stdout: IO[bytes] | None = N
         stats.wall = time.perf_counter() - started
         writer.close(ok)
     return stats
+
+
+def render_only(inputs: list[str], output: str | None, title: str = "medner",
+                text_field: str = "text", id_field: str = "id",
+                on_error: Callable[[ReadError], None] | None = None,
+                stdout: IO[bytes] | None = None) -> tuple[int, int, int]:
+    """Annotated JSONL to HTML without the model (``medner view``): (failed, documents,
+    entities)."""
+    report = on_error or (lambda err: print(f"medner: {err}", file=sys.stderr))
+    cfg = RunConfig(inputs=inputs, output=output, fmt="html")
+    writer = make_writer(cfg, [], stdout or sys.stdout.buffer, title)
+    failed = docs = entities = 0
+    ok = False
+    try:
+        for item in read_inputs(inputs, "jsonl", text_field, id_field, with_gold=True):
+            if isinstance(item, ReadError):
+                failed += 1
+                report(item)
+                continue
+            try:
+                writer.write(item)
+            except OutputConflict as exc:
+                failed += 1
+                report(ReadError(item.origin, str(exc)))
+                continue
+            docs += 1
+            entities += len(item.entities)
+        ok = True
+    finally:
+        writer.close(ok)
+    return failed, docs, entities

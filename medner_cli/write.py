@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from pathlib import Path
 from typing import IO, Iterable
 
@@ -19,8 +20,8 @@ from medner_cli.doc import Doc
 from medner_cli.errors import OutputError
 from medner_cli.segment import sentences, words
 
-OUTPUT_FORMATS = ("jsonl", "conll", "brat")
-EXTENSION = {"jsonl": ".jsonl", "conll": ".conll", "brat": ".ann"}
+OUTPUT_FORMATS = ("jsonl", "conll", "brat", "html")
+EXTENSION = {"jsonl": ".jsonl", "conll": ".conll", "brat": ".ann", "html": ".html"}
 
 
 class OutputConflict(Exception):
@@ -188,23 +189,38 @@ def render(doc: Doc, fmt: str) -> bytes:
 
 
 class StreamWriter:
-    """JSONL or CoNLL to one stream or one file (renamed into place on close)."""
+    """JSONL, CoNLL or HTML to one stream or one file (renamed into place on close).
 
-    def __init__(self, fmt: str, target: Path | None, stream: IO[bytes] | None = None) -> None:
-        self.fmt = fmt
+    HTML is one page for the whole run, so its documents are kept until ``close``.
+    """
+
+    def __init__(self, fmt: str, target: Path | None, stream: IO[bytes] | None = None,
+                 title: str = "medner") -> None:
+        self.fmt, self.title = fmt, title
         self.file = AtomicFile(target) if target else None
         self.stream = stream
+        self.page: list[Doc] = []
 
     def exists(self, doc: Doc) -> bool:
         return False
 
     def write(self, doc: Doc) -> None:
-        if self.file:
-            self.file.write(render(doc, self.fmt))
+        if self.fmt == "html":
+            self.page.append(doc)
         else:
-            self.stream.write(render(doc, self.fmt))
+            self._put(render(doc, self.fmt))
+
+    def _put(self, data: bytes) -> None:
+        if self.file:
+            self.file.write(data)
+        else:
+            self.stream.write(data)
 
     def close(self, ok: bool = True) -> None:
+        if ok and self.fmt == "html":
+            from medner_cli.html import render_page
+
+            self._put(render_page(self.page, self.title).encode("utf-8", "replace"))
         if self.file:
             self.file.commit() if ok else self.file.discard()
         else:
@@ -212,11 +228,15 @@ class StreamWriter:
 
 
 class FolderWriter:
-    """One file per document under a folder, named by document id (BRAT: ``.ann`` + ``.txt``)."""
+    """One file per document under a folder, named by document id (BRAT: ``.ann`` + ``.txt``;
+    HTML: a page per document and ``index.html`` listing them)."""
 
-    def __init__(self, fmt: str, folder: Path, labels: Iterable[str]) -> None:
-        self.fmt, self.folder, self.labels = fmt, folder, list(labels)
+    def __init__(self, fmt: str, folder: Path, labels: Iterable[str], title: str = "medner") -> None:
+        self.fmt, self.folder, self.labels, self.title = fmt, folder, list(labels), title
+        self.pages: list[tuple[str, str, Counter]] = []  # html: (page, document id, counts)
         self.written: dict[Path, str] = {}  # output file -> the input it was written for
+        if fmt == "html":
+            self.written[folder / "index.html"] = "the index page"
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -240,8 +260,21 @@ class FolderWriter:
         self.written[path] = doc.origin or doc.id
         if self.fmt == "brat":
             write_atomic(path.parent / (path.name[:-4] + ".txt"), doc.text.encode("utf-8"))
+        if self.fmt == "html":
+            from medner_cli.html import entity_counts, render_document
+
+            index = Path(os.path.relpath(self.folder / "index.html", path.parent)).as_posix()
+            write_atomic(path, render_document(doc, index_href=index).encode("utf-8", "replace"))
+            self.pages.append((path.relative_to(self.folder).as_posix(), doc.id,
+                               entity_counts(doc)))
+            return
         write_atomic(path, render(doc, self.fmt))
 
     def close(self, ok: bool = True) -> None:
         if self.fmt == "brat":
             write_atomic(self.folder / "annotation.conf", annotation_conf(self.labels))
+        if self.fmt == "html" and (ok or self.pages):
+            from medner_cli.html import render_index
+
+            write_atomic(self.folder / "index.html",
+                         render_index(self.pages, self.title).encode("utf-8", "replace"))

@@ -278,3 +278,21 @@ def test_a_model_folder_without_its_weights_file_is_a_usage_error(tiny_model, tm
     result = invoke(["-", "--model", str(folder)], "aspirin")
     assert result.exit_code == 2 and "model.onnx.data: missing" in result.output
     assert "copy the whole model folder" in result.output
+
+
+def test_html_output_one_page_or_a_folder(tiny_model, notes, tmp_path):
+    page = tmp_path / "view.html"
+    result = invoke([str(notes), "--model", str(tiny_model), "--format", "html", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert html.count('class="ent') >= 4 and "warfarin" in html and "<script src" not in html
+    folder = tmp_path / "pages"
+    result = invoke([str(notes), "--model", str(tiny_model), "--format", "html",
+                     "-o", str(folder) + "/"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html")) == [
+        "a.html", "index.html", "sub/b.html"]
+    assert 'href="sub/b.html"' in (folder / "index.html").read_text()
+    result = invoke([str(notes), "--model", str(tiny_model), "--format", "html",
+                     "-o", str(folder) + "/", "--skip-existing"])
+    assert result.exit_code == 2 and "--skip-existing cannot resume --format html" in result.output
