@@ -11,6 +11,7 @@ from medner_cli.commands.evaluate import eval_command
 from medner_cli.commands.export import export
 from medner_cli.commands.soup import soup
 from medner_cli.commands.train import train
+from medner_cli.commands.view import view
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +26,7 @@ cli.add_command(bench)
 cli.add_command(train)
 cli.add_command(export)
 cli.add_command(soup)
+cli.add_command(view)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import re
 import zlib
 from bisect import bisect_left, bisect_right
 from collections import Counter
