@@ -35,6 +35,7 @@ class Options:
     propagate: bool | None = None  # None: the model card's choice, also made on dev
     threads: int = 1
     onnx_file: str = "model.onnx"
+    given: bool = False  # documents may carry their entities: only field steps run on those
 
     def skipped(self, propagate: bool) -> set[str]:
         """Names of the pipeline steps these options switch off."""
@@ -73,8 +74,10 @@ class Model:
 class Annotator:
     """A model, its decoding threshold and the pipeline of steps after it."""
 
-    def __init__(self, model: Model, pipeline: Pipeline, min_score: float) -> None:
+    def __init__(self, model: Model, pipeline: Pipeline, min_score: float,
+                 given_pipeline: Pipeline | None = None) -> None:
         self.model, self.pipeline, self.min_score = model, pipeline, min_score
+        self.given_pipeline = given_pipeline or Pipeline(())
 
     @classmethod
     def from_options(cls, options: Options = Options()) -> "Annotator":
@@ -84,11 +87,20 @@ class Annotator:
                       spec.labels, spec.window, spec.overlap,
                       (spec.cls_id, spec.sep_id, spec.pad_id), options.threads)
         min_score, propagate = spec.decoding(options.min_score, options.propagate)
-        return cls(model, build(skip=options.skipped(propagate)), min_score)
+        skip = options.skipped(propagate)
+        return cls(model, build(skip=skip), min_score,
+                   build(skip=skip, fields_only=True) if options.given else None)
 
-    def entities(self, texts: Sequence[str], stats: Stats | None = None) -> list[list[Entity]]:
-        """Entities for each text, sorted by start; ``stats`` collects stage times."""
+    def entities(self, texts: Sequence[str], stats: Stats | None = None,
+                 given: Sequence[list[Entity] | None] | None = None) -> list[list[Entity]]:
+        """Entities for each text, sorted by start; ``stats`` collects stage times.
+
+        Where ``given[i]`` is a list, those entities are kept as they are: the model does not
+        run on that text, and only the steps that add fields (linking, assertion) do.
+        """
         stats = stats if stats is not None else Stats()
+        if given is not None and any(g is not None for g in given):
+            return self._with_given(texts, given, stats)
         docs = [Doc("", t) for t in texts]
         own: list[float] = [0.0] * len(docs)  # each document's own (unbatched) seconds
         t0 = time.perf_counter()
@@ -117,8 +129,26 @@ class Annotator:
             stats.latencies.append(own[i] + tok_time + infer_time * len(enc.ids) / total_tokens)
         return out
 
+    def _with_given(self, texts: Sequence[str], given: Sequence[list[Entity] | None],
+                    stats: Stats) -> list[list[Entity]]:
+        todo = [i for i, g in enumerate(given) if g is None]
+        found = dict(zip(todo, self.entities([texts[i] for i in todo], stats))) if todo else {}
+        out = []
+        for i, text in enumerate(texts):
+            if i in found:
+                out.append(found[i])
+                continue
+            doc = Doc("", text)
+            ents = self.given_pipeline(doc, sorted(given[i], key=lambda e: (e.start, e.end)), stats)
+            stats.characters += len(text)
+            stats.documents += 1
+            stats.entities.update(e.label for e in ents)
+            out.append(ents)
+        return out
+
     def annotate(self, docs: Sequence[Doc], stats: Stats | None = None) -> list[Doc]:
         """Set ``entities`` on each document (in place) and return them."""
-        for doc, found in zip(docs, self.entities([d.text for d in docs], stats)):
+        given = [d.entities if d.given else None for d in docs]
+        for doc, found in zip(docs, self.entities([d.text for d in docs], stats, given)):
             doc.entities = found
         return list(docs)

@@ -60,6 +60,7 @@ class Doc:
     entities: list[Entity] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
     origin: str = ""
+    given: bool = False  # its entities came with the input and are kept as they are
     # values that several pipeline steps derive from the text (field spans, sentences), computed
     # once per document; never written out
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

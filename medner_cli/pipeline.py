@@ -50,7 +50,7 @@ def _list_items() -> Step:
 
 
 def _dosage() -> Step:
-    from medner_cli.merge import add_dosages
+    from medner_cli.rules.dosage import add_dosages
 
     return add_dosages
 
@@ -64,6 +64,9 @@ FACTORIES: dict[str, Callable[[], Step]] = {
     "dosage": _dosage,
 }
 ORDER = ("identities", "headings", "propagate", "identities", "headings", "list_items", "dosage")
+# steps that add fields to entities and never change spans: the only ones run on entities given
+# in the input (``--entities-from-input``)
+FIELD_STEPS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,13 @@ class Pipeline:
         return found
 
 
-def build(skip: Iterable[str] = (), order: Iterable[str] = ORDER) -> Pipeline:
-    """The pipeline of ``order`` less the steps named in ``skip``; an unknown name is an error."""
+def build(skip: Iterable[str] = (), order: Iterable[str] = ORDER,
+          fields_only: bool = False) -> Pipeline:
+    """The pipeline of ``order`` less the steps named in ``skip`` (and, with ``fields_only``,
+    less every step that changes spans); an unknown name is an error."""
     order, skip = tuple(order), set(skip)
+    if fields_only:
+        skip |= set(order) - FIELD_STEPS
     unknown = sorted((set(order) | skip) - FACTORIES.keys())
     if unknown:
         raise ValueError(f"unknown pipeline step(s): {', '.join(unknown)}; "

@@ -44,9 +44,10 @@ def _init(options: Options) -> None:
     _worker = Annotator.from_options(options)
 
 
-def _work(texts: list[str]) -> tuple[list[list[Entity]], Stats]:
+def _work(texts: list[str], given: list[list[Entity] | None] | None
+          ) -> tuple[list[list[Entity]], Stats]:
     stats = Stats()
-    found = _worker.entities(texts, stats)
+    found = _worker.entities(texts, stats, given)
     stats.peak_rss_mb = peak_rss_mb()
     stats.processes = {os.getpid()}
     return found, stats
@@ -82,7 +83,7 @@ def cut_points(text: str, size: int = SEGMENT_CHARS) -> list[int]:
 
 def _segmented(items: Iterable[Item]) -> Iterator[Item]:
     for item in items:
-        if isinstance(item, Doc) and len(item.text) > LONG_CHARS:
+        if isinstance(item, Doc) and not item.given and len(item.text) > LONG_CHARS:
             item.entities = []
             cuts = cut_points(item.text)
             for k, (start, end) in enumerate(zip(cuts, cuts[1:])):
@@ -151,7 +152,8 @@ def annotate_stream(items: Iterable[Item], options: Options, workers: int = 1,
 
 def _annotated(items: Iterable[Item], options: Options, workers: int, chunk_size: int,
                stats: Stats) -> Iterator[Item]:
-    if isinstance(items, Sequence) and any(isinstance(i, Doc) and len(i.text) > LONG_CHARS
+    if isinstance(items, Sequence) and any(isinstance(i, Doc) and not i.given
+                                           and len(i.text) > LONG_CHARS
                                            for i in items):
         items = list(_segmented(items))  # still a list: _chunks balances the workers
     elif not isinstance(items, Sequence):
@@ -184,8 +186,11 @@ def _pooled(chunks: Iterator[list[Item]], options: Options, workers: int,
                              initargs=(options,)) as pool:
         try:
             for chunk in chunks:
-                texts = [d.text for d in chunk if isinstance(d, Doc)]
-                pending.append((chunk, pool.submit(_work, texts) if texts else None))
+                docs = [d for d in chunk if isinstance(d, Doc)]
+                given = ([d.entities if d.given else None for d in docs]
+                         if any(d.given for d in docs) else None)
+                pending.append((chunk, pool.submit(_work, [d.text for d in docs], given)
+                                if docs else None))
                 while len(pending) >= 2 * workers:
                     yield from _finish(pending.popleft(), stats)
             while pending:

@@ -16,7 +16,7 @@ from medner_cli.annotator import Options
 from medner_cli.doc import ReadError
 from medner_cli.errors import UsageError
 from medner_cli.pool import annotate_stream
-from medner_cli.read import read_inputs
+from medner_cli.read import format_of, read_inputs
 from medner_cli.timing import Stats
 from medner_cli.write import FolderWriter, OutputConflict, StreamWriter
 
@@ -34,6 +34,10 @@ class RunConfig:
     skip_existing: bool = False
     options: Options = field(default_factory=Options)
 
+    @property
+    def given(self) -> bool:
+        return self.options.given
+
 
 def _inside(child: Path, parent: Path) -> bool:
     child, parent = child.resolve(), parent.resolve()
@@ -48,6 +52,12 @@ def make_writer(cfg: RunConfig, labels: list[str], stdout: IO[bytes], title: str
             if name != "-" and Path(name).is_dir() and _inside(out, Path(name)):
                 raise UsageError(f"-o {out} is inside the input folder {name}; choose another")
     folder = out is not None and (cfg.fmt == "brat" or out.is_dir() or cfg.output.endswith("/"))
+    jsonl = cfg.input_format == "jsonl" or (
+        cfg.input_format is None and cfg.inputs and "-" not in cfg.inputs
+        and all(not Path(p).is_dir() and format_of(Path(p)) == "jsonl" for p in cfg.inputs))
+    if cfg.given and not jsonl:
+        raise UsageError("--entities-from-input reads the entities of JSONL lines: add "
+                         "--input-format jsonl")
     if cfg.fmt == "brat" and out is None:
         raise UsageError("--format brat writes a folder: give it with -o DIR")
     if cfg.skip_existing and not folder:
@@ -75,6 +85,17 @@ def _timed(items: Iterator, stats: Stats) -> Iterator:
         yield item
 
 
+def _mark_given(item):
+    """A JSONL document that carries ``entities`` keeps them (source "given" unless it says)."""
+    raw = item.fields.get("entities") if hasattr(item, "fields") else None
+    if isinstance(raw, list):
+        item.given = True
+        for ent, rec in zip(item.entities, raw):
+            if "source" not in rec:
+                ent.source = "given"
+    return item
+
+
 def entity_labels(options: Options) -> list[str]:
     from medner_cli.model import load_spec
 
@@ -92,7 +113,10 @@ def run(cfg: RunConfig, stats: Stats | None = None, stdout: IO[bytes] | None = N
     report = on_error or (lambda err: print(f"medner: {err}", file=sys.stderr))
     writer = make_writer(cfg, entity_labels(cfg.options), stdout)
     started = time.perf_counter()
-    items = _timed(read_inputs(cfg.inputs, cfg.input_format, cfg.text_field, cfg.id_field), stats)
+    items = _timed(read_inputs(cfg.inputs, cfg.input_format, cfg.text_field, cfg.id_field,
+                               with_gold=cfg.given), stats)
+    if cfg.given:
+        items = (_mark_given(i) for i in items)
     if cfg.skip_existing:
         items = (i for i in items if isinstance(i, ReadError) or not writer.exists(i))
     ok = False

@@ -296,3 +296,22 @@ def test_html_output_one_page_or_a_folder(tiny_model, notes, tmp_path):
     result = invoke([str(notes), "--model", str(tiny_model), "--format", "html",
                      "-o", str(folder) + "/", "--skip-existing"])
     assert result.exit_code == 2 and "--skip-existing cannot resume --format html" in result.output
+
+
+def test_entities_from_input_are_kept_and_the_model_skipped(tiny_model):
+    lines = [{"id": "g", "text": "aspirin and warfarin for angina.",
+              "entities": [{"start": 12, "end": 20, "label": "Drug"},
+                           {"start": 0, "end": 11, "label": "Chemical", "source": "ner-x"}]},
+             {"id": "m", "text": "heparin for sepsis."}]
+    src = "".join(json.dumps(l) + "\n" for l in lines)
+    result = invoke(["--model", str(tiny_model), "--input-format", "jsonl",
+                     "--entities-from-input"], src)
+    assert result.exit_code == 0, result.output
+    given, modelled = [json.loads(l) for l in result.stdout.splitlines()]
+    # kept as they are (nested and foreign labels too), sorted; no model entity, no dosage merge
+    assert [(e["start"], e["end"], e["label"], e["source"]) for e in given["entities"]] == [
+        (0, 11, "Chemical", "ner-x"), (12, 20, "Drug", "given")]
+    assert [(e["text"], e["source"]) for e in modelled["entities"]] == [
+        ("heparin", "model"), ("sepsis", "model")]
+    result = invoke(["--model", str(tiny_model), "--entities-from-input"], "aspirin")
+    assert result.exit_code == 2 and "--input-format jsonl" in result.output
