@@ -250,6 +250,13 @@ def synthetic_docs() -> list[Doc]:
             for i in range(2 * n)]
 
 
+def sample_notes_dir() -> Path:
+    """The clinical notes a default bench times: inside an installed package (the wheel
+    carries them), else the source checkout's ``sample_notes/``."""
+    packaged = Path(__file__).resolve().parent / "sample_notes"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "sample_notes"
+
+
 def bench_docs(cfg: BenchConfig) -> tuple[list[Doc], str]:
     """Documents to time and their source: gold, --docs-from, sample_notes/ or built-in."""
     if cfg.gold:
@@ -257,7 +264,7 @@ def bench_docs(cfg: BenchConfig) -> tuple[list[Doc], str]:
     elif cfg.docs_from:
         docs, source = load_documents([cfg.docs_from], with_gold=False), cfg.docs_from
     else:
-        notes = Path(__file__).resolve().parent.parent / "sample_notes"
+        notes = sample_notes_dir()
         docs = load_documents([str(notes)], with_gold=False) if notes.is_dir() and any(notes.iterdir()) else []
         source = str(notes)
         if not docs:
@@ -415,20 +422,23 @@ def run_bench(cfg: BenchConfig, log=lambda message: None) -> dict:
 # ---------------------------------------------------------------- output
 
 
-def key_results(result: dict) -> tuple[list[str], list[list[str]], int]:
-    """Header, rows and the number of text (left-aligned) columns of the Key Results table."""
-    header = ["model", "runtime", "F1", "ms/sentence", "docs/s", "MB", "sentence speed-up",
-              "docs/s speed-up"]
+def key_results(result: dict, short: bool = False) -> tuple[list[str], list[list[str]], int]:
+    """Header, rows and the number of text (left-aligned) columns of the Key Results table;
+    ``short`` names each model by its row number (``#1``) so the table fits 80 columns."""
+    header = (["#", "F1", "ms/sent", "docs/s", "MB", "x sent", "x docs/s"] if short else
+              ["model", "runtime", "F1", "ms/sentence", "docs/s", "MB", "sentence speed-up",
+               "docs/s speed-up"])
     rows = []
-    for r in result["results"]:
+    for n, r in enumerate(result["results"], 1):
         f1 = f"{r['f1']['micro']:.4f}" if r["f1"] is not None else "-"
-        rows.append([r["name"], r["runtime"], f1, f"{r['sentence_latency_ms']['p50']:.2f}",
+        names = [f"#{n}"] if short else [r["name"], r["runtime"]]
+        rows.append([*names, f1, f"{r['sentence_latency_ms']['p50']:.2f}",
                      f"{r['throughput'][-1]['docs_per_s']:.1f}", f"{r['size_mb']:.1f}",
                      f"{r['speedup']:.2f}x", f"{r['throughput_speedup']:.2f}x"])
-    return header, rows, 2
+    return header, rows, 1 if short else 2
 
 
-def details(result: dict) -> tuple[list[str], list[list[str]], int]:
+def details(result: dict, short: bool = False) -> tuple[list[str], list[list[str]], int]:
     """Every timing figure, one a row with a column per model (narrow enough for a terminal)."""
     rows_of = result["results"]
     figures: list[tuple[str, Callable[[dict], str]]] = [("load s", lambda r: f"{r['load_s']:.2f}")]
@@ -442,7 +452,8 @@ def details(result: dict) -> tuple[list[str], list[list[str]], int]:
         figures.append((f"tokens/s, {workers}",
                         lambda r, i=i: f"{r['throughput'][i]['tokens_per_s']:.0f}"))
     figures.append(("peak RSS MB", lambda r: f"{r['peak_rss_mb']:.0f}"))
-    return (["figure"] + [r["name"] for r in rows_of],
+    names = [f"#{n}" for n in range(1, len(rows_of) + 1)] if short else [r["name"] for r in rows_of]
+    return (["figure"] + names,
             [[name] + [cell(r) for r in rows_of] for name, cell in figures], 1)
 
 
@@ -474,8 +485,10 @@ def markdown(result: dict) -> str:
 def render(result: dict, console) -> None:
     from rich.table import Table
 
-    for title, (header, rows, text_cols) in (("Key results", key_results(result)),
-                                             ("Details", details(result))):
+    for n, r in enumerate(result["results"], 1):
+        console.print(f"#{n} {r['name']} ({r['runtime']})", highlight=False)
+    for title, (header, rows, text_cols) in (("Key results", key_results(result, True)),
+                                             ("Details", details(result, True))):
         table = Table(title=title, header_style="bold")
         for i, name in enumerate(header):
             table.add_column(name, justify="left" if i < text_cols else "right")
