@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medner_cli.rules import dosage
-from medner_cli.rules.dosage import find_dosages, only_dose_words
+from medner_cli.rules.dosage import (DosageSpan, find_dosages, only_dose_words, pieces,
+                                     reference_pieces)
 
 
 def spans(text: str) -> list[str]:
-    return [text[s:e] for s, e, _ in find_dosages(text)]
+    return [text[d.start:d.end] for d in find_dosages(text)]
 
 
 # (sentence, the exact Dosage spans in order)
@@ -510,7 +510,7 @@ def test_mixed_only_doses_fire(text: str, expected: list[str]) -> None:
 
 @pytest.mark.parametrize("text, span, expected", ATTRS)
 def test_attrs(text: str, span: str, expected: dict) -> None:
-    found = {text[s:e]: attrs for s, e, attrs in find_dosages(text)}
+    found = {text[d.start:d.end]: d.attrs for d in find_dosages(text)}
     assert span in found, found
     got = found[span]
     for key, value in expected.items():
@@ -522,20 +522,21 @@ def test_attrs(text: str, span: str, expected: dict) -> None:
 
 
 def test_attrs_absent_when_unknown() -> None:
-    ((_, _, attrs),) = find_dosages("Colace b.i.d.")
-    assert attrs == {"frequency": "BID", "per_day": 2.0}
-    ((_, _, attrs),) = find_dosages("Tylenol 500 mg")
+    assert find_dosages("Colace b.i.d.") == [
+        DosageSpan(7, 13, {"frequency": "BID", "per_day": 2.0})]
+    ((_, _, attrs),) = find_dosages("Tylenol 500 mg")  # a DosageSpan unpacks like a tuple
     assert attrs == {"amount": 500.0, "unit": "mg"}
     # repeats minutes apart are not a daily schedule
-    ((_, _, attrs),) = find_dosages("Nitroglycerin 0.4 mg SL q5min x3")
+    (span,) = find_dosages("Nitroglycerin 0.4 mg SL q5min x3")
+    attrs = span.attrs
     assert attrs["frequency"] == "q5min" and "per_day" not in attrs
 
 
 def test_attrs_are_fresh_objects() -> None:
     """Cached normalisation must not leak: changing one result leaves the next one intact."""
-    first = find_dosages("Morphine 2-4 mg IV")[0][2]
+    first = find_dosages("Morphine 2-4 mg IV")[0].attrs
     first["amount"].append(99.0)
-    assert find_dosages("Morphine 2-4 mg IV")[0][2]["amount"] == [2.0, 4.0]
+    assert find_dosages("Morphine 2-4 mg IV")[0].attrs["amount"] == [2.0, 4.0]
 
 
 # Unicode and line endings: offsets are str offsets and spans never cross a line.
@@ -589,22 +590,18 @@ def test_note_equals_lines() -> None:
     """A span never crosses a line, so a note gives what its lines give, shifted."""
     expected, offset = [], 0
     for line in ALL_TEXTS:
-        expected += [(s + offset, e + offset) for s, e, _ in find_dosages(line)]
+        expected += [(d.start + offset, d.end + offset) for d in find_dosages(line)]
         offset += len(line) + 1
-    assert [(s, e) for s, e, _ in find_dosages(NOTE)] == expected
-
-
-EVERY_PIECE = dosage._compile(dosage._ORDER)
+    assert [(d.start, d.end) for d in find_dosages(NOTE)] == expected
 
 
 def scan_everywhere(text: str) -> list[tuple[str | None, int, int]]:
     """What trying every piece at every position finds (the fast scan's reference)."""
-    return [(m.lastgroup, m.start(), m.end()) for m in EVERY_PIECE.finditer(text)
-            if m.lastgroup not in ("lab", "o2")]
+    return [(p.kind, p.start, p.end) for p in reference_pieces(text)]
 
 
 def scan_dispatch(text: str) -> list[tuple[str | None, int, int]]:
-    return [(p.kind, p.start, p.end) for chain in dosage._chains(text) for p in chain]
+    return [(p.kind, p.start, p.end) for p in pieces(text)]
 
 
 def test_dispatch_scan_matches_full_scan() -> None:

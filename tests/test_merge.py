@@ -6,8 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.merge import merge
-from medner_cli.rules.dosage import find_dosages, only_dose_words
+from medner_cli.rules.dosage import DosageSpan, add_dosages, find_dosages, merge, only_dose_words
 
 
 def ent(doc: Doc, phrase: str, label: str = "Chemical", nth: int = 0) -> Entity:
@@ -72,7 +71,7 @@ def test_dosage_overlapping_a_chemical_is_trimmed() -> None:
 def test_trimmed_keeps_the_longest_part_that_holds_a_dose() -> None:
     text = "Give 10 mL of 1% lidocaine"
     doc = Doc("d", text)
-    assert [text[s:e] for s, e, _ in find_dosages(text)] == ["10 mL of 1%"]
+    assert [text[d.start:d.end] for d in find_dosages(text)] == ["10 mL of 1%"]
     out = merge(doc, [ent(doc, "1% lidocaine")], find_dosages(text))
     (dose,) = dosages_of(out)
     assert dose.text == "10 mL"
@@ -89,7 +88,7 @@ def test_dosage_inside_a_chemical_is_dropped() -> None:
 def test_remainder_without_a_number_or_frequency_is_dropped() -> None:
     text = "Lasix 40 mg PO"
     doc = Doc("d", text)
-    dosages = [(6, 14, {"amount": 40.0})]  # a span reaching over the route
+    dosages = [DosageSpan(6, 14, {"amount": 40.0})]  # a span reaching over the route
     out = merge(doc, [ent(doc, "Lasix 40 mg")], dosages)
     assert dosages_of(out) == []
 
@@ -124,7 +123,7 @@ def test_rule_attrs_are_not_mutated() -> None:
     doc = Doc("d", text)
     dosages = find_dosages(text)
     merge(doc, [ent(doc, "Lasix")], dosages)
-    assert "drug" not in dosages[0][2]
+    assert "drug" not in dosages[0].attrs
 
 
 def test_no_dosages_returns_model_entities() -> None:
@@ -137,7 +136,7 @@ def test_no_dosages_returns_model_entities() -> None:
 def test_chemical_inside_a_dosage_keeps_the_longer_side() -> None:
     text = "Prednisone 40 mg PO BID x 5 days"
     doc = Doc("d", text)
-    assert [text[s:e] for s, e, _ in find_dosages(text)] == ["40 mg PO BID x 5 days"]
+    assert [text[d.start:d.end] for d in find_dosages(text)] == ["40 mg PO BID x 5 days"]
     out = merge(doc, [ent(doc, "Prednisone"), ent(doc, "BID x")], find_dosages(text))
     (dose,) = dosages_of(out)
     assert dose.text == "40 mg"  # "40 mg PO" is longer than "5 days"; the route stays an attr
@@ -157,7 +156,7 @@ def test_dosages_never_overlap_chemicals(cuts: list[tuple[int, int]]) -> None:
     doses = find_dosages(text)
     # a Chemical may give a number back; it vanishes only when it is dose words inside a dose
     stay = [c for c in chemicals if not (only_dose_words(text, c.start, c.end) and any(
-        s <= c.start and c.end <= e for s, e, _ in doses))]
+        d.start <= c.start and c.end <= d.end for d in doses))]
     assert len(kept) == len(stay)
     assert all(k.start == c.start and k.end <= c.end for k, c in
                zip(kept, sorted(stay, key=lambda c: (c.start, c.end))))
@@ -205,3 +204,9 @@ def test_only_dose_words_inside_a_rule_dose_are_dropped() -> None:
     doc = Doc("d", "Reports nocturia q.1h. overnight")
     odd = ent(doc, "q.1h.")
     assert find_dosages(doc.text) == [] and merge(doc, [odd], []) == [odd]
+
+
+def test_add_dosages_is_merge_with_the_rule_dosages() -> None:
+    doc = Doc("d", "Lasix 40 mg PO daily.")
+    model = [ent(doc, "Lasix")]
+    assert add_dosages(doc, model) == merge(doc, model, find_dosages(doc.text))

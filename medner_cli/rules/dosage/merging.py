@@ -1,4 +1,4 @@
-"""Merge model entities with rule Dosage spans into one list per document.
+"""Merge model entities with rule Dosage spans into one list per document; the pipeline step.
 
 The model is trusted for Chemical and Disease, except where what it tagged is itself nothing but
 a dose inside a rule Dosage ("q8h" in "1,000 mg PO q8h": a frequency is never a drug or a
@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
-from typing import Any
 
 import regex
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.rules.dosage import dosage_within, find_dosages, only_dose_words
+from medner_cli.rules.dosage.spans import DosageSpan, dosage_within, find_dosages, only_dose_words
 from medner_cli.segment import sentences
 
 
-def _outside(text: str, start: int, end: int, blocking: list[Entity]
-             ) -> tuple[int, int, dict[str, Any]] | None:
+def _outside(text: str, start: int, end: int, blocking: list[Entity]) -> DosageSpan | None:
     """The longest part of ``[start, end)`` outside the ``blocking`` entities still a Dosage."""
     parts = [(start, end)]
     for chem in blocking:
@@ -33,9 +31,9 @@ def _outside(text: str, start: int, end: int, blocking: list[Entity]
     return None
 
 
-def merge(doc: Doc, model_entities: list[Entity],
-          dosages: list[tuple[int, int, dict[str, Any]]]) -> list[Entity]:
-    """Model entities plus rule Dosage entities, sorted by start.
+def merge(doc: Doc, model_entities: list[Entity], dosages: list[DosageSpan]) -> list[Entity]:
+    """Model entities plus rule Dosage entities (``dosages``, sorted by start, as
+    ``find_dosages`` gives them), sorted by start.
 
     A model Dosage is dropped in favour of the rules. A rule span that overlaps a model entity
     (a Chemical, or a Disease such as "2 g/day cocaine abuse") is cut to its longest part outside
@@ -65,10 +63,10 @@ def merge(doc: Doc, model_entities: list[Entity],
     return sorted(out + found, key=lambda e: (e.start, e.end))
 
 
-def _only_a_dose(text: str, ent: Entity, dosages: list[tuple[int, int, dict[str, Any]]]) -> bool:
+def _only_a_dose(text: str, ent: Entity, dosages: list[DosageSpan]) -> bool:
     """True when ``ent`` lies inside a rule Dosage and is made of dose words alone."""
     i = bisect_right(dosages, (ent.start, float("inf"))) - 1
-    if i < 0 or dosages[i][1] < ent.end:
+    if i < 0 or dosages[i].end < ent.end:
         return False
     return only_dose_words(text, ent.start, ent.end)
 
@@ -76,14 +74,13 @@ def _only_a_dose(text: str, ent: Entity, dosages: list[tuple[int, int, dict[str,
 _NUMERIC_TAIL = regex.compile(r"[\d.,/\s-]+")
 
 
-def _release_amounts(doc: Doc, model: list[Entity],
-                     dosages: list[tuple[int, int, dict[str, Any]]]) -> list[Entity]:
+def _release_amounts(doc: Doc, model: list[Entity], dosages: list[DosageSpan]) -> list[Entity]:
     """Give back to the dose a number the model swept into a Chemical ("Metformin 500|mg").
 
     A Chemical that runs into the start of a dose by digits alone ends before the dose instead,
     so the dose keeps its amount and names the drug; anything else about it is unchanged.
     """
-    starts = sorted(s for s, _, _ in dosages)
+    starts = sorted(d.start for d in dosages)
     out = []
     for ent in model:
         if ent.label == "Chemical" and starts:

@@ -1,0 +1,123 @@
+"""Dosage spans: which chains are medication, where each span starts and ends, its attributes.
+
+A chain becomes one span from its first to its last dose piece (routes and dose-form words may
+sit inside a span but never start or end one) when its context says it is medication:
+
+* an amount with a dose unit fires unless a negative cue says it is a lab value, a vital sign,
+  a fluid balance, a size or a weight;
+* a frequency abbreviation (BID, q6h, PRN) fires unless it follows a patient behaviour or a
+  nursing task ("nocturia q.1h.", "vitals q4h");
+* a plain frequency or course ("daily", "for 10 days") fires only next to a route, a drug-like
+  word or a word such as "take", or right after another Dosage ("BID (2 times a day)").
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import regex
+
+from medner_cli.rules.dosage.chains import CAN_FIRE, STRONG, Piece, chains, pieces, strip
+from medner_cli.rules.dosage.context import (blocked, dose_ok, drug_context, drug_like, pct_ok,
+                                             tokens_after, tokens_before)
+from medner_cli.rules.dosage.normalize import course_of, span_attrs
+
+
+class DosageSpan(NamedTuple):
+    """A Dosage found by the rules: ``text[start:end]`` (end exclusive) and its attributes.
+
+    A tuple, so ``start, end, attrs = span`` works too. ``attrs`` is a fresh dict per span.
+    """
+
+    start: int
+    end: int
+    attrs: dict[str, Any]
+
+
+# What may separate a Dosage from a schedule that continues it: "BID (2 times a day)".
+_CONTINUATION = regex.compile(r"[^\S\r\n]*(?:[,()][^\S\r\n]*){1,3}")
+_PIECE_GAP = regex.compile(r"[\s,/()\-]*")
+
+
+def _evaluate(text: str, chain: list[Piece], follows: bool) -> DosageSpan | None:
+    """The span and attributes of a chain, or None when its context says it is not a dose.
+
+    ``follows``: the chain comes right after a Dosage, split from it only by a comma or a
+    parenthesis, so a schedule in it needs no further context.
+    """
+    core = strip(chain)
+    if not core:
+        return None
+    kinds = {p.kind for p in core}
+    if not kinds & CAN_FIRE:
+        return None
+    before = tokens_before(text, chain[0].start, 12)
+    after = tokens_after(text, chain[-1].end, 3)
+    routes = [p for p in chain if p.kind == "route"]
+    if "pct" in kinds and not kinds & {"dose", "xdur"} and not all(
+            pct_ok(text, p, before) for p in core if p.kind == "pct"):
+        return None
+    if kinds & {"dose", "xdur", "pct"}:
+        if not dose_ok(text, core, before, after):
+            return None
+    elif kinds & STRONG:
+        if not follows and blocked(before, after, True):
+            return None
+    elif not follows:
+        if blocked(before, after, False):
+            return None
+        if kinds & {"wfreq", "wprn"}:
+            ok = routes or drug_context(text, chain[0].start, before, after, True)
+        elif any(course_of(p.m)["unit"] in ("day", "week", "month")
+                 for p in core if p.kind == "dur"):
+            ok = routes or drug_context(text, chain[0].start, before, after, False)
+        else:  # a count of doses right after a drug: "ondansetron x1"
+            ok = bool(before) and drug_like(before[0])
+        if not ok:
+            return None
+    return DosageSpan(core[0].start, core[-1].end, span_attrs(core, routes))
+
+
+def find_dosages(text: str) -> list[DosageSpan]:
+    """Each Dosage span of ``text``: sorted, non-overlapping, never across a line.
+
+    attrs holds what is known of ``amount`` (float, [low, high] for a range or the parts of a
+    combination strength), ``unit``, ``route`` (also when the route word sits just outside the
+    span), ``frequency``, ``per_day``, ``as_needed`` and ``duration``.
+    """
+    out: list[DosageSpan] = []
+    for chain in chains(text):
+        follows = bool(out) and (
+            _CONTINUATION.fullmatch(text, out[-1].end, chain[0].start) is not None)
+        if hit := _evaluate(text, chain, follows):
+            out.append(hit)
+    return out
+
+
+def only_dose_words(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is dose pieces alone (amounts, units, schedules, routes) with
+    only white space or punctuation between them, holding more than a route ("PO q6h", "q8h",
+    "1 g"; not "PO", not "Lasix 40 mg")."""
+    found = pieces(text, start, end)
+    if not strip(found):
+        return False
+    pos = start
+    for piece in found:
+        if not _PIECE_GAP.fullmatch(text, pos, piece.start):
+            return False
+        pos = piece.end
+    return _PIECE_GAP.fullmatch(text, pos, end) is not None
+
+
+def dosage_within(text: str, start: int, end: int) -> DosageSpan | None:
+    """The part of ``text[start:end]`` that is still a Dosage, with its attributes, or None.
+
+    For a span cut short (by a Chemical over part of it): what is left keeps its amounts and
+    frequencies, without the route or form words that would now start or end it.
+    """
+    found = pieces(text, start, end)
+    core = strip(found)
+    if not core:
+        return None
+    return DosageSpan(core[0].start, core[-1].end,
+                      span_attrs(core, [p for p in found if p.kind == "route"]))
