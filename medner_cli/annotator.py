@@ -31,6 +31,7 @@ class Options:
 
     model: Path | None = None
     dosage: bool = True
+    link: bool = True
     min_score: float | None = None  # None: the model card's threshold, selected on dev
     propagate: bool | None = None  # None: the model card's choice, also made on dev
     threads: int = 1
@@ -39,8 +40,8 @@ class Options:
 
     def skipped(self, propagate: bool) -> set[str]:
         """Names of the pipeline steps these options switch off."""
-        return {name for name, on in (("propagate", propagate), ("dosage", self.dosage))
-                if not on}
+        return {name for name, on in (("propagate", propagate), ("dosage", self.dosage),
+                                      ("link", self.link)) if not on}
 
 
 class Model:
@@ -88,8 +89,9 @@ class Annotator:
                       (spec.cls_id, spec.sep_id, spec.pad_id), options.threads)
         min_score, propagate = spec.decoding(options.min_score, options.propagate)
         skip = options.skipped(propagate)
-        return cls(model, build(skip=skip), min_score,
-                   build(skip=skip, fields_only=True) if options.given else None)
+        return cls(model, build(skip=skip, model_dir=spec.path), min_score,
+                   build(skip=skip, fields_only=True, model_dir=spec.path)
+                   if options.given else None)
 
     def entities(self, texts: Sequence[str], stats: Stats | None = None,
                  given: Sequence[list[Entity] | None] | None = None) -> list[list[Entity]]:

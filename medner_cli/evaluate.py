@@ -9,25 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from medner_cli.doc import Doc
 from medner_cli.errors import DataError
 from medner_cli.gold import listing, load_documents
 from medner_cli.metrics import evaluate
 
+if TYPE_CHECKING:
+    from medner_cli.annotator import Options
+
 FORMATS = ("pubtator", "brat", "conll", "jsonl")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvalConfig:
     gold: str
-    pred: str | None = None
+    pred: str | None = None  # None: the model annotates the gold's text
     gold_format: str | None = None
     pred_format: str | None = None
     labels: tuple[str, ...] | None = None  # None: the labels found in gold
     model: Path | None = None
     dosage: bool = True  # the dosage merge also trims Chemicals, so it runs as in annotate
+    link: bool = True
     workers: int = 1
     min_score: float | None = None  # None: the model card's threshold
     propagate: bool | None = None  # None: the model card's choice
@@ -76,15 +80,10 @@ def scored_labels(gold: Iterable[Doc], labels: Sequence[str] | None) -> list[str
     return present or None
 
 
-def predict(gold: Sequence[Doc], model: Path | None, dosage: bool, workers: int = 1,
-            min_score: float | None = None, propagate: bool | None = None) -> list[Doc]:
+def predict(gold: Sequence[Doc], options: "Options", workers: int = 1) -> list[Doc]:
     """Copies of the gold documents annotated by the model (gold entities are left untouched)."""
-    from medner_cli.annotator import Options
-    from medner_cli.machine import cpu_count
     from medner_cli.pool import annotate_stream
 
-    options = Options(model=model, dosage=dosage, min_score=min_score, propagate=propagate,
-                      threads=max(1, cpu_count() // workers))
     copies = [Doc(d.id, d.text, origin=d.origin) for d in gold]
     return [d for d in annotate_stream(copies, options, workers) if isinstance(d, Doc)]
 
@@ -95,21 +94,31 @@ def run_eval(cfg: EvalConfig) -> dict:
     labels = scored_labels(gold, cfg.labels)
     model = None
     if cfg.pred is None:
+        from medner_cli.annotator import Options
+        from medner_cli.machine import cpu_count
         from medner_cli.model import load_spec
 
         spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
-        dosage = cfg.dosage
         min_score, propagate = spec.decoding(cfg.min_score, cfg.propagate)
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
-                 "dosage": dosage, "min_score": min_score, "propagate": propagate}
-        pred = predict(gold, spec.path, dosage, cfg.workers, cfg.min_score, cfg.propagate)
+                 "dosage": cfg.dosage, "link": cfg.link, "min_score": min_score,
+                 "propagate": propagate}
+        options = Options(model=spec.path, dosage=cfg.dosage, link=cfg.link,
+                          min_score=cfg.min_score, propagate=cfg.propagate,
+                          threads=max(1, cpu_count() // cfg.workers))
+        pred = predict(gold, options, cfg.workers)
     else:
         pred = load_documents([cfg.pred], cfg.pred_format)
     pairs, extra = pair(gold, pred)
     report = evaluate(((g.entities, p.entities) for g, p in pairs), labels)
-    return {"gold": cfg.gold, "pred": cfg.pred, "model": model,
-            "labels": labels if labels is not None else sorted(report.strict),
-            **report.as_dict(), "ignored_predictions": extra}
+    result = {"gold": cfg.gold, "pred": cfg.pred, "model": model,
+              "labels": labels if labels is not None else sorted(report.strict),
+              **report.as_dict(), "ignored_predictions": extra}
+    if any(e.ids for g in gold for e in g.entities):
+        from medner_cli.link.score import concept_scores
+
+        result["linking"] = concept_scores(pairs)
+    return result
 
 
 def render(result: dict, console) -> None:
@@ -137,6 +146,16 @@ def render(result: dict, console) -> None:
     for kind, n in result["errors"].items():
         errors.add_row(kind, str(n))
     console.print(errors)
+    if "linking" in result:
+        links = Table(title="concepts (document-level, BioCreative V CDR) and mention ids",
+                      header_style="bold")
+        for name in ("type", "P", "R", "F1", "mentions", "first id right"):
+            links.add_column(name, justify="left" if name == "type" else "right")
+        for kind, c in result["linking"]["concepts"].items():
+            m = result["linking"]["mentions"].get(kind)
+            links.add_row(kind, *(f"{c[k]:.4f}" for k in ("precision", "recall", "f1")),
+                          str(m["gold"]) if m else "", f"{m['top1_accuracy']:.4f}" if m else "")
+        console.print(links)
     if result["ignored_predictions"]:
         console.print(f"ignored {len(result['ignored_predictions'])} predicted document(s) not "
                       f"in gold: {listing(result['ignored_predictions'])}")

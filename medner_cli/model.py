@@ -32,15 +32,19 @@ def models_root() -> Path:
     return Path(__file__).resolve().parent.parent / "models"
 
 
-def default_model_dir() -> Path:
-    env = os.environ.get("MEDNER_MODEL")
-    if env:
-        return Path(env)
+def shipped_model_dir() -> Path:
+    """The model the package ships (``models/DEFAULT``), whatever ``MEDNER_MODEL`` says."""
     root = models_root()
     pointer = root / "DEFAULT"
     if not pointer.is_file():
-        raise ModelError(f"no default model: {pointer} is missing; pass --model DIR")
+        raise ModelError(f"no shipped model: {pointer} is missing; pass --model DIR")
     return root / pointer.read_text().strip()
+
+
+def default_model_dir() -> Path:
+    """``MEDNER_MODEL`` if set, else the shipped model."""
+    env = os.environ.get("MEDNER_MODEL")
+    return Path(env) if env else shipped_model_dir()
 
 
 @dataclass

@@ -15,6 +15,7 @@ steps because it reads the final Chemicals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from medner_cli.doc import Doc, Entity
@@ -25,48 +26,86 @@ class Step(Protocol):
     def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]: ...
 
 
-def _propagate() -> Step:
+def _propagate(resources: Resources) -> Step:
     from medner_cli.propagate import propagate
 
     return propagate
 
 
-def _identities() -> Step:
+def _identities(resources: Resources) -> Step:
     from medner_cli.rules.identity import drop_identities
 
     return drop_identities
 
 
-def _headings() -> Step:
+def _headings(resources: Resources) -> Step:
     from medner_cli.rules.layout import drop_headings
 
     return drop_headings
 
 
-def _list_items() -> Step:
+def _list_items(resources: Resources) -> Step:
     from medner_cli.rules.layout import split_list_items
 
     return split_list_items
 
 
-def _dosage() -> Step:
+def _abbreviations(resources: Resources) -> Step:
+    from medner_cli.link.abbreviations import abbreviation_labels
+
+    return abbreviation_labels
+
+
+def _dosage(resources: Resources) -> Step:
     from medner_cli.rules.dosage import add_dosages
 
     return add_dosages
 
 
-# name -> factory; a factory builds its step once per process (a step may load data files)
-FACTORIES: dict[str, Callable[[], Step]] = {
+def _link(resources: Resources) -> Step:
+    from medner_cli.link import DICTIONARY, linker_for
+
+    return linker_for(str(resources.folder_with(DICTIONARY)))
+
+
+# name -> factory, which builds its step once per process (a step may load data files)
+FACTORIES: dict[str, Callable[[Resources], Step]] = {
     "identities": _identities,
     "headings": _headings,
     "propagate": _propagate,
     "list_items": _list_items,
+    "abbreviations": _abbreviations,
     "dosage": _dosage,
+    "link": _link,
 }
-ORDER = ("identities", "headings", "propagate", "identities", "headings", "list_items", "dosage")
+ORDER = ("identities", "headings", "propagate", "identities", "headings", "list_items",
+         "abbreviations", "dosage", "link")
 # steps that add fields to entities and never change spans: the only ones run on entities given
 # in the input (``--entities-from-input``)
-FIELD_STEPS: frozenset[str] = frozenset()
+FIELD_STEPS = frozenset({"link"})
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where steps find their data files (lexicons, dictionaries): the model folder, else the
+    shipped model's folder, so a model exported without them still gets the shipped data."""
+
+    model_dir: Path | None = None
+
+    def folder_with(self, name: str) -> Path:
+        from medner_cli.model import ModelError, shipped_model_dir
+
+        folders = [self.model_dir] if self.model_dir else []
+        try:
+            folders.append(shipped_model_dir())
+        except ModelError:
+            pass
+        for folder in folders:
+            if any((folder / n).is_file() for n in (name, name.removesuffix(".gz"))):
+                return folder
+        raise ModelError(f"no {name} in {' or '.join(map(str, folders)) or 'any model folder'}: "
+                         "switch the step off (see medner annotate --help) or export the model "
+                         "with --resources")
 
 
 @dataclass(frozen=True)
@@ -89,10 +128,11 @@ class Pipeline:
         return found
 
 
-def build(skip: Iterable[str] = (), order: Iterable[str] = ORDER,
-          fields_only: bool = False) -> Pipeline:
+def build(skip: Iterable[str] = (), order: Iterable[str] = ORDER, fields_only: bool = False,
+          model_dir: Path | None = None) -> Pipeline:
     """The pipeline of ``order`` less the steps named in ``skip`` (and, with ``fields_only``,
-    less every step that changes spans); an unknown name is an error."""
+    less every step that changes spans); an unknown name is an error. Data steps load their
+    files from ``model_dir`` (``Resources``)."""
     order, skip = tuple(order), set(skip)
     if fields_only:
         skip |= set(order) - FIELD_STEPS
@@ -106,6 +146,6 @@ def build(skip: Iterable[str] = (), order: Iterable[str] = ORDER,
         if name in skip:
             continue
         if name not in made:
-            made[name] = FACTORIES[name]()
+            made[name] = FACTORIES[name](Resources(model_dir))
         steps.append((name, made[name]))
     return Pipeline(tuple(steps))

@@ -151,16 +151,18 @@ def _pubtator_doc(block: list[tuple[int, str]], origin: str) -> Item:
                 continue
             if len(cols) < 5 or not cols[1].isdigit() or not cols[2].isdigit():
                 return ReadError(origin, f"malformed PubTator line: {line[:60]!r}", number)
-            mentions.append((number, int(cols[1]), int(cols[2]), cols[3], cols[4]))
+            ids = [f"MESH:{i}" for i in cols[5].split("|") if i not in ("", "-1")] \
+                if len(cols) > 5 else []
+            mentions.append((number, int(cols[1]), int(cols[2]), cols[3], cols[4], ids or None))
     if title is None:
         return ReadError(origin, "PubTator document without a |t| title line", block[0][0])
     text = title + " " + (abstract or "")
     doc = Doc(pmid, text, origin=f"{origin}:{block[0][0]}")
-    for number, start, end, mention, label in mentions:
+    for number, start, end, mention, label, ids in mentions:
         if text[start:end] != mention:
             return ReadError(origin, f"offsets {start}-{end} do not match mention {mention!r}",
                              number)
-        doc.entities.append(Entity(start, end, label, mention, 1.0, "gold"))
+        doc.entities.append(Entity(start, end, label, mention, 1.0, "gold", ids=ids))
     return doc
 
 

@@ -190,7 +190,7 @@ def test_model_predictions_when_pred_is_omitted(tmp_path, tiny_model):
     assert got["strict"]["micro"]["tp"] == 3 and got["strict"]["micro"]["fn"] == 1
     assert got["strict"]["micro"]["fp"] == 0 and got["errors"]["missed"] == 1
     # the library call gives the same scores, and the gold entities are not touched
-    again = run_eval(EvalConfig(str(gold), model=tiny_model))
+    again = run_eval(EvalConfig(gold=str(gold), model=tiny_model))
     assert again["strict"] == got["strict"]
 
 

@@ -99,7 +99,7 @@ def sweep(model_dir: Path, docs: list[Doc], types: list[str], onnx_file: str = "
     model = Annotator.from_options(options).model
     encs = model.encode([d.text for d in docs])
     logits = model.logits(encs)
-    pipelines = {p: build(skip=options.skipped(p)) for p in (False, True)}
+    pipelines = {p: build(skip=options.skipped(p), model_dir=model_dir) for p in (False, True)}
     out = {}
     for threshold in thresholds:
         decoded = [model.decode(d, e, lg, threshold) for d, e, lg in zip(docs, encs, logits)]

