@@ -159,9 +159,20 @@ def conll_document(doc: Doc) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+# assertion flag -> BRAT attribute; entity id prefix -> BRAT normalization database
+ATTRIBUTES = {"negated": "Negated", "uncertain": "Uncertain", "historical": "Historical",
+              "hypothetical": "Hypothetical", "family": "Family"}
+NORMALIZATION_DBS = {
+    "MESH": "<URL>:https://meshb.nlm.nih.gov/, <URLBASE>:https://meshb.nlm.nih.gov/record/ui?ui=%s",
+    "DRUGBANK": "<URL>:https://go.drugbank.com/, <URLBASE>:https://go.drugbank.com/drugs/%s",
+}
+
+
 def brat_ann(doc: Doc) -> bytes:
-    """T lines; a span that crosses a line break becomes fragments, as BRAT requires."""
-    lines = []
+    """T lines (a span that crosses a line break becomes fragments, as BRAT requires), then
+    an ``N`` line per concept id and an ``A`` line per true assertion flag of each entity."""
+    lines: list[str] = []
+    extra: list[str] = []
     for n, ent in enumerate(sorted(doc.entities, key=lambda e: (e.start, e.end)), 1):
         frags, pos = [], ent.start
         for piece in ent.text.splitlines(keepends=True):
@@ -172,12 +183,30 @@ def brat_ann(doc: Doc) -> bytes:
         spans = ";".join(f"{s} {e}" for s, e in frags)
         text = " ".join(doc.text[s:e] for s, e in frags)
         lines.append(f"T{n}\t{ent.label} {spans}\t{text}")
+        for ref in ent.ids or ():
+            if ref.split(":", 1)[0] in NORMALIZATION_DBS:
+                extra.append(f"N{{}}\tReference T{n} {ref}\t{ent.name or ent.text}")
+        for flag, name in ATTRIBUTES.items():
+            if ent.assertion and ent.assertion.get(flag):
+                extra.append(f"A{{}}\t{name} T{n}")
+    numbered = {"N": 0, "A": 0}
+    for line in extra:
+        numbered[line[0]] += 1
+        lines.append(line.format(numbered[line[0]]))
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
 def annotation_conf(labels: Iterable[str]) -> bytes:
+    """The entity types, and the assertion attributes that entities may carry."""
     body = "[entities]\n" + "".join(f"{l}\n" for l in labels)
-    return (body + "\n[relations]\n\n[events]\n\n[attributes]\n").encode("utf-8")
+    attributes = "".join(f"{name}\tArg:<ENTITY>\n" for name in ATTRIBUTES.values())
+    return (body + "\n[relations]\n\n[events]\n\n[attributes]\n" + attributes).encode("utf-8")
+
+
+def tools_conf() -> bytes:
+    """The normalization databases brat needs to show ``N`` lines as links."""
+    return ("[normalization]\n" + "".join(f"{db}\t{spec}\n" for db, spec in
+                                           NORMALIZATION_DBS.items())).encode("utf-8")
 
 
 def render(doc: Doc, fmt: str) -> bytes:
@@ -273,6 +302,7 @@ class FolderWriter:
     def close(self, ok: bool = True) -> None:
         if self.fmt == "brat":
             write_atomic(self.folder / "annotation.conf", annotation_conf(self.labels))
+            write_atomic(self.folder / "tools.conf", tools_conf())
         if self.fmt == "html" and (ok or self.pages):
             from medner_cli.html import render_index
 
