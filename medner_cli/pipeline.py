@@ -6,7 +6,7 @@ order, is data (``ORDER``); ``annotate``, ``eval``, ``bench``, the export's thre
 trainer's dev scoring all build their pipeline with ``build``, so a figure measured by any of them
 is a figure of what ``annotate`` writes.
 
-Why the order is what it is (docs/pipeline.md): identity fields and headings go before
+Why the order is what it is (docs/pipeline.md has the table): identity fields and headings go before
 propagation, which would copy them, and after it, which may copy into them; list items are cut
 after propagation, so a stray piece is not copied; the dosage merge comes last among the span
 steps because it reads the final Chemicals.
