@@ -104,6 +104,9 @@ def test_train_export_annotate(tmp_path, tiny_base):
     assert weights.stat().st_size > 0
     assert weights.stat().st_mode == (model_dir / "model.onnx").stat().st_mode  # readable alike
     assert not (model_dir / "model.fp32.onnx").exists()
+    readme = (model_dir / "README.md").read_text()  # generated from the card
+    assert f"window {runtime['window']} tokens" in readme and "gold.pubtator" in readme
+    assert "were also training data" in readme  # the fixture trains and exports on one file
     assert not (model_dir / "model.fp32.onnx.data").exists()
     onnx_run = OnnxRunner(model_dir / "model.onnx")
     assert onnx_run.names == ["input_ids"]  # annotate never pads, so the graph has no mask

@@ -227,7 +227,41 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
         fp32.unlink()
         weights_file(fp32).unlink()
     (out / "config.json").write_text(json.dumps(card, indent=2))
+    (out / "README.md").write_text(model_readme(card))
     return card
+
+
+def model_readme(card: dict) -> str:
+    """The model folder's README, generated from its card so the two cannot disagree."""
+    rt, prov = card["runtime"], card["provenance"]
+    lines = [f"# {card['name']}", "", "Generated from `config.json` by `medner export`.", "",
+             "## Running it", "",
+             f"- labels: {', '.join(rt['types'])} (BIO: {len(rt['labels'])} tags)",
+             f"- window {rt['window']} tokens, overlap {rt['overlap']}",
+             f"- min_score {rt['min_score']}, propagate {rt['propagate']}", "",
+             "## How it was made", "",
+             f"- base encoder: {prov['base_model']}",
+             "- training data: " + ", ".join(f"`{n}` (sha256 {d[:12]}...)"
+                                              for n, d in prov["training_files"].items()),
+             f"- selection: {prov['selection']}",
+             "- hyperparameters: " + ", ".join(f"{k} {v}" for k, v in
+                                               prov["hyperparameters"].items() if v not in ([], "")),
+             f"- {prov['quantization']}; attention: {prov['attention']}",
+             f"- size: {prov['size_bytes']['model.onnx'] / 1e6:.1f} MB (model.onnx and its weights)"]
+    if prov.get("resources"):
+        lines.append("- data files: " + ", ".join(f"`{n}`" for n in prov["resources"])
+                     + " (their notices are beside them)")
+    dev = prov.get("dev")
+    if dev:
+        at = dev["int8_at_settings"]["strict"]
+        lines += ["", "## Scores on the dev files", "",
+                  f"Settings {dev['settings']}. Strict F1 at them: int8 {at['micro']['f1']:.4f}"
+                  + "".join(f", {t} {at[t]['f1']:.4f}" for t in rt["types"] if t in at)
+                  + f"; int8 minus fp32: {dev['int8_minus_fp32_f1_points']} points."]
+        if set(prov["dev_files"]) & set(prov["training_files"]):
+            lines.append("The dev files were also training data: these scores are not "
+                         "estimates of accuracy on unseen text (docs/model.md has those).")
+    return "\n".join(lines) + "\n"
 
 
 RESOURCE_SUFFIXES = (".tsv", ".tsv.gz", ".json", ".txt")
