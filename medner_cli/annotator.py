@@ -32,6 +32,7 @@ class Options:
     model: Path | None = None
     dosage: bool = True
     link: bool = True
+    assertion: bool = True
     min_score: float | None = None  # None: the model card's threshold, selected on dev
     propagate: bool | None = None  # None: the model card's choice, also made on dev
     threads: int = 1
@@ -41,7 +42,8 @@ class Options:
     def skipped(self, propagate: bool) -> set[str]:
         """Names of the pipeline steps these options switch off."""
         return {name for name, on in (("propagate", propagate), ("dosage", self.dosage),
-                                      ("link", self.link)) if not on}
+                                      ("link", self.link), ("assertion", self.assertion))
+                if not on}
 
 
 class Model:

@@ -32,6 +32,7 @@ class EvalConfig:
     model: Path | None = None
     dosage: bool = True  # the dosage merge also trims Chemicals, so it runs as in annotate
     link: bool = True
+    assertion: bool = True
     workers: int = 1
     min_score: float | None = None  # None: the model card's threshold
     propagate: bool | None = None  # None: the model card's choice
@@ -101,9 +102,11 @@ def run_eval(cfg: EvalConfig) -> dict:
         spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
         min_score, propagate = spec.decoding(cfg.min_score, cfg.propagate)
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
-                 "dosage": cfg.dosage, "link": cfg.link, "min_score": min_score,
+                 "dosage": cfg.dosage, "link": cfg.link, "assertion": cfg.assertion,
+                 "min_score": min_score,
                  "propagate": propagate}
         options = Options(model=spec.path, dosage=cfg.dosage, link=cfg.link,
+                          assertion=cfg.assertion,
                           min_score=cfg.min_score, propagate=cfg.propagate,
                           threads=max(1, cpu_count() // cfg.workers))
         pred = predict(gold, options, cfg.workers)
@@ -118,6 +121,10 @@ def run_eval(cfg: EvalConfig) -> dict:
         from medner_cli.link.score import concept_scores
 
         result["linking"] = concept_scores(pairs)
+    if any(e.assertion for g in gold for e in g.entities):
+        from medner_cli.assertion import score_assertion
+
+        result["assertion"] = score_assertion((g.entities, p.entities) for g, p in pairs)
     return result
 
 
@@ -156,6 +163,17 @@ def render(result: dict, console) -> None:
             links.add_row(kind, *(f"{c[k]:.4f}" for k in ("precision", "recall", "f1")),
                           str(m["gold"]) if m else "", f"{m['top1_accuracy']:.4f}" if m else "")
         console.print(links)
+    if "assertion" in result:
+        flags = result["assertion"]
+        table = Table(title=f"assertion on {flags['matched']} span-matched entities "
+                            f"({flags['unmatched_gold']} gold spans not found)", header_style="bold")
+        for name in ("category", "P", "R", "F1", "gold"):
+            table.add_column(name, justify="left" if name == "category" else "right")
+        for kind in ("negated", "uncertain", "historical", "hypothetical", "family"):
+            c = flags[kind]
+            table.add_row(kind, *(f"{c[k]:.4f}" for k in ("precision", "recall", "f1")),
+                          str(c["support"]))
+        console.print(table)
     if result["ignored_predictions"]:
         console.print(f"ignored {len(result['ignored_predictions'])} predicted document(s) not "
                       f"in gold: {listing(result['ignored_predictions'])}")

@@ -62,6 +62,12 @@ def _dosage(resources: Resources) -> Step:
     return add_dosages
 
 
+def _assertion(resources: Resources) -> Step:
+    from medner_cli.assertion import Assertion
+
+    return Assertion()
+
+
 def _link(resources: Resources) -> Step:
     from medner_cli.link import DICTIONARY, linker_for
 
@@ -77,12 +83,13 @@ FACTORIES: dict[str, Callable[[Resources], Step]] = {
     "abbreviations": _abbreviations,
     "dosage": _dosage,
     "link": _link,
+    "assertion": _assertion,
 }
 ORDER = ("identities", "headings", "propagate", "identities", "headings", "list_items",
-         "abbreviations", "dosage", "link")
+         "abbreviations", "dosage", "link", "assertion")
 # steps that add fields to entities and never change spans: the only ones run on entities given
 # in the input (``--entities-from-input``)
-FIELD_STEPS = frozenset({"link"})
+FIELD_STEPS = frozenset({"link", "assertion"})
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ from medner_cli.write import OUTPUT_FORMATS
 @click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
 @click.option("--no-link", is_flag=True,
               help="Switch off concept linking (MeSH and DrugBank ids, canonical names).")
+@click.option("--no-assertion", is_flag=True,
+              help="Switch off assertion (negated, uncertain, historical, hypothetical, family).")
 @click.option("--entities-from-input", "given", is_flag=True,
               help="JSONL lines that carry \"entities\" keep them: the model does not run on "
                    "them and only linking and assertion add their fields.")
@@ -55,7 +57,7 @@ from medner_cli.write import OUTPUT_FORMATS
 def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
              text_field: str, id_field: str, model_dir: str | None, workers: int | None,
              threads: int | None, min_score: float | None, propagate: bool | None, no_dosage: bool,
-             no_link: bool, given: bool, skip_existing: bool, timing: bool,
+             no_link: bool, no_assertion: bool, given: bool, skip_existing: bool, timing: bool,
              timing_json: str | None, quiet: bool, chunk_size: int) -> None:
     """Annotate Chemical, Disease and Dosage mentions in INPUTS (files, folders or - for stdin).
 
@@ -72,7 +74,8 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
     n_workers = workers or cpu_count()
     threads = threads or max(1, cpu_count() // n_workers)
     options = Options(model=Path(model_dir) if model_dir else None, dosage=not no_dosage,
-                      link=not no_link, min_score=min_score, propagate=propagate,
+                      link=not no_link, assertion=not no_assertion,
+                      min_score=min_score, propagate=propagate,
                       threads=threads, given=given)
     cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,
                     chunk_size, skip_existing, options)

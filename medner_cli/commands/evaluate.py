@@ -21,6 +21,8 @@ from medner_cli.evaluate import FORMATS
                    "merge also trims Chemicals).")
 @click.option("--no-link", is_flag=True,
               help="Switch off concept linking (ids are scored when the gold carries them).")
+@click.option("--no-assertion", is_flag=True,
+              help="Switch off assertion (flags are scored when the gold carries them).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead.")
 @click.option("--gold-format", type=click.Choice(FORMATS),
               help="Format of GOLD (default: by extension; a .txt takes its BRAT .ann).")
@@ -33,7 +35,7 @@ from medner_cli.evaluate import FORMATS
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes when running the model.")
 def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str | None,
-                 no_dosage: bool, no_link: bool, as_json: bool, gold_format: str | None,
+                 no_dosage: bool, no_link: bool, no_assertion: bool, as_json: bool, gold_format: str | None,
                  pred_format: str | None, min_score: float | None, propagate: bool | None,
                  workers: int) -> None:
     """Score PRED against GOLD (PubTator, BRAT folder, CoNLL or JSONL), paired by document id.
@@ -46,10 +48,11 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
 
     from medner_cli.evaluate import EvalConfig, render, run_eval
 
-    if pred is not None and (model_dir or no_dosage or no_link or min_score is not None
+    if pred is not None and (model_dir or no_dosage or no_link or no_assertion
+                             or min_score is not None
                              or propagate is not None):
-        raise click.UsageError("--model, --no-dosage, --no-link, --min-score and "
-                               "--[no-]propagate apply only when PRED is omitted")
+        raise click.UsageError("--model, --no-dosage, --no-link, --no-assertion, --min-score "
+                               "and --[no-]propagate apply only when PRED is omitted")
     if pred is None and pred_format:
         raise click.UsageError("--pred-format needs a PRED file")
     wanted = None
@@ -59,7 +62,8 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
             raise click.UsageError("--labels names no label")
     cfg = EvalConfig(gold=gold, pred=pred, gold_format=gold_format, pred_format=pred_format,
                      labels=wanted, model=Path(model_dir) if model_dir else None,
-                     dosage=not no_dosage, link=not no_link, workers=workers,
+                     dosage=not no_dosage, link=not no_link, assertion=not no_assertion,
+                     workers=workers,
                      min_score=min_score, propagate=propagate)
     with exit_codes():
         result = run_eval(cfg)
