@@ -31,6 +31,7 @@ class EvalConfig:
     labels: tuple[str, ...] | None = None  # None: the labels found in gold
     model: Path | None = None
     dosage: bool = True  # the dosage merge also trims Chemicals, so it runs as in annotate
+    lexicon: bool = True
     link: bool = True
     assertion: bool = True
     workers: int = 1
@@ -102,10 +103,11 @@ def run_eval(cfg: EvalConfig) -> dict:
         spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
         min_score, propagate = spec.decoding(cfg.min_score, cfg.propagate)
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
-                 "dosage": cfg.dosage, "link": cfg.link, "assertion": cfg.assertion,
+                 "dosage": cfg.dosage, "lexicon": cfg.lexicon, "link": cfg.link,
+                 "assertion": cfg.assertion,
                  "min_score": min_score,
                  "propagate": propagate}
-        options = Options(model=spec.path, dosage=cfg.dosage, link=cfg.link,
+        options = Options(model=spec.path, dosage=cfg.dosage, lexicon=cfg.lexicon, link=cfg.link,
                           assertion=cfg.assertion,
                           min_score=cfg.min_score, propagate=cfg.propagate,
                           threads=max(1, cpu_count() // cfg.workers))

@@ -50,6 +50,12 @@ def _list_items(resources: Resources) -> Step:
     return split_list_items
 
 
+def _lexicon(resources: Resources) -> Step:
+    from medner_cli.lexicon import LEXICON, lexicon_step
+
+    return lexicon_step(resources.folder_with(LEXICON))
+
+
 def _abbreviations(resources: Resources) -> Step:
     from medner_cli.link.abbreviations import abbreviation_labels
 
@@ -76,6 +82,7 @@ def _link(resources: Resources) -> Step:
 
 # name -> factory, which builds its step once per process (a step may load data files)
 FACTORIES: dict[str, Callable[[Resources], Step]] = {
+    "lexicon": _lexicon,
     "identities": _identities,
     "headings": _headings,
     "propagate": _propagate,
@@ -85,7 +92,7 @@ FACTORIES: dict[str, Callable[[Resources], Step]] = {
     "link": _link,
     "assertion": _assertion,
 }
-ORDER = ("identities", "headings", "propagate", "identities", "headings", "list_items",
+ORDER = ("lexicon", "identities", "headings", "propagate", "identities", "headings", "list_items",
          "abbreviations", "dosage", "link", "assertion")
 # steps that add fields to entities and never change spans: the only ones run on entities given
 # in the input (``--entities-from-input``)

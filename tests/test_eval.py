@@ -274,7 +274,10 @@ def test_min_score_filters_model_entities(tmp_path, tiny_model):
     text = "The patient was given aspirin for angina."
     gold = pred_jsonl(tmp_path / "gold.jsonl", {"a": (text, [(22, 29, "Chemical")])})
     assert scores(gold, "--model", tiny_model)["strict"]["micro"]["tp"] == 1
+    # the threshold is the model's: the drug lexicon still finds aspirin, unless switched off
     high = scores(gold, "--model", tiny_model, "--min-score", "1")
+    assert high["strict"]["micro"]["tp"] == 1
+    high = scores(gold, "--model", tiny_model, "--min-score", "1", "--no-lexicon")
     assert high["strict"]["micro"]["tp"] == 0 and high["strict"]["micro"]["fn"] == 1
     result = invoke(gold, gold, "--min-score", "0.5")
     assert result.exit_code == 2 and "apply only when PRED is omitted" in result.output

@@ -108,7 +108,8 @@ def test_annotate_propagate_flag_and_model_card(forgetful_decoder, tiny_model, t
     (model / "config.json").write_text(json.dumps(config))
     text = "heparin was held; heparin restarted; no heparin."
     result = CliRunner().invoke(cli, ["annotate", "--model", str(model), "--workers", "1",
-                                      "--no-dosage", *flag], input=text, catch_exceptions=False)
+                                      "--no-dosage", "--no-lexicon", *flag], input=text,
+                           catch_exceptions=False)
     record = json.loads(result.stdout)
     assert [e["text"] for e in record["entities"]] == ["heparin"] * expected
 
@@ -120,8 +121,8 @@ def test_eval_reports_the_propagation_it_used(forgetful_decoder, tiny_model, tmp
         {"start": 0, "end": 7, "label": "Chemical"}, {"start": 18, "end": 25, "label": "Chemical"}]}))
     runner = CliRunner()
     for flag, tp in (("--no-propagate", 1), ("--propagate", 2)):
-        result = runner.invoke(cli, ["eval", str(gold), "--model", str(tiny_model), "--json", flag],
-                               catch_exceptions=False)
+        result = runner.invoke(cli, ["eval", str(gold), "--model", str(tiny_model), "--json",
+                                     "--no-lexicon", flag], catch_exceptions=False)
         out = json.loads(result.stdout)
         assert out["strict"]["micro"]["tp"] == tp
         assert out["model"]["propagate"] is (flag == "--propagate")

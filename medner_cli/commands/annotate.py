@@ -38,6 +38,8 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Tag every recurrence of a name the model tagged in a document (default: "
                    "the model card's choice, made on dev data at export).")
 @click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
+@click.option("--no-lexicon", is_flag=True,
+              help="Switch off the drug lexicon (brand and generic names the model may miss).")
 @click.option("--no-link", is_flag=True,
               help="Switch off concept linking (MeSH and DrugBank ids, canonical names).")
 @click.option("--no-assertion", is_flag=True,
@@ -57,7 +59,7 @@ from medner_cli.write import OUTPUT_FORMATS
 def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
              text_field: str, id_field: str, model_dir: str | None, workers: int | None,
              threads: int | None, min_score: float | None, propagate: bool | None, no_dosage: bool,
-             no_link: bool, no_assertion: bool, given: bool, skip_existing: bool, timing: bool,
+             no_lexicon: bool, no_link: bool, no_assertion: bool, given: bool, skip_existing: bool, timing: bool,
              timing_json: str | None, quiet: bool, chunk_size: int) -> None:
     """Annotate Chemical, Disease and Dosage mentions in INPUTS (files, folders or - for stdin).
 
@@ -74,7 +76,7 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
     n_workers = workers or cpu_count()
     threads = threads or max(1, cpu_count() // n_workers)
     options = Options(model=Path(model_dir) if model_dir else None, dosage=not no_dosage,
-                      link=not no_link, assertion=not no_assertion,
+                      lexicon=not no_lexicon, link=not no_link, assertion=not no_assertion,
                       min_score=min_score, propagate=propagate,
                       threads=threads, given=given)
     cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,

@@ -19,6 +19,7 @@ from medner_cli.evaluate import FORMATS
 @click.option("--no-dosage", is_flag=True,
               help="Switch off the Dosage rules (on by default, as in annotate: the dosage "
                    "merge also trims Chemicals).")
+@click.option("--no-lexicon", is_flag=True, help="Switch off the drug lexicon.")
 @click.option("--no-link", is_flag=True,
               help="Switch off concept linking (ids are scored when the gold carries them).")
 @click.option("--no-assertion", is_flag=True,
@@ -35,7 +36,8 @@ from medner_cli.evaluate import FORMATS
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes when running the model.")
 def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str | None,
-                 no_dosage: bool, no_link: bool, no_assertion: bool, as_json: bool, gold_format: str | None,
+                 no_dosage: bool, no_lexicon: bool, no_link: bool, no_assertion: bool,
+                 as_json: bool, gold_format: str | None,
                  pred_format: str | None, min_score: float | None, propagate: bool | None,
                  workers: int) -> None:
     """Score PRED against GOLD (PubTator, BRAT folder, CoNLL or JSONL), paired by document id.
@@ -48,11 +50,11 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
 
     from medner_cli.evaluate import EvalConfig, render, run_eval
 
-    if pred is not None and (model_dir or no_dosage or no_link or no_assertion
+    if pred is not None and (model_dir or no_dosage or no_lexicon or no_link or no_assertion
                              or min_score is not None
                              or propagate is not None):
-        raise click.UsageError("--model, --no-dosage, --no-link, --no-assertion, --min-score "
-                               "and --[no-]propagate apply only when PRED is omitted")
+        raise click.UsageError("--model, --no-dosage, --no-lexicon, --no-link, --no-assertion, "
+                               "--min-score and --[no-]propagate apply only when PRED is omitted")
     if pred is None and pred_format:
         raise click.UsageError("--pred-format needs a PRED file")
     wanted = None
@@ -62,7 +64,8 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
             raise click.UsageError("--labels names no label")
     cfg = EvalConfig(gold=gold, pred=pred, gold_format=gold_format, pred_format=pred_format,
                      labels=wanted, model=Path(model_dir) if model_dir else None,
-                     dosage=not no_dosage, link=not no_link, assertion=not no_assertion,
+                     dosage=not no_dosage, lexicon=not no_lexicon, link=not no_link,
+                     assertion=not no_assertion,
                      workers=workers,
                      min_score=min_score, propagate=propagate)
     with exit_codes():

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import sys
 import time
-from copy import copy
 from pathlib import Path
-from typing import Any
 
 import click
-
-from medner_cli.commands.annotate import annotate as annotate_command
 
 INPUT_FORMATS = ("parquet", "jsonl")
 _PARQUET = (".parquet", ".pq")
 _JSONL = (".jsonl", ".ndjson", ".json")
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4", ".snappy", ".deflate")
-# Options fields this command declares itself; annotate's options for any other Options field
-# (named as the field) are borrowed below, so a new option reaches Spark without a change here
-_OWN = {"model", "dosage", "min_score", "propagate", "threads"}
-# fields that make no sense here: ``given`` reads entities from JSONL input, which Spark rows lack
-_NOT_BORROWED = {"given", "onnx_file"}
 JAVA_HINT = ("Spark needs a Java runtime (17 or newer): check with `java -version`; install one "
              "with e.g. `apt-get install openjdk-17-jre-headless`, or set JAVA_HOME")
 
@@ -54,28 +44,7 @@ def format_of(name: str) -> str | None:
     return None
 
 
-def _borrowed_options() -> list[click.Option]:
-    from medner_cli.annotator import Options
-
-    fields = {f.name for f in dataclasses.fields(Options)} - _OWN - _NOT_BORROWED
-    return [copy(p) for p in annotate_command.params
-            if isinstance(p, click.Option) and p.name in fields]
-
-
-class _SparkCommand(click.Command):
-    """Takes over annotate's options for further ``Options`` fields when first parsed, so that
-    ``medner --help`` and the other commands do not import the annotator to build the CLI."""
-
-    _borrowed = False
-
-    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        if not self._borrowed:
-            self._borrowed = True
-            self.params.extend(_borrowed_options())
-        return super().get_params(ctx)
-
-
-@click.command("spark", cls=_SparkCommand)
+@click.command("spark")
 @click.argument("input_path", metavar="INPUT")
 @click.argument("output", metavar="OUTPUT")
 @click.option("--text-col", default="text", show_default=True, help="Column (field) with the text.")
@@ -101,14 +70,18 @@ class _SparkCommand(click.Command):
 @click.option("--propagate/--no-propagate", default=None,
               help="Tag every recurrence of a name the model tagged (default: the model card's).")
 @click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
+@click.option("--no-lexicon", is_flag=True, help="Switch off the drug lexicon.")
+@click.option("--no-link", is_flag=True, help="Switch off concept linking.")
+@click.option("--no-assertion", is_flag=True, help="Switch off assertion.")
 @click.option("--conf", "confs", multiple=True, metavar="KEY=VALUE",
               help="Spark configuration for a new session (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="No Spark progress bar.")
 def spark_command(input_path: str, output: str, text_col: str, id_col: str, master: str,
                   input_format: str | None, fmt: str, overwrite: bool, partitions: int | None,
                   model_dir: str | None, threads: int, min_score: float | None,
-                  propagate: bool | None, no_dosage: bool, confs: tuple[str, ...], quiet: bool,
-                  **borrowed: Any) -> None:
+                  propagate: bool | None, no_dosage: bool, no_lexicon: bool, no_link: bool,
+                  no_assertion: bool,
+                  confs: tuple[str, ...], quiet: bool) -> None:
     """Annotate the documents of INPUT (Parquet or JSONL, a file or a folder) with Spark and
     write one row per entity to OUTPUT (a folder); counts go to standard error.
 
@@ -136,8 +109,10 @@ def spark_command(input_path: str, output: str, text_col: str, id_col: str, mast
             raise click.UsageError(f"--conf {item!r} is not KEY=VALUE")
         conf[key] = value
     try:
-        options = make_options(model_dir, dosage=not no_dosage, min_score=min_score,
-                               propagate=propagate, threads=threads, **borrowed)
+        options = make_options(model_dir, dosage=not no_dosage, lexicon=not no_lexicon,
+                               link=not no_link,
+                               assertion=not no_assertion, min_score=min_score,
+                               propagate=propagate, threads=threads)
     except TypeError as exc:
         raise click.UsageError(str(exc))
 

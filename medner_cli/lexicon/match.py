@@ -1,0 +1,469 @@
+"""Find drug names from a lexicon in a text, and merge them with the model's entities.
+
+The model learnt from PubMed abstracts and misses brand names that notes are full of ("Keflex",
+"Norco", "Flomax"). ``DrugLexicon`` holds the name variants of ``drugs.tsv.gz`` (built by
+``python -m medner_cli.lexicon.build``, see docs/lexicon.md) and finds them as whole words,
+case-insensitively, longest match first; ``LexiconStep`` is the pipeline step that merges the
+hits into the model's entities.
+
+Matching. A word run is a maximal run of letters and digits; a variant matches where it starts
+and ends on run boundaries. A variant is indexed by its first run of three characters or more
+(else of two with a letter: "fu" of "5-fu"), with the characters before that run ("5-"). A
+text is lower-cased (one character for one, so offsets hold) and its horizontal white space
+made plain spaces (a name never runs across a line break); it is rendered one byte a character
+(a letter or digit as itself, anything else a space), its runs that are index keys found with
+one ``split`` and a set look-up, and around each the variants of that key are tried by length,
+longest first, with a dict look-up. Of all candidate hits the longest wins, then the leftmost;
+no two overlap.
+
+A hit is then extended (docs/lexicon.md, "Salts and brand suffixes"):
+
+- by a salt or ester word (or two: "disoproxil fumarate") after any drug ("lithium carbonate",
+  "sertraline HCl", "naproxen sodium"), as BC5CDR and the notes guideline annotate the salt as
+  part of the Chemical; a cation word ("sodium", "potassium", "calcium", "magnesium") only when
+  no anion word follows it ("Lasix potassium chloride" is two drugs);
+- by a trademark suffix after a brand or other synonym, in upper case as written ("Septra DS",
+  "Toprol XL", "Darvocet-N"); not after a generic name ("metoprolol XL" is metoprolol).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+from itertools import accumulate
+from pathlib import Path
+from typing import Iterable, NamedTuple, Sequence
+
+from medner_cli.doc import Doc, Entity
+
+LEXICON = "drugs.tsv.gz"  # the file in a model folder (a plain "drugs.tsv" is read too)
+FILES = (LEXICON, "drugs.tsv")  # looked for in this order
+HEADER = "variant\tname\tmesh\tdrugbank"
+
+_RUN = re.compile(r"[^\W_]+")  # a word run: letters and digits (of any script)
+_FIRST = re.compile(r"^([^\W_]*)", re.MULTILINE)
+# horizontal white space of one character becomes a plain space (line breaks are kept, so a
+# name never runs across lines)
+_HSPACE = re.compile("[\t\x0b\x0c\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+# bytes of a lower-cased UTF-8 text: every ASCII byte that is no letter or digit becomes a space
+_BYTES = bytes(b if (b >= 0x80 or chr(b).isalnum()) else 0x20 for b in range(256))
+_ANIONS = (
+    "hydrochloride", "dihydrochloride", "hcl", "hydrobromide", "hbr", "sulfate", "sulphate",
+    "bisulfate", "succinate", "tartrate", "bitartrate", "maleate", "mesylate", "citrate",
+    "phosphate", "acetate", "besylate", "bromide", "chloride", "fumarate", "hyclate", "carbonate",
+    "propionate", "dipropionate", "furoate", "valerate", "gluconate", "lactate", "monohydrate",
+    "dihydrate", "trihydrate", "decanoate", "nitrate", "mononitrate", "dinitrate", "oxalate",
+    "pamoate", "tosylate", "xinafoate", "benzoate", "lysine", "olamine", "tromethamine",
+    "disodium", "dipotassium", "sesquihydrate", "hemihydrate", "stearate", "palmitate",
+    "enanthate", "cypionate", "undecanoate", "sodium succinate", "sodium phosphate",
+    "hippurate", "mandelate", "napsylate", "lactobionate", "estolate", "ethylsuccinate",
+    "meglumine", "edisylate", "isethionate", "pivalate", "tebutate", "acetonide",
+    # esters, which BC5CDR and the notes guideline take in with the name like a salt
+    "medoxomil", "mofetil", "axetil", "proxetil", "pivoxil", "disoproxil", "alafenamide",
+    "etexilate", "marboxil",
+)
+_CATIONS = ("sodium", "potassium", "calcium", "magnesium")
+_ANION_RE = "|".join(sorted((re.escape(a).replace(r"\ ", " ") for a in _ANIONS),
+                            key=len, reverse=True))
+# one salt or ester word, or two ("disoproxil fumarate"); a cation word only when no anion word
+# follows it ("Lasix potassium chloride" is two drugs)
+_SALT = re.compile(rf" +(?:(?:{_ANION_RE})(?!\w)(?: +(?:{_ANION_RE})(?!\w))?"
+                   rf"|(?:{'|'.join(_CATIONS)})(?! +(?:{_ANION_RE})(?!\w))(?!\w))")
+# trademark suffixes of a brand (device words such as "HFA" or "SoloStar" are not part of it)
+_SUFFIX = re.compile(r"(?: (?:DS|XL|XR|ER|SR|CR|LA|CD|XT|EC|DR|ODT|HCT)|-(?:N|D|DS|XL|XR|ER|SR|CR))"
+                     r"(?![\w-])")
+
+
+_MANY = 6  # variants under one key and prefix from which they are looked up by run ends
+_PREV = re.compile(r"([^\W_]+)[^\w]*$")  # the last word run of a prefix
+
+
+def _lower(text: str) -> str:
+    """``text`` lower-cased with one character for each character, horizontal spaces plain."""
+    low = text.lower()
+    if len(low) != len(text):  # "İ" -> "i̇": keep such characters as they are
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if "\t" in low or not low.isascii():
+        low = _HSPACE.sub(" ", low)
+    return low
+
+
+def _render_error(exc: UnicodeError) -> tuple[str, int]:
+    piece = exc.object[exc.start:exc.end]  # type: ignore[attr-defined]
+    return "".join("x" if c.isalnum() else " " for c in piece), exc.end  # type: ignore
+
+
+codecs.register_error("medner-lexicon", _render_error)
+
+
+def _render(low: str) -> bytes:
+    """One byte a character: a letter or digit as itself (a non-ASCII one as "x"), anything
+    else a space; so the runs of the result are where the word runs of ``low`` are."""
+    return low.encode("ascii", "medner-lexicon").translate(_BYTES)
+
+
+def _selective(run: str) -> bool:
+    return len(run) >= 3 or (len(run) == 2 and not run.isdigit())
+
+
+def key_of(variant: str) -> tuple[str, str] | None:
+    """(index key, the characters before it) of a lower-cased variant: its first word run of
+    three characters or more ("lasix" of "lasix 40", "dopa" of "l-dopa"), else its first of
+    two with a letter ("fu" of "5-fu"); None if it has neither (``"5-6"``, ``"b"``)."""
+    two = None
+    for m in _RUN.finditer(variant):
+        run = m.group()
+        if len(run) >= 3:
+            return run, variant[:m.start()]
+        if two is None and len(run) == 2 and not run.isdigit():
+            two = m
+    return None if two is None else (two.group(), variant[:two.start()])
+
+
+class Hit(NamedTuple):
+    """A drug name found in a text: ``text[start:end]``."""
+
+    start: int
+    end: int
+    variant: str  # the lexicon's lower-cased variant that matched (before any extension)
+    name: str  # canonical name
+    ids: tuple[str, ...]  # ("MESH:D...", "DRUGBANK:DB..."), possibly empty
+
+
+class DrugLexicon:
+    """Drug name variants: ``variant -> (canonical name, MeSH id, DrugBank id)``, indexed for
+    ``find``. ``rows`` are (variant, name, mesh, drugbank) with a lower-cased variant; a later
+    row of the same variant wins."""
+
+    def __init__(self, rows: Iterable[Sequence[str]]):
+        self._index(["\t".join(r) for r in rows])
+
+    def _index(self, lines: list[str]) -> None:
+        # variant -> its row as one string, split on a hit (a string costs less memory than a
+        # tuple of four, and the garbage collector need not walk it)
+        self._rows: dict[str, str] = {line[:line.find("\t")]: line for line in lines}
+        # a one-run variant ("lasix") is its own key; any other is found by its key (``key_of``):
+        # key -> ((characters before the key, variant), ...), grouped on first use
+        self._single = {v for v in self._rows if v.isalnum() and _selective(v)}
+        multi: dict[str, list] = {}
+        others = list(self._rows.keys() - self._single)
+        # the first run of each variant, all in one regex call (one match a line)
+        for v, first in zip(others, _FIRST.findall("\n".join(others))):
+            if len(first) >= 3:
+                multi.setdefault(first, []).append(("", v))
+            else:
+                k = key_of(v)
+                if k is not None:
+                    multi.setdefault(k[0], []).append((k[1], v))
+        self._multi = {k: tuple(es) for k, es in multi.items()}
+        self._grouped: dict[str, tuple] = {}
+        keys = list(self._single.union(multi))
+        self._keys = frozenset(keys)
+        # the keys as ``_render`` writes them, all in one go; a non-ASCII key with the keys that
+        # its rendering stands for ("x" is any non-ASCII letter)
+        rendered = _render("\n".join(keys)).split(b" ") if keys else []
+        self._bkeyset = frozenset(rendered)
+        self._rendered: dict[bytes, tuple[str, ...]] = {}
+        for k, r in zip(keys, rendered):
+            if not k.isascii():
+                self._rendered[r] = self._rendered.get(r, ()) + (k,)
+        for r in self._rendered:
+            if r.decode("ascii") in self._keys:
+                self._rendered[r] += (r.decode("ascii"),)
+
+    def _row(self, variant: str) -> list[str]:
+        row = self._rows[variant].split("\t")
+        return row + [""] * (4 - len(row))
+
+    def _entries(self, key: str) -> tuple:
+        """How to look for the variants of ``key`` around one of its occurrences, grouped on
+        first use: (entries, {the word run before the key: entries}), each entry (characters
+        before the key, the lengths of those variants longest first, whether to look them up by
+        the ends of the runs after the key). A prefix with a run is found through that run."""
+        got = self._grouped.get(key)
+        if got is None:
+            by: dict[str, list[str]] = {}
+            for prefix, v in self._multi.get(key, ()):
+                by.setdefault(prefix, []).append(v)
+            plain: list = []
+            after: dict[str, list] = {}
+            for p, vs in by.items():
+                # many variants ending in a letter or digit: looked up by the run ends ahead
+                ends = [v for v in vs if v[-1].isalnum()] if len(vs) > _MANY else []
+                rest = [v for v in vs if not v[-1].isalnum()] if ends else vs
+                entries = [(p, tuple(sorted({len(v) for v in group}, reverse=True)), by_ends)
+                           for group, by_ends in ((ends, True), (rest, False)) if group]
+                last = _PREV.search(p)  # "long acting " -> "acting"
+                if last is not None:
+                    after.setdefault(last.group(1), []).extend(entries)
+                else:
+                    plain.extend(entries)
+            got = self._grouped[key] = (tuple(plain),
+                                        {r: tuple(es) for r, es in after.items()})
+        return got
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, variant: str) -> bool:
+        return variant.lower() in self._rows
+
+    def get(self, variant: str) -> tuple[str, tuple[str, ...]] | None:
+        """(canonical name, ids) of a variant (any case), or None."""
+        v = variant.lower()
+        if v not in self._rows:
+            return None
+        row = self._row(v)
+        return row[1], _ids(row)
+
+    @classmethod
+    def read(cls, path: str | Path) -> DrugLexicon:
+        """A lexicon from a ``drugs.tsv`` or ``drugs.tsv.gz`` file."""
+        path = Path(path)
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        lines = raw.decode("utf-8").replace("\r\n", "\n").split("\n")
+        if lines[0] != HEADER:
+            raise ValueError(f"{path}: not a drug lexicon (header {lines[0][:60]!r})")
+        lex = cls.__new__(cls)
+        lex._index([line for line in lines[1:] if line])
+        return lex
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> DrugLexicon:
+        """The lexicon of a model folder, read once per process and per folder."""
+        key = str(Path(model_dir).resolve())
+        lex = _LOADED.get(key)
+        if lex is None:
+            path = find_file(model_dir)
+            if path is None:
+                raise FileNotFoundError(f"{model_dir}: no {' or '.join(FILES)}")
+            lex = _LOADED[key] = cls.read(path)
+        return lex
+
+    def find(self, text: str) -> list[Hit]:
+        """Non-overlapping drug names in ``text``, in order: whole words, any case, the longest
+        first, each extended by a salt word or (a brand) a product suffix."""
+        low = _lower(text)
+        n = len(low)
+        rows, single = self._rows, self._single
+        # the word runs of the text rendered one byte a character: where the keys are is summed
+        # up from the lengths of the pieces before them
+        ascii_text = low.isascii()
+        rendering = _render(low)
+        parts = rendering.split(b" ")
+        keyset = self._bkeyset
+        found = [i for i, part in enumerate(parts) if part in keyset]
+        if not found:
+            return []
+        offsets = list(accumulate(map(len, parts[:found[-1]])))
+        rendered = self._rendered
+        occurrences: list[tuple[int, str]] = []
+        for i in found:
+            j = offsets[i - 1] + i if i else 0
+            keys = rendered.get(parts[i]) or (parts[i].decode("ascii"),)
+            for key in keys:  # "x" in the rendering may stand for a non-ASCII letter
+                if ascii_text and len(keys) == 1 or low.startswith(key, j):
+                    occurrences.append((j, key))
+        cands: list[tuple[int, int, int, str]] = []  # (-length, start, end, variant)
+        for j, key in occurrences:
+            e = j + len(key)
+            if key in single:
+                cands.append((-len(key), j, e, key))
+            plain, after = self._entries(key)
+            entries = plain
+            if after and j:  # the run before the key, past up to 3 separators
+                t = j - 1
+                while t > j - 4 and t > 0 and not low[t].isalnum():
+                    t -= 1
+                if low[t].isalnum():
+                    prev = low[rendering.rfind(b" ", 0, t) + 1:t + 1]
+                    if prev in after:
+                        entries = plain + after[prev]
+            for prefix, lengths, by_ends in entries:
+                s = j - len(prefix)
+                if prefix and (s < 0 or not low.startswith(prefix, s)
+                               or s and low[s - 1].isalnum() and low[s].isalnum()):
+                    continue
+                if by_ends:  # many variants: only the ends of the runs ahead can end one
+                    ends = {m.end() - s for m in _RUN.finditer(low, e, s + lengths[0])}
+                    ends.add(e - s)
+                    for length in lengths:
+                        if length in ends and (s + length == n or not low[s + length].isalnum()):
+                            v = low[s:s + length]
+                            if v in rows:
+                                cands.append((-length, s, s + length, v))
+                                break
+                    continue
+                for length in lengths:
+                    end = s + length
+                    if end <= n and (end == n or not (low[end].isalnum()
+                                                      and low[end - 1].isalnum())):
+                        v = low[s:end]
+                        if v in rows:
+                            cands.append((-length, s, end, v))
+                            break
+        if not cands:
+            return []
+        if len(cands) > 1:  # the longest first, then the leftmost; no overlaps
+            cands.sort()
+            used = bytearray(n)
+            taken: list[tuple[int, int, str]] = []
+            for _, s, e, v in cands:
+                if used.find(1, s, e) < 0:
+                    used[s:e] = b"\x01" * (e - s)
+                    taken.append((s, e, v))
+            taken.sort()
+        else:
+            taken = [(s, e, v) for _, s, e, v in cands]
+        hits = []
+        i = 0
+        while i < len(taken):
+            s, e, v = taken[i]
+            row = self._row(v)
+            i += 1
+            brand = v != row[1].lower()
+            for ext, source in ((_SALT, low), (_SUFFIX if brand else None, text)):
+                # a salt after any drug; a suffix after a brand or synonym ("Septra DS")
+                m = ext.match(source, e) if ext is not None else None
+                if m is None:
+                    continue
+                # an extension may take in whole hits after it ("heparin sodium" when "sodium"
+                # is a drug of its own), never part of one
+                j = i
+                while j < len(taken) and taken[j][1] <= m.end():
+                    j += 1
+                if j < len(taken) and taken[j][0] < m.end():
+                    continue
+                e, i = m.end(), j
+            hits.append(Hit(s, e, v, row[1], _ids(row)))
+        return hits
+
+
+def _ids(row: Sequence[str]) -> tuple[str, ...]:
+    mesh, drugbank = (row[2], row[3]) if len(row) >= 4 else ("", "")
+    return ((f"MESH:{mesh}",) if mesh else ()) + ((f"DRUGBANK:{drugbank}",) if drugbank else ())
+
+
+_LOADED: dict[str, DrugLexicon] = {}
+
+
+def find_file(model_dir: str | Path) -> Path | None:
+    """The lexicon file of a model folder, or None."""
+    for name in FILES:
+        path = Path(model_dir) / name
+        if path.is_file():
+            return path
+    return None
+
+
+# What may stand beside a drug name inside a model span and be cut off: strengths, units, forms,
+# routes and frequencies, which the dosage rules read ("Keflex 500", "Lasix 40 mg PO")
+_DOSEISH = re.compile(
+    r"(?:[\s\d.,/%()\-:;+#x×]|\b(?:mg|mcg|µg|ug|g|gm|kg|ml|l|units?|u|iu|meq|mmol|tabs?|tablets?|"
+    r"caps?|capsules?|po|iv|im|sc|sq|subcut|sl|pr|prn|daily|bid|tid|qid|qd|qhs|hs|qam|qpm|"
+    r"q\d+h)\b)*", re.IGNORECASE)
+
+
+def _doseish(text: str) -> bool:
+    return _DOSEISH.fullmatch(text) is not None
+
+
+# Lab analytes: in notes they are mostly results ("glucose 182", "Magnesium (mg/dL)"), which the
+# notes guideline does not count as Chemicals; the lexicon adds none of its own (it still fixes
+# the boundary of, and links, one the model tagged)
+LAB_ANALYTES = frozenset((
+    "glucose", "creatinine", "creatine", "sodium", "potassium", "chloride", "bicarbonate",
+    "calcium", "magnesium", "phosphate", "phosphorus", "urea", "uric acid", "albumin",
+    "bilirubin", "cholesterol", "triglycerides", "triglyceride", "lactate", "ammonia", "ferritin",
+    "hemoglobin", "haemoglobin"))
+
+
+class LexiconStep:
+    """The pipeline step: ``step(doc, found) -> found`` with the lexicon's drugs merged in.
+
+    For each lexicon hit and the entities of ``found`` that overlap it:
+
+    - none: the hit is added as ``Entity(label="Chemical", source="lexicon", score=1.0)``,
+      unless it is a lab analyte (``analytes``: "glucose", "creatinine", ...);
+    - one model Chemical with the same span: it is kept and gets the hit's ``ids`` and ``name``
+      (unless it has ids already);
+    - one model entity (Chemical or Disease) that holds the hit and, beside it, only strengths,
+      units, forms or punctuation ("Keflex 500"): the hit replaces it, so the dosage rules get
+      the strength;
+    - one model Chemical inside the hit ("Septra" of "Septra DS", "lithium" of "lithium
+      carbonate"): the hit replaces it;
+    - one model Disease with exactly the hit's span ("Lasix" tagged Disease): the hit replaces
+      it (``disease_exact=False`` keeps the Disease);
+    - anything else (a Disease that holds the drug with other words, "aspirin-induced asthma";
+      a partial overlap; several entities; an entity that is not the model's or is neither
+      Chemical nor Disease): ``found`` wins and the hit is dropped.
+
+    The result never overlaps more than ``found`` did and is in order of start.
+    """
+
+    def __init__(self, lexicon: DrugLexicon, disease_exact: bool = True,
+                 analytes: frozenset[str] = LAB_ANALYTES):
+        self.lexicon = lexicon
+        self.disease_exact = disease_exact
+        self.analytes = analytes
+
+    def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:
+        hits = self.lexicon.find(doc.text)
+        if not hits:
+            return found
+        found = sorted(found, key=lambda e: (e.start, e.end))
+        out: list[Entity] = []
+        drop: set[int] = set()  # indices of found that a hit replaced
+        i = 0
+        for hit in hits:
+            while i < len(found) and found[i].end <= hit.start:
+                i += 1
+            over = []
+            k = i
+            while k < len(found) and found[k].start < hit.end:
+                if found[k].end > hit.start:
+                    over.append(k)
+                k += 1
+            if not over:
+                if hit.variant not in self.analytes:
+                    out.append(self._entity(doc, hit))
+                continue
+            if len(over) > 1:
+                continue
+            o = found[over[0]]
+            if o.source != "model" or o.label not in ("Chemical", "Disease") or over[0] in drop:
+                continue
+            if o.start == hit.start and o.end == hit.end:
+                if o.label == "Chemical":
+                    if not o.ids:
+                        o.ids, o.name = list(hit.ids) or None, hit.name
+                    continue
+                if self.disease_exact:
+                    drop.add(over[0])
+                    out.append(self._entity(doc, hit))
+                continue
+            if o.start <= hit.start and hit.end <= o.end:
+                if _doseish(doc.text[o.start:hit.start]) and _doseish(doc.text[hit.end:o.end]):
+                    drop.add(over[0])
+                    out.append(self._entity(doc, hit))
+                continue
+            if hit.start <= o.start and o.end <= hit.end and o.label == "Chemical":
+                drop.add(over[0])
+                out.append(self._entity(doc, hit))
+        if not out and not drop:
+            return found
+        out.extend(e for n, e in enumerate(found) if n not in drop)
+        out.sort(key=lambda e: (e.start, e.end))
+        return out
+
+    @staticmethod
+    def _entity(doc: Doc, hit: Hit) -> Entity:
+        return doc.span(hit.start, hit.end, "Chemical", score=1.0, source="lexicon",
+                        ids=list(hit.ids) or None, name=hit.name)
+
+
+def lexicon_step(model_dir: str | Path) -> LexiconStep:
+    """The step for a model folder's lexicon (read once per process; FileNotFoundError if the
+    folder has none)."""
+    return LexiconStep(DrugLexicon.load(model_dir))

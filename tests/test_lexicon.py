@@ -1,0 +1,386 @@
+"""The drug lexicon: matching (whole words, longest first, salts, brand suffixes, offsets), the
+merge with the model's entities, the shipped file and the build's collision guard."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from medner_cli.doc import Doc, Entity
+from medner_cli.lexicon import DrugLexicon, LexiconStep, find_file, lexicon_step
+from medner_cli.lexicon.match import HEADER, key_of
+
+MODEL = Path(__file__).parent.parent / "models" / "minilm-l6-bc5cdr"
+
+ROWS = [
+    ("keflex", "Cephalexin", "", "DB00567"),
+    ("cephalexin", "Cephalexin", "", "DB00567"),
+    ("lasix", "Furosemide", "", "DB00695"),
+    ("furosemide", "Furosemide", "D005665", "DB00695"),
+    ("septra", "Trimethoprim/sulfamethoxazole", "", ""),
+    ("toprol", "Metoprolol", "", "DB00264"),
+    ("metoprolol", "Metoprolol", "", "DB00264"),
+    ("lithium", "Lithium", "D008094", ""),
+    ("lithium carbonate", "Lithium carbonate", "", "DB14509"),
+    ("insulin", "Insulin", "", ""),
+    ("insulin glargine", "Insulin Glargine", "", "DB00047"),
+    ("insulin glargine-yfgn", "Insulin Glargine", "", "DB00047"),
+    ("heparin", "Heparin", "", "DB01109"),
+    ("sodium", "Sodium", "", ""),
+    ("potassium chloride", "Potassium chloride", "", "DB00761"),
+    ("aspirin", "Aspirin", "", "DB00945"),
+    ("5-fu", "Fluorouracil", "", "DB00544"),
+    ("acetaminofén", "Acetaminophen", "", "DB00316"),
+    ("tylenol #3", "Acetaminophen/codeine", "", ""),
+    ("glucose", "Glucose", "", "DB01914"),
+]
+
+
+def write_tsv(folder: Path, rows=ROWS, gz: bool = False) -> Path:
+    body = HEADER + "\n" + "".join("\t".join(r) + "\n" for r in rows)
+    path = folder / ("drugs.tsv.gz" if gz else "drugs.tsv")
+    path.write_bytes(gzip.compress(body.encode()) if gz else body.encode())
+    return path
+
+
+@pytest.fixture()
+def lex(tmp_path) -> DrugLexicon:
+    write_tsv(tmp_path)
+    return DrugLexicon.load(tmp_path)
+
+
+def texts(lex: DrugLexicon, text: str) -> list[str]:
+    hits = lex.find(text)
+    assert all(text[h.start:h.end] for h in hits)
+    return [text[h.start:h.end] for h in hits]
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+def test_load_plain_and_gzip_once_per_folder(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_tsv(tmp_path / "a")
+    write_tsv(tmp_path / "b", gz=True)
+    a, b = DrugLexicon.load(tmp_path / "a"), DrugLexicon.load(tmp_path / "b")
+    assert len(a) == len(b) == len(ROWS)
+    assert DrugLexicon.load(tmp_path / "a") is a
+    assert find_file(tmp_path / "b").name == "drugs.tsv.gz"
+    assert b.get("LASIX") == ("Furosemide", ("DRUGBANK:DB00695",))
+    assert b.get("furosemide") == ("Furosemide", ("MESH:D005665", "DRUGBANK:DB00695"))
+    assert "Keflex" in b and "kef" not in b and b.get("nothing") is None
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        DrugLexicon.load(tmp_path)
+    (tmp_path / "drugs.tsv").write_text("a\tb\nlasix\tFurosemide\n")
+    with pytest.raises(ValueError, match="not a drug lexicon"):
+        DrugLexicon.read(tmp_path / "drugs.tsv")
+
+
+def test_key_of():
+    assert key_of("lasix") == ("lasix", "")
+    assert key_of("insulin glargine") == ("insulin", "")
+    assert key_of("l-dopa") == ("dopa", "l-")
+    assert key_of("5-fu") == ("fu", "5-")
+    assert key_of("5-6") is None and key_of("b") is None
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+def test_whole_words_any_case(lex):
+    assert texts(lex, "KEFLEX 500 mg, then keflex; Keflex.") == ["KEFLEX", "keflex", "Keflex"]
+    assert texts(lex, "prekeflex keflexin lasix2 _lasix") == ["lasix"]  # "_" is no letter
+    assert texts(lex, "") == [] and texts(lex, "no drugs at all") == []
+
+
+def test_longest_match_first(lex):
+    assert texts(lex, "Insulin glargine 10 units, insulin lispro, insulin") == [
+        "Insulin glargine", "insulin", "insulin"]
+    assert texts(lex, "insulin glargine-yfgn 5 units") == ["insulin glargine-yfgn"]
+    assert texts(lex, "Lithium carbonate 300 mg") == ["Lithium carbonate"]
+
+
+def test_hits_carry_ids_and_name(lex):
+    (hit,) = lex.find("Lasix 40 mg")
+    assert (hit.start, hit.end, hit.variant, hit.name, hit.ids) == (
+        0, 5, "lasix", "Furosemide", ("DRUGBANK:DB00695",))
+
+
+def test_prefix_keys_and_punctuation_variants(lex):
+    assert texts(lex, "started 5-FU and leucovorin; 15-fu no") == ["5-FU"]
+    assert texts(lex, "Tylenol #3 1 tab q6h") == ["Tylenol #3"]
+
+
+def test_salts(lex):
+    assert texts(lex, "lithium citrate 5 mL") == ["lithium citrate"]
+    assert texts(lex, "Sertraline HCl; lithium HCl 300 mg") == ["lithium HCl"]
+    assert texts(lex, "metoprolol succinate 25 mg") == ["metoprolol succinate"]
+    # a drug of its own after a drug is taken in as its salt ...
+    assert texts(lex, "heparin sodium 5,000 units") == ["heparin sodium"]
+    # ... but a cation before an anion is the next drug, and a line break ends a name
+    assert texts(lex, "furosemide potassium chloride") == ["furosemide", "potassium chloride"]
+    assert texts(lex, "lithium\ncarbonate") == ["lithium"]
+
+
+def test_brand_suffixes(lex):
+    assert texts(lex, "Septra DS 1 tab BID") == ["Septra DS"]
+    assert texts(lex, "Toprol XL 50 mg and Toprol-XL") == ["Toprol XL", "Toprol-XL"]
+    assert texts(lex, "metoprolol XL 50 mg") == ["metoprolol"]  # a generic takes none
+    assert texts(lex, "Septra ds, Septra DSX, Septra\r\nDS") == ["Septra", "Septra", "Septra"]
+
+
+def test_offsets_with_crlf_and_non_ascii(lex):
+    text = ("İlaçlar:\r\n• Keflex 500 mg\r\n• acetaminofén 1 g\tLASIX\r\n"
+            "– ACETAMINOFÉN – insulin\u00a0glargine µg Lasix")
+    hits = lex.find(text)
+    assert [text[h.start:h.end] for h in hits] == [
+        "Keflex", "acetaminofén", "LASIX", "ACETAMINOFÉN", "insulin\u00a0glargine", "Lasix"]
+    doc = Doc("d", text)
+    for e in LexiconStep(lex)(doc, []):
+        assert doc.text[e.start:e.end] == e.text
+
+
+def test_non_ascii_letters_are_letters(lex):
+    # "lasixé" is one word, so no Lasix; "x" stands for a non-ASCII letter only in the rendering
+    assert texts(lex, "lasixé éheparin acetaminofxn") == []
+
+
+# --- merging ------------------------------------------------------------------------------------
+
+def model(doc: Doc, phrase: str, label: str = "Chemical", nth: int = 0, **kw) -> Entity:
+    start = -1
+    for _ in range(nth + 1):
+        start = doc.text.index(phrase, start + 1)
+    return doc.span(start, start + len(phrase), label, score=kw.pop("score", 0.9), **kw)
+
+
+def spans(ents: list[Entity]) -> list[tuple[str, str, str]]:
+    return [(e.text, e.label, e.source) for e in ents]
+
+
+def test_lexicon_only_hits_are_added(lex):
+    doc = Doc("d", "Keflex 500 mg for cellulitis")
+    cellulitis = model(doc, "cellulitis", "Disease")
+    out = LexiconStep(lex)(doc, [cellulitis])
+    assert spans(out) == [("Keflex", "Chemical", "lexicon"), ("cellulitis", "Disease", "model")]
+    keflex = out[0]
+    assert (keflex.score, keflex.ids, keflex.name) == (1.0, ["DRUGBANK:DB00567"], "Cephalexin")
+    assert keflex.to_json()["name"] == "Cephalexin"
+
+
+def test_same_span_keeps_the_model_entity_and_links_it(lex):
+    doc = Doc("d", "Lasix 40 mg daily")
+    lasix = model(doc, "Lasix")
+    (out,) = LexiconStep(lex)(doc, [lasix])
+    assert out is lasix and out.source == "model" and out.score == 0.9
+    assert (out.ids, out.name) == (["DRUGBANK:DB00695"], "Furosemide")
+    doc2 = Doc("d", "Lasix 40 mg daily")
+    linked = model(doc2, "Lasix", ids=["MESH:D000001"], name="X")
+    (out,) = LexiconStep(lex)(doc2, [linked])
+    assert (out.ids, out.name) == (["MESH:D000001"], "X")  # ids it has are kept
+
+
+def test_lexicon_gives_the_better_boundary(lex):
+    doc = Doc("d", "Keflex 500 mg PO q6h and Septra DS BID; lithium carbonate level")
+    found = [model(doc, "Keflex 500 mg PO"), model(doc, "Septra"), model(doc, "lithium")]
+    out = LexiconStep(lex)(doc, found)
+    assert spans(out) == [("Keflex", "Chemical", "lexicon"), ("Septra DS", "Chemical", "lexicon"),
+                          ("lithium carbonate", "Chemical", "lexicon")]
+
+
+def test_model_wins_otherwise(lex):
+    doc = Doc("d", "aspirin-induced asthma; Insulin glargine-like; glargine Lasix tablets of x")
+    found = [model(doc, "aspirin-induced asthma", "Disease"),  # a Disease holding the drug
+             model(doc, "glargine-like"),  # a partial overlap
+             model(doc, "Lasix tablets of x")]  # more than strengths and forms beside it
+    out = LexiconStep(lex)(doc, list(found))
+    assert spans(out) == spans(found)
+
+
+def test_disease_with_the_drugs_span(lex):
+    doc = Doc("d", "Lasix was given")
+    out = LexiconStep(lex)(doc, [model(doc, "Lasix", "Disease")])
+    assert spans(out) == [("Lasix", "Chemical", "lexicon")]
+    out = LexiconStep(lex, disease_exact=False)(doc, [model(doc, "Lasix", "Disease")])
+    assert spans(out) == [("Lasix", "Disease", "model")]
+
+
+def test_other_sources_and_labels_win(lex):
+    doc = Doc("d", "Lasix 40 mg and Keflex")
+    given_ = model(doc, "Lasix", source="given")
+    dose = model(doc, "Keflex", "Dosage", source="rule")
+    out = LexiconStep(lex)(doc, [dose, given_])
+    assert spans(out) == [("Lasix", "Chemical", "given"), ("Keflex", "Dosage", "rule")]
+
+
+def test_several_overlapped_entities_win(lex):
+    doc = Doc("d", "insulin glargine 10 units")
+    found = [model(doc, "insulin"), model(doc, "glargine")]
+    assert spans(LexiconStep(lex)(doc, list(found))) == spans(found)
+
+
+def test_lab_analytes_are_not_added(lex):
+    doc = Doc("d", "Fingerstick glucose 148 mg/dL; glucose tablets")
+    assert LexiconStep(lex)(doc, []) == []
+    assert spans(LexiconStep(lex, analytes=frozenset())(doc, [])) == [
+        ("glucose", "Chemical", "lexicon")] * 2
+    # a model analyte still gets its boundary fixed
+    out = LexiconStep(lex)(doc, [model(doc, "glucose 148")])
+    assert spans(out) == [("glucose", "Chemical", "lexicon")]
+
+
+def test_no_hits_returns_found_unchanged(lex):
+    doc = Doc("d", "no drug here")
+    found = [model(doc, "drug")]
+    assert LexiconStep(lex)(doc, found) is found
+
+
+WORDS = ["Keflex", "keflex", "500", "mg", "Septra", "DS", "lithium", "carbonate", "insulin",
+         "glargine", "heparin", "sodium", "aspirin", "asthma", "5-FU", "acetaminofén", "İ", "x",
+         "-", "/", ",", "(", ")"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=25),
+       st.lists(st.sampled_from([" ", "  ", "\r\n", "\t", "\n"]), min_size=25, max_size=25),
+       st.lists(st.tuples(st.integers(0, 24), st.integers(1, 3),
+                          st.sampled_from(["Chemical", "Disease"])), max_size=4))
+def test_outputs_are_exact_sorted_and_never_overlap(tmp_path_factory, words, seps, marks):
+    folder = tmp_path_factory.getbasetemp() / "lexicon-prop"
+    folder.mkdir(exist_ok=True)
+    if not (folder / "drugs.tsv").exists():
+        write_tsv(folder)
+    lex = DrugLexicon.load(folder)
+    text = "".join(w + s for w, s in zip(words, seps))
+    doc = Doc("d", text)
+    starts = [sum(len(w) + len(s) for w, s in zip(words[:i], seps)) for i in range(len(words))]
+    found: list[Entity] = []
+    for i, n, label in marks:  # non-overlapping model entities over whole words
+        if i + n <= len(words):
+            s, e = starts[i], starts[i + n - 1] + len(words[i + n - 1])
+            if all(e <= f.start or s >= f.end for f in found):
+                found.append(doc.span(s, e, label, score=0.5))
+    out = LexiconStep(lex)(doc, found)
+    assert all(doc.text[e.start:e.end] == e.text for e in out)
+    assert [(e.start, e.end) for e in out] == sorted((e.start, e.end) for e in out)
+    assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+    hits = lex.find(text)
+    assert all(a.end <= b.start for a, b in zip(hits, hits[1:]))
+
+
+# --- the shipped lexicon ------------------------------------------------------------------------
+
+shipped = pytest.mark.skipif(find_file(MODEL) is None, reason="no shipped lexicon")
+
+
+@pytest.fixture(scope="module")
+def real() -> DrugLexicon:
+    return DrugLexicon.load(MODEL)
+
+
+@shipped
+def test_shipped_common_brands(real):
+    text = ("Meds: Keflex 500 mg QID; Lasix 40 mg daily; Flomax 0.4 mg qhs; Norco 5/325 q6h "
+            "PRN; Septra DS BID; Toprol XL 25 mg; Zofran ODT 4 mg; lithium carbonate 300 mg; "
+            "Coumadin 5 mg; iron 325 mg")
+    got = {text[h.start:h.end]: h.name for h in real.find(text)}
+    assert got == {"Keflex": "Cephalexin", "Lasix": "Furosemide", "Flomax": "Tamsulosin",
+                   "Norco": "Hydrocodone/acetaminophen",
+                   "Septra DS": "Trimethoprim/sulfamethoxazole", "Toprol XL": "Metoprolol",
+                   "Zofran ODT": "Ondansetron", "lithium carbonate": "Lithium carbonate",
+                   "Coumadin": "Warfarin", "iron": "Iron"}
+    assert real.get("lasix")[1] == ("DRUGBANK:DB00695",)
+
+
+@shipped
+def test_shipped_common_words_are_not_drugs(real):
+    text = ("Patient alert and oriented today. Pain plan: cold compress, ice, heat, rest. "
+            "Dose held; allergy list reviewed. Lead II on EKG; normal saline lock; water, milk, "
+            "tea, coffee; BP 120/80, HR 72, PT 9 days post-op, 5 mg PO BID, mg, at, he, or. "
+            "Antibiotics, statins and ACE inhibitors; mRNA, prolactin, ubiquitin, RelA.")
+    assert [text[h.start:h.end] for h in real.find(text)] == []
+
+
+@shipped
+def test_shipped_step_on_a_note(real):
+    text = "Plan:\r\n- Keflex 500 mg PO QID x 7 days\r\n- Norco 5/325 1 tab q6h PRN pain\r\n"
+    doc = Doc("note", text)
+    keflex = model(doc, "Keflex 500")
+    out = lexicon_step(MODEL)(doc, [keflex])
+    assert spans(out) == [("Keflex", "Chemical", "lexicon"), ("Norco", "Chemical", "lexicon")]
+    assert all(doc.text[e.start:e.end] == e.text for e in out)
+
+
+@shipped
+def test_shipped_licence_names_the_source():
+    licence = (MODEL / "drugs.LICENSE.txt").read_text(encoding="utf-8")
+    assert "drug-named-entity-recognition" in licence and "MIT License" in licence
+    assert "Permission is hereby granted" in licence
+
+
+# --- the build ----------------------------------------------------------------------------------
+
+def test_build_collision_guard(tmp_path):
+    build = pytest.importorskip("medner_cli.lexicon.build")
+    data = {
+        "drug_variant_to_canonical": {
+            "lasix": ["furosemide"], "furosemide": ["furosemide"], "kinasex": ["kinasex"],
+            "tomorrow": ["tomorrowol"], "rela": ["carisoprodol"], "carisoprodol": ["carisoprodol"],
+            "mrna": ["rna, messenger"], "foo receptor": ["foo receptor"],
+            "acid, bile": ["bile acids"], "at-10": ["dihydrotachysterol"],
+            "clonidine": ["clonidine"], "apraclonidine": ["apraclonidine"],
+        },
+        "drug_canonical_to_data": {
+            "furosemide": {"name": "Furosemide", "mesh_id": "D049994", "drugbank_id": "DB00695"},
+            "clonidine": {"name": "Clonidine", "mesh_id": "D049994", "drugbank_id": "DB00575"},
+            "apraclonidine": {"name": "Apraclonidine", "mesh_id": "D017298"},
+            "kinasex": {"name": "Kinasex", "mesh_tree": ["D08.811"]},
+            "tomorrowol": {"name": "Tomorrowol", "drugbank_id": "DB99999"},
+            "carisoprodol": {"name": "Carisoprodol", "drugbank_id": "DB00395"},
+            "rna, messenger": {"name": "RNA, Messenger", "mesh_tree": ["D13.444"]},
+            "foo receptor": {"name": "Foo receptor", "drugbank_id": "DB1"},
+            "bile acids": {"name": "Bile Acids"}, "dihydrotachysterol": {"name": "DHT"},
+            "iron": {"name": "Iron", "drugbank_id": "DB01592"},
+            "cephalexin": {"name": "Cephalexin", "drugbank_id": "DB00567"},
+            "hydrocodone": {"name": "Hydrocodone"}, "acetaminophen": {"name": "Acetaminophen"},
+        },
+        "drug_variant_to_variant_data": {},
+    }
+    # every ingredient of the supplement must be a canonical of the package
+    for parts in build.SUPPLEMENT.values():
+        for p in parts:
+            data["drug_canonical_to_data"].setdefault(p, {"name": p.title()})
+    bc5 = tmp_path / "train.PubTator.txt"
+    # "iron" is a word of the vocabulary, but a gold Chemical of the corpus
+    bc5.write_text("1|t|Clonidine and mRNA.\n1|a|mRNA of clonidine, iron.\n"
+                   "1\t0\t9\tClonidine\tChemical\tD003000\n"
+                   "1\t28\t37\tclonidine\tChemical\tD003000\n"
+                   "1\t39\t43\tiron\tChemical\tD007501\n\n")
+    biomed = tmp_path / "sentences.txt"
+    biomed.write_text("rela binds p50 .\n" * 12)
+    tok = tmp_path / "tokenizer.json"
+    tok.write_text(json.dumps({"model": {"vocab": {"tomorrow": 0, "iron": 1, "##ix": 2}}}))
+    rows, dropped, figures = build.build(bc5, biomed, tok, data)
+    assert rows["lasix"] == ("Furosemide", "", "DB00695")  # a shared MeSH id is a class
+    assert rows["apraclonidine"] == ("Apraclonidine", "D017298", "")
+    assert rows["iron"][0] == "Iron" and rows["carisoprodol"][2] == "DB00395"
+    assert rows["keflex"] == ("Cephalexin", "", "DB00567")
+    assert rows["norco"] == ("Hydrocodone/acetaminophen", "", "")
+    assert dropped["mrna"] == "bc5cdr 0/2"
+    assert dropped["kinasex"] == "class" and dropped["foo receptor"] == "head-noun"
+    assert dropped["tomorrow"] == "english" and dropped["rela"].startswith("biomed")
+    assert dropped["acid, bile"] == "inverted" and dropped["at-10"] == "short-key"
+    assert "clonidine" in rows and figures["kept"] == len(rows)
+    info = {"version": "9.9", "sha256": "0" * 64, "licence": "MIT License\n\nPermission ..."}
+    path = build.write(tmp_path / "out", rows, info, figures, gz=True)
+    lex = DrugLexicon.read(path)
+    assert lex.get("Keflex") == ("Cephalexin", ("DRUGBANK:DB00567",))
+    licence = (tmp_path / "out" / "drugs.LICENSE.txt").read_text()
+    assert "drug-named-entity-recognition 9.9" in licence and "MIT License" in licence
