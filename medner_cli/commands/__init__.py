@@ -58,3 +58,40 @@ def exit_codes(echo: Callable[[str], None] = _echo) -> Iterator[None]:
         sys.exit(0)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+LAYERS = (("dosage", "the Dosage rule layer"),
+          ("lexicon", "the drug lexicon (brand and generic names the model may miss)"),
+          ("link", "concept linking (MeSH and DrugBank ids, canonical names)"),
+          ("assertion", "assertion (negated, uncertain, historical, hypothetical, family)"))
+
+
+def pipeline_options(command: Callable) -> Callable:
+    """The pipeline's options, the same for every command that runs it (annotate, eval,
+    spark); ``pipeline_settings`` turns them into ``Options`` fields."""
+    options = [
+        click.option("--min-score", type=click.FloatRange(0, 1),
+                     help="Drop model entities scoring below this (default: the model card's "
+                          "min_score, chosen on dev data at export)."),
+        click.option("--propagate/--no-propagate", default=None,
+                     help="Tag every recurrence of a name the model tagged in a document "
+                          "(default: the model card's choice, made on dev data at export)."),
+        *(click.option(f"--no-{name}", f"no_{name}", is_flag=True, help=f"Switch off {what}.")
+          for name, what in LAYERS),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def pipeline_settings(kw: dict) -> dict:
+    """Take the pipeline's options out of a command's keywords, as ``Options`` fields."""
+    out = {"min_score": kw.pop("min_score"), "propagate": kw.pop("propagate")}
+    out.update({name: not kw.pop(f"no_{name}") for name, _ in LAYERS})
+    return out
+
+
+def pipeline_changed(settings: dict) -> bool:
+    """Whether any pipeline option differs from its default."""
+    return (settings["min_score"] is not None or settings["propagate"] is not None
+            or not all(settings[name] for name, _ in LAYERS))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from medner_cli.commands import exit_codes
+from medner_cli.commands import exit_codes, pipeline_options, pipeline_settings
 
 from medner_cli.read import FORMATS
 from medner_cli.write import OUTPUT_FORMATS
@@ -31,19 +31,7 @@ from medner_cli.write import OUTPUT_FORMATS
               help="Worker processes (default: CPU count; 1 runs in-process).")
 @click.option("--threads", type=click.IntRange(min=1),
               help="onnxruntime threads per worker (default: CPU count / workers).")
-@click.option("--min-score", type=click.FloatRange(0, 1),
-              help="Drop model entities scoring below this (default: the model card's "
-                   "min_score, chosen on dev data at export).")
-@click.option("--propagate/--no-propagate", default=None,
-              help="Tag every recurrence of a name the model tagged in a document (default: "
-                   "the model card's choice, made on dev data at export).")
-@click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
-@click.option("--no-lexicon", is_flag=True,
-              help="Switch off the drug lexicon (brand and generic names the model may miss).")
-@click.option("--no-link", is_flag=True,
-              help="Switch off concept linking (MeSH and DrugBank ids, canonical names).")
-@click.option("--no-assertion", is_flag=True,
-              help="Switch off assertion (negated, uncertain, historical, hypothetical, family).")
+@pipeline_options
 @click.option("--entities-from-input", "given", is_flag=True,
               help="JSONL lines that carry \"entities\" keep them: the model does not run on "
                    "them and only linking and assertion add their fields.")
@@ -58,9 +46,8 @@ from medner_cli.write import OUTPUT_FORMATS
                    "characters).")
 def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format: str | None,
              text_field: str, id_field: str, model_dir: str | None, workers: int | None,
-             threads: int | None, min_score: float | None, propagate: bool | None, no_dosage: bool,
-             no_lexicon: bool, no_link: bool, no_assertion: bool, given: bool, skip_existing: bool, timing: bool,
-             timing_json: str | None, quiet: bool, chunk_size: int) -> None:
+             threads: int | None, given: bool, skip_existing: bool, timing: bool,
+             timing_json: str | None, quiet: bool, chunk_size: int, **pipeline: object) -> None:
     """Annotate Chemical, Disease and Dosage mentions in INPUTS (files, folders or - for stdin).
 
     Exit status: 0 all documents annotated, 1 some failed (each named on stderr), 2 usage error.
@@ -75,10 +62,8 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
 
     n_workers = workers or cpu_count()
     threads = threads or max(1, cpu_count() // n_workers)
-    options = Options(model=Path(model_dir) if model_dir else None, dosage=not no_dosage,
-                      lexicon=not no_lexicon, link=not no_link, assertion=not no_assertion,
-                      min_score=min_score, propagate=propagate,
-                      threads=threads, given=given)
+    options = Options(model=Path(model_dir) if model_dir else None, threads=threads,
+                      given=given, **pipeline_settings(pipeline))
     cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,
                     chunk_size, skip_existing, options)
     stats = Stats()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from medner_cli.commands import pipeline_options, pipeline_settings
+
 INPUT_FORMATS = ("parquet", "jsonl")
 _PARQUET = (".parquet", ".pq")
 _JSONL = (".jsonl", ".ndjson", ".json")
@@ -65,23 +67,14 @@ def format_of(name: str) -> str | None:
                    "with medner).")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="onnxruntime threads per task (a new session also sets spark.task.cpus).")
-@click.option("--min-score", type=click.FloatRange(0, 1),
-              help="Drop model entities scoring below this (default: the model card's).")
-@click.option("--propagate/--no-propagate", default=None,
-              help="Tag every recurrence of a name the model tagged (default: the model card's).")
-@click.option("--no-dosage", is_flag=True, help="Switch off the Dosage rule layer.")
-@click.option("--no-lexicon", is_flag=True, help="Switch off the drug lexicon.")
-@click.option("--no-link", is_flag=True, help="Switch off concept linking.")
-@click.option("--no-assertion", is_flag=True, help="Switch off assertion.")
+@pipeline_options
 @click.option("--conf", "confs", multiple=True, metavar="KEY=VALUE",
               help="Spark configuration for a new session (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="No Spark progress bar.")
 def spark_command(input_path: str, output: str, text_col: str, id_col: str, master: str,
                   input_format: str | None, fmt: str, overwrite: bool, partitions: int | None,
-                  model_dir: str | None, threads: int, min_score: float | None,
-                  propagate: bool | None, no_dosage: bool, no_lexicon: bool, no_link: bool,
-                  no_assertion: bool,
-                  confs: tuple[str, ...], quiet: bool) -> None:
+                  model_dir: str | None, threads: int, confs: tuple[str, ...], quiet: bool,
+                  **pipeline: object) -> None:
     """Annotate the documents of INPUT (Parquet or JSONL, a file or a folder) with Spark and
     write one row per entity to OUTPUT (a folder); counts go to standard error.
 
@@ -109,10 +102,7 @@ def spark_command(input_path: str, output: str, text_col: str, id_col: str, mast
             raise click.UsageError(f"--conf {item!r} is not KEY=VALUE")
         conf[key] = value
     try:
-        options = make_options(model_dir, dosage=not no_dosage, lexicon=not no_lexicon,
-                               link=not no_link,
-                               assertion=not no_assertion, min_score=min_score,
-                               propagate=propagate, threads=threads)
+        options = make_options(model_dir, threads=threads, **pipeline_settings(pipeline))
     except TypeError as exc:
         raise click.UsageError(str(exc))
 
