@@ -319,7 +319,7 @@ def latency(backend: Backend, texts: Sequence[str], repeats: int) -> dict[str, f
     return _median_of(runs)
 
 
-def peak_rss_mb(target: Target, texts: Sequence[str], dosage: bool) -> float:
+def probe_peak_rss_mb(target: Target, texts: Sequence[str], dosage: bool) -> float:
     """VmHWM of a fresh process that loads ``target`` and annotates ``texts`` (see module doc)."""
     payload = json.dumps({"kind": target.kind, "path": str(target.path), "dosage": dosage,
                           "texts": list(texts)})
@@ -378,7 +378,7 @@ def measure(target: Target, docs: Sequence[Doc], sentences: Sequence[str], cfg: 
         wall = statistics.median(r[0] for r in runs)
         row["throughput"].append({"workers": workers, "docs_per_s": len(docs) / wall,
                                   "tokens_per_s": runs[0][1] / wall})
-    row["peak_rss_mb"] = peak_rss_mb(target, texts, dosage)
+    row["peak_rss_mb"] = probe_peak_rss_mb(target, texts, dosage)
     row["f1"] = f1_scores(docs, found) if gold else None
     return row
 
@@ -482,7 +482,7 @@ def markdown(result: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(result: dict, console) -> None:
+def print_tables(result: dict, console) -> None:
     from rich.table import Table
 
     for n, r in enumerate(result["results"], 1):

@@ -130,7 +130,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     return result
 
 
-def render(result: dict, console) -> None:
+def print_report(result: dict, console) -> None:
     """The rich tables ``medner eval`` prints: scores per label, then why strict matches failed."""
     from rich.table import Table
 

@@ -18,10 +18,10 @@ from itertools import chain, islice
 from typing import Iterable, Iterator, Sequence
 
 from medner_cli.annotator import Annotator, Options
-from medner_cli.doc import Doc, Entity, ReadError
+from medner_cli.doc import Doc, Entity
+from medner_cli.read import Item
 from medner_cli.timing import Stats, peak_rss_mb
 
-Item = Doc | ReadError
 _worker: Annotator | None = None
 
 

@@ -30,7 +30,7 @@ _EXTENSIONS = {
 Item = Doc | ReadError
 
 
-def decode(data: bytes, origin: str) -> str | ReadError:
+def text_of(data: bytes, origin: str) -> str | ReadError:
     """UTF-8 with the BOM stripped; an undecodable byte is reported with its position."""
     try:
         return data.decode("utf-8-sig")
@@ -47,7 +47,7 @@ def format_of(path: Path) -> str:
 
 
 def read_text(data: bytes, origin: str, doc_id: str) -> Iterator[Item]:
-    text = decode(data, origin)
+    text = text_of(data, origin)
     if isinstance(text, ReadError):
         yield text
     elif not text.strip():
@@ -120,7 +120,7 @@ def read_jsonl(lines: Iterable[bytes], origin: str, text_field: str = "text",
 
 def read_pubtator(data: bytes, origin: str) -> Iterator[Item]:
     """PubTator: ``PMID|t|``, ``PMID|a|`` and mention lines; text is title + " " + abstract."""
-    text = decode(data, origin)
+    text = text_of(data, origin)
     if isinstance(text, ReadError):
         yield text
         return
@@ -168,7 +168,7 @@ def _pubtator_doc(block: list[tuple[int, str]], origin: str) -> Item:
 
 def read_brat_ann(data: bytes, origin: str, text: str) -> list[Entity] | ReadError:
     """T lines of a ``.ann`` file; a discontinuous span is kept as its outer extent."""
-    ann = decode(data, origin)
+    ann = text_of(data, origin)
     if isinstance(ann, ReadError):
         return ann
     out = []
@@ -193,7 +193,7 @@ def read_conll(data: bytes, origin: str) -> Iterator[Item]:
 
     Tokens are joined by spaces and sentences by newlines, so the rebuilt text has exact offsets.
     """
-    text = decode(data, origin)
+    text = text_of(data, origin)
     if isinstance(text, ReadError):
         yield text
         return
@@ -313,7 +313,7 @@ def read_inputs(paths: Iterable[str], fmt: str | None = None, text_field: str = 
             if (fmt or "text") == "jsonl":
                 yield from read_jsonl(stream, "<stdin>", text_field, id_field, with_gold)
             else:
-                yield from read_path_bytes(stream.read(), fmt or "text", "<stdin>")
+                yield from read_stdin_bytes(stream.read(), fmt or "text", "<stdin>")
             continue
         if not Path(name).exists():
             yield ReadError(name, "no such file or folder")
@@ -322,8 +322,8 @@ def read_inputs(paths: Iterable[str], fmt: str | None = None, text_field: str = 
             yield from read_path(path, file_fmt, root, text_field, id_field, with_gold)
 
 
-def read_path_bytes(data: bytes, fmt: str, origin: str) -> Iterator[Item]:
-    """Standard input in a non-JSONL format."""
+def read_stdin_bytes(data: bytes, fmt: str, origin: str) -> Iterator[Item]:
+    """Standard input (already read) in a non-JSONL format."""
     if fmt == "pubtator":
         yield from read_pubtator(data, origin)
     elif fmt == "conll":

@@ -79,7 +79,7 @@ class Stats:
         }
 
 
-def render(summary: dict, console) -> None:
+def print_summary(summary: dict, console) -> None:
     """The rich table ``--timing`` prints to stderr."""
     from rich.table import Table
 

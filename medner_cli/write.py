@@ -222,7 +222,7 @@ def tools_conf() -> bytes:
                                            NORMALIZATION_DBS.items())).encode("utf-8")
 
 
-def render(doc: Doc, fmt: str) -> bytes:
+def serialise(doc: Doc, fmt: str) -> bytes:
     if fmt == "jsonl":
         return jsonl_record(doc)
     if fmt == "conll":
@@ -250,7 +250,7 @@ class StreamWriter:
         if self.fmt == "html":
             self.page.append(doc)
         else:
-            self._put(render(doc, self.fmt))
+            self._put(serialise(doc, self.fmt))
 
     def _put(self, data: bytes) -> None:
         if self.file:
@@ -310,7 +310,7 @@ class FolderWriter:
             self.pages.append((path.relative_to(self.folder).as_posix(), doc.id,
                                entity_counts(doc)))
             return
-        write_atomic(path, render(doc, self.fmt))
+        write_atomic(path, serialise(doc, self.fmt))
 
     def close(self, ok: bool = True) -> None:
         if self.fmt == "brat":

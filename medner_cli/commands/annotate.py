@@ -57,7 +57,7 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
     from medner_cli.annotator import Options
     from medner_cli.machine import cpu_count
     from medner_cli.run import RunConfig, run
-    from medner_cli.timing import Stats, render
+    from medner_cli.timing import Stats, print_summary
     from medner_cli.write import write_atomic
 
     n_workers = workers or cpu_count()
@@ -81,7 +81,7 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
             bar.close()
     summary = stats.summary()
     if timing:
-        render(summary, Console(stderr=True))
+        print_summary(summary, Console(stderr=True))
     if timing_json:
         import orjson
 

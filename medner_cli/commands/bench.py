@@ -38,7 +38,7 @@ def bench(models: tuple[str, ...], hf_baseline: str | None, gold: str | None,
     import orjson
     from rich.console import Console
 
-    from medner_cli.bench import BenchConfig, markdown, render, run_bench
+    from medner_cli.bench import BenchConfig, markdown, print_tables, run_bench
 
     if as_json and as_markdown:
         raise click.UsageError("--json and --markdown cannot be combined")
@@ -54,4 +54,4 @@ def bench(models: tuple[str, ...], hf_baseline: str | None, gold: str | None,
     elif as_markdown:
         click.echo(markdown(result), nl=False)
     else:
-        render(result, Console())
+        print_tables(result, Console())

@@ -34,7 +34,7 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
     import orjson
     from rich.console import Console
 
-    from medner_cli.evaluate import EvalConfig, render, run_eval
+    from medner_cli.evaluate import EvalConfig, print_report, run_eval
 
     settings = pipeline_settings(pipeline)
     if pred is not None and (model_dir or pipeline_changed(settings)):
@@ -55,4 +55,4 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
     if as_json:
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     else:
-        render(result, Console())
+        print_report(result, Console())

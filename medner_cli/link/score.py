@@ -18,7 +18,6 @@ mention lines with ``read_pubtator_mentions``, which also keeps a composite's pa
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
