@@ -50,6 +50,12 @@ def _list_items(resources: Resources) -> Step:
     return split_list_items
 
 
+def _findings(resources: Resources) -> Step:
+    from medner_cli.rules.findings import note_findings
+
+    return note_findings
+
+
 def _lexicon(resources: Resources) -> Step:
     from medner_cli.lexicon import LEXICON, lexicon_step
 
@@ -87,13 +93,14 @@ FACTORIES: dict[str, Callable[[Resources], Step]] = {
     "headings": _headings,
     "propagate": _propagate,
     "list_items": _list_items,
+    "findings": _findings,
     "abbreviations": _abbreviations,
     "dosage": _dosage,
     "link": _link,
     "assertion": _assertion,
 }
 ORDER = ("lexicon", "identities", "headings", "propagate", "identities", "headings", "list_items",
-         "abbreviations", "dosage", "link", "assertion")
+         "findings", "abbreviations", "dosage", "link", "assertion")
 # steps that add fields to entities and never change spans: the only ones run on entities given
 # in the input (``--entities-from-input``)
 FIELD_STEPS = frozenset({"link", "assertion"})

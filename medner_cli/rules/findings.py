@@ -1,0 +1,1234 @@
+"""Note-aware span rules for Disease (and Chemical): what a model trained on abstracts gets
+wrong in the layout and wording of clinical notes.
+
+The step ``note_findings`` follows the notes gold guideline (tests/data/NOTES_GOLD.md); each rule
+is a property of the guideline or of note layout, not of particular notes. The vocabularies are
+files in ``resources/`` (``findings_*.txt``), written from general clinical knowledge.
+docs/findings.md has the rules, the reasons and the measurements.
+
+Everywhere (abstracts too), on the model's Disease entities:
+
+- **cut** at a line break that starts a ``Key:`` line ("left knee\\nBack pain: no"), and
+  between coordinated mentions that each have a head of their own ("suprapubic pain and bladder
+  spasms"; "pleural or pericardial effusion" stays one span);
+- **trim** side words (left, right, bilateral, ...), descriptors (mild, severe, pleuritic, ...),
+  "evidence of" and a sub-location ("right lower lobe") at the left edge, unless the side
+  belongs to a fixed name (left ventricular, right heart, left lower quadrant); function words
+  ("osteoarthritis of"), "exacerbation", "flare" and a stage, class or grade at the right edge;
+- **drop** a span that is only anatomy ("prostate", "breast parenchyma") or only organisms
+  ("MRSA"), or whose head is a procedure, device, test or "allergy" ("penile block", "eye
+  drops", "latex allergy"); with a condition before that head, the head is cut off instead
+  ("hip fracture repair" -> "hip fracture");
+- **add** symptom words (``findings_symptoms.txt``) in a coordinated list after a report or
+  negation cue or after another Disease ("denies hesitancy, straining or a weak stream").
+
+In a document laid out as a note (``note_layout``: several lines), where the notes gold departs
+from BC5CDR, also:
+
+- **extend** a Disease left over the words the notes gold keeps before a disease noun (acute,
+  chronic, recurrent, paroxysmal, type 2, essential, gross, benign, ...) and over a body site
+  before pain, swelling, edema, tenderness or an organ-named pathology noun ("flank pain",
+  "renal calculus"); right over "type 1", "in situ", "with reduced ejection fraction"; two
+  model Disease spans one space apart are one mention ("Iron deficiency" + "anemia");
+- **add** Disease (``source="rule"``, only where nothing is tagged): symptom and sign words in
+  the value of a review-of-systems, exam or imaging line ("CV: no murmurs, rubs or gallops") or
+  as the key of a form answer ("Chills: no"); condition phrases (a head with disease morphology,
+  a disease head noun, a symptom or a disease abbreviation) in problem, diagnosis, history,
+  family-history and allergy-reaction items and after cues ("history of", "possible", "no");
+  a pathology noun after a size ("4 mm stone"); disease abbreviations
+  (``findings_abbreviations.txt``) unless the document defines them (the abbreviations step
+  labels those) or they head a ``Key:`` line;
+- on the model's Chemicals: drop a lab analyte reported as a result ("creatinine 1.3 mg/dL"), a
+  drug class ("steroids"), a test ("BMP"), an organism, a name next to a title or credential;
+  relabel Disease a symptom word or disease abbreviation ("Febrile", "BPH").
+
+Entities of other sources (rules, lexicon) and Dosage entities are kept as they are; no result
+overlaps another entity, and every entity is made with ``Doc.span``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from importlib.resources import files
+
+from medner_cli.doc import Doc, Entity
+
+_RESOURCES = files("medner_cli.rules") / "resources"
+
+
+def _entries(name: str, lower: bool = True) -> frozenset[str]:
+    """The entries of resource ``name``: one a line, ``#`` comments and blank lines left out,
+    white space normalised (and lower-cased unless ``lower`` is false)."""
+    out = set()
+    for line in (_RESOURCES / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.add(" ".join((line.lower() if lower else line).split()))
+    return frozenset(out)
+
+
+_W = r"[^\W_]+(?:[-'’][^\W_]+)*"
+_WORD = re.compile(_W)
+
+
+class _Vocab:
+    """A set of lower-case phrases with the longest match at a text position."""
+
+    def __init__(self, phrases: frozenset[str]) -> None:
+        self.phrases = phrases
+        self.first: dict[str, int] = {}
+        for p in phrases:
+            words = _WORD.findall(p)
+            if words:
+                self.first[words[0]] = max(self.first.get(words[0], 0), len(words))
+        self.words = frozenset(w for p in phrases for w in _WORD.findall(p))
+
+    def __contains__(self, phrase: str) -> bool:
+        return phrase in self.phrases
+
+    def match(self, text: str, pos: int, limit: int) -> int:
+        """End of the longest phrase starting at ``pos`` (its words separated by spaces or
+        tabs only, or as written in the entry), or -1."""
+        m = _WORD.match(text, pos, limit)
+        if not m:
+            return -1
+        low = m.group().lower()
+        n = self.first.get(low)
+        if n is None:
+            return -1
+        best = m.end() if low in self.phrases else -1
+        words, at = [low], m.end()
+        for _ in range(n - 1):
+            j = at
+            while j < limit and text[j] in " \t/":
+                j += 1
+            m = _WORD.match(text, j, limit) if j > at else None
+            if not m:
+                break
+            words.append(m.group().lower())
+            at = m.end()
+            if " ".join(words) in self.phrases:
+                best = at
+        return best
+
+
+ANATOMY = _Vocab(_entries("findings_anatomy.txt"))
+PROCEDURES = _Vocab(_entries("findings_procedures.txt"))
+ORGANISMS = _entries("findings_organisms.txt")
+SYMPTOMS = _Vocab(_entries("findings_symptoms.txt"))
+ABBREVIATIONS = _entries("findings_abbreviations.txt", lower=False)
+SYSTEMS = _entries("findings_systems.txt")
+ANALYTES = _entries("findings_analytes.txt")
+DRUG_CLASSES = _entries("findings_drug_classes.txt")
+_PROC_LAST = frozenset(p.split()[-1] for p in PROCEDURES.phrases)
+
+# --- guideline word classes (NOTES_GOLD.md, "Span extent") -------------------------------
+SIDES = frozenset((
+    "left", "right", "bilateral", "bilaterally", "contralateral", "ipsilateral", "both",
+    "unilateral", "left-sided", "right-sided", "bibasilar", "bibasal", "basilar"))
+# a side word stays before these: it belongs to a fixed anatomical name
+FIXED_AFTER_SIDE = frozenset(("ventricular", "ventricle", "atrial", "atrium", "bundle", "heart",
+                              "main", "sided"))
+DESCRIPTORS = frozenset((
+    "mild", "mildly", "moderate", "moderately", "severe", "severely", "progressive",
+    "worsening", "worsened", "productive", "nonproductive", "non-productive", "dry", "pitting",
+    "exertional", "pleuritic", "subjective", "uncontrolled", "suspicious", "heavy",
+    "holosystolic", "systolic", "painless", "new", "small", "large", "significant", "marked",
+    "trace", "slight", "minimal", "extensive", "coarse", "fine", "faint", "scattered", "soft",
+    "loud", "expiratory", "inspiratory", "possible", "probable", "likely", "suspected", "known",
+    "presumed", "apparent", "occasional", "intermittent", "frequent", "ongoing", "recent",
+    "further", "daytime", "nighttime", "witnessed", "troublesome", "dense", "stable",
+    "demonstrable", "obstructing", "non-obstructing", "nonobstructing", "longstanding",
+    "long-standing", "remote", "prior", "previous", "past", "active", "clear", "radiopaque",
+    "simple"))
+# skipped before a list item: determiners, negations and descriptors ("no", "a", "mild")
+_DETERMINERS = DESCRIPTORS | frozenset((
+    "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
+    "feels", "feeling", "became", "becomes", "remains", "remained", "appeared", "appears", "looks",
+    "looked"))
+# "evidence of X", "signs of X": the mention is X
+_LEAD_OF = frozenset(("evidence", "signs", "sign", "symptoms", "history", "episodes", "episode",
+                      "features", "findings"))
+# kept before a disease noun: chronicity and type words that are part of the name
+KEEP_BEFORE = frozenset((
+    "acute", "chronic", "subacute", "hyperacute", "recurrent", "paroxysmal", "gross", "visible",
+    "microscopic", "essential", "complicated", "uncomplicated", "community-acquired",
+    "hospital-acquired", "healthcare-associated", "ventilator-associated", "primary",
+    "secondary", "ischemic", "ischaemic", "benign",
+    "malignant", "metastatic", "mixed", "major", "obstructive", "idiopathic", "congenital",
+    "hereditary", "familial", "nocturnal", "open-angle", "angle-closure"))
+POSITIONS = frozenset((
+    "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
+    "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
+    "dependent", "inner", "outer"))
+SUBLOCATIONS = frozenset((
+    "lobe", "lobes", "pole", "poles", "segment", "segments", "segmental", "subsegmental",
+    "zone", "zones", "base", "bases", "wall", "line", "aspect", "sigmoid", "ileocolonic"))
+FUNCTION = frozenset(("of", "the", "and", "or", "with", "in", "on", "at", "to", "for", "a",
+                      "an", "from", "by", "as", "is", "was"))
+AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "flare-up"))
+STAGING = frozenset(("stage", "class", "grade", "gold", "nyha"))
+_SIZE_WORDS = frozenset(("mm", "cm", "x", "×", "ml", "cc", "one", "two", "three", "four", "five",
+                         "six", "seven", "eight", "nine", "ten", "twelve"))
+_COUNTED = re.compile(r"(?:\d+|one|two|three|four|five|six)-|[^\W_]+-(?:detected|proven|confirmed|"
+                      r"diagnosed)$")
+_NEUTRAL = SIDES | POSITIONS | FUNCTION | DESCRIPTORS | SUBLOCATIONS
+_PLACE = SIDES | POSITIONS | FUNCTION | SUBLOCATIONS
+_SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCATIONS
+_SPAN_END = FUNCTION | AFTER_NAME | STAGING
+# a body site is part of the mention before these (NOTES_GOLD.md: body sites)
+SITE_HEADS = frozenset((
+    "pain", "pains", "ache", "aches", "swelling", "edema", "oedema", "tenderness",
+    "discomfort", "pressure", "tightness", "stiffness"))
+ORGAN_HEADS = frozenset((
+    "effusion", "effusions", "calculus", "calculi", "stone", "stones", "nodule", "nodules",
+    "mass", "masses", "cyst", "cysts", "polyp", "polyps", "tumor", "tumour", "tumors",
+    "cancer", "carcinoma", "hernia", "ulcer", "abscess", "fracture", "infarct", "infarction",
+    "hemorrhage", "haemorrhage", "obstruction", "stenosis", "thickening", "dilatation",
+    "dilation", "injury", "failure", "steatosis", "spasm", "spasms", "embolism", "emboli",
+    "embolus", "thrombosis", "strain", "insufficiency", "irritation", "perforation",
+    "torsion", "stricture", "petechiae", "vegetation", "vegetations"))
+_SITE_OR_ORGAN = SITE_HEADS | ORGAN_HEADS
+# pathology nouns measured on imaging ("a 4 mm stone")
+IMAGING_HEADS = frozenset((
+    "stone", "stones", "calculus", "calculi", "nodule", "nodules", "mass", "masses", "cyst",
+    "cysts", "polyp", "polyps", "tumor", "tumour", "aneurysm", "abscess", "hematoma",
+    "thrombus", "effusion", "appendicolith", "adenoma", "adenomas", "hernia", "ulcer"))
+# disease head nouns without disease morphology
+HEAD_NOUNS = (_SITE_OR_ORGAN - {"pressure", "tightness", "stiffness", "discomfort", "thickening",
+                                 "dilatation", "dilation"}) | frozenset((
+    "disease", "diseases", "disorder", "disorders", "syndrome", "infection", "infections",
+    "deficiency", "hypertension", "hypotension", "fibrillation", "flutter", "apnea",
+    "apnoea", "diabetes", "mellitus", "obesity", "gout", "asthma", "stroke", "aneurysm",
+    "reflux", "retention", "incontinence", "bleeding", "dissection", "arrest", "shock",
+    "sepsis", "delirium", "depression", "anxiety", "migraine", "seizure", "seizures",
+    "epilepsy", "eczema", "acne", "lupus", "illness", "diverticula", "diverticulum",
+    "fibroids", "adenoma", "adenomas", "hyperplasia", "cirrhosis", "regurgitation", "murmur",
+    "dysfunction", "hypertrophy", "palsy", "rhinitis", "overload", "ideation", "withdrawal",
+    "dependence", "bacteremia", "adhesions", "prolapse", "neuropathy", "retinopathy",
+    "nephropathy", "glaucoma", "cataract", "cataracts", "macules", "freckling", "goitre",
+    "goiter", "sprain", "tear", "contusion", "laceration", "wound", "wounds", "sores", "rash",
+    "dehiscence", "strictures", "rupture", "leak", "leakage", "erosion", "fistula",
+    "occlusion", "injuries", "tumors", "metastases", "metastasis", "lymphoma", "leukemia",
+    "dementia", "psychosis", "urgency"))
+_SUFFIXES = ("itis", "itides", "osis", "oses", "emia", "aemia", "oma", "omas", "omata",
+             "pathy", "pathies", "algia", "algias", "plasia", "trophy", "megaly", "uria",
+             "rrhea", "rrhoea", "rrhage", "ectasis", "iasis", "ism", "penia", "cele", "lith",
+             "liths", "ia", "ias", "listhesis")
+_PROC_SUFFIXES = ("ectomy", "ectomies", "otomy", "otomies", "ostomy", "ostomies", "plasty",
+                  "plasties", "scopy", "scopies", "graphy", "pexy", "rrhaphy", "centesis",
+                  "tripsy", "desis")
+_NOT_FINDING_HEADS = frozenset(("allergy", "allergies", "nkda", "history", "precautions",
+                                "risk", "risks", "status", "diagnosis", "diagnoses", "prognosis"))
+# vague radiology descriptors (NOTES_GOLD.md, "Not Disease"); BC5CDR tags some "lesions"
+_VAGUE_HEADS = frozenset(("opacity", "opacities", "lesion", "lesions", "defect", "defects",
+                          "stranding", "fluid"))
+# a procedure when alone ("compression"), part of a finding's name with a word before
+# ("cord compression", "heart block", "purulent drainage", "conjunctival injection")
+_NOT_FINDING_ALONE = frozenset(("compression", "aspiration", "injection", "drainage", "block"))
+# skin and soft-tissue findings: the region before them is left out ("LLE cellulitis")
+SKIN_HEADS = frozenset(("cellulitis", "erythema", "rash", "induration", "maceration", "warmth",
+                        "ecchymosis", "bruising", "abrasion", "excoriation", "excoriations",
+                        "scaling", "fluctuance"))
+# relational adjectives that name no organ ("focal thickening" keeps no "focal")
+_NOT_ORGAN_ADJ = frozenset(("focal", "critical", "clinical", "typical", "atypical", "minimal",
+                            "marginal", "normal", "abnormal", "total", "partial", "general",
+                            "potential", "residual", "mural", "physical", "chronic", "acute",
+                            "septic", "metastatic", "traumatic", "iatrogenic", "idiopathic",
+                            "classic", "historical", "radiographic", "sonographic", "clinical",
+                            "moderate", "terminal", "initial", "additional", "several",
+                            "clear", "similar", "regular", "irregular", "linear", "particular",
+                            "bipolar", "polar", "nodular", "lobular", "cellular", "vascular",
+                            "significant", "dental", "global", "local", "medical", "surgical",
+                            "technical", "usual", "unusual", "visual", "central", "lateral",
+                            "bilateral", "contralateral", "medial", "distal", "proximal",
+                            "apical", "basal", "peripheral", "interval", "incidental"))
+_VESSELS = frozenset(("artery", "arteries", "vein", "veins", "vessel", "vessels", "aorta"))
+PROBLEM_SECTIONS = frozenset((
+    "diagnoses", "diagnosis", "discharge diagnoses", "discharge diagnosis",
+    "admission diagnosis", "admission diagnoses", "preoperative diagnosis",
+    "postoperative diagnosis", "pre-operative diagnosis", "post-operative diagnosis",
+    "problem list", "problems", "active problems", "problems addressed by this list",
+    "past medical history", "pmh", "medical history", "past history", "pmhx",
+    "impression", "assessment", "assessment and plan", "a/p", "indication",
+    "clinical indication", "clinical history", "reason for visit", "chief complaint", "cc",
+    "family history", "fh"))
+ALLERGY_KEYS = frozenset(("allergies", "allergy", "drug allergies", "allergies/reactions",
+                          "adverse reactions", "allergies and reactions"))
+RELATIVES = frozenset((
+    "mother", "father", "brother", "sister", "son", "daughter", "grandmother", "grandfather",
+    "aunt", "uncle", "cousin", "sibling", "siblings", "parent", "parents", "maternal",
+    "paternal", "maternal grandmother", "maternal grandfather", "paternal grandmother",
+    "paternal grandfather"))
+IMAGING_KEYS = frozenset((
+    "ct", "cxr", "mri", "x-ray", "xray", "ultrasound", "us", "echo", "tte", "tee", "imaging",
+    "radiograph", "cta", "kub", "urogram", "scan", "angiogram", "angiography", "doppler",
+    "findings", "film", "films", "chest x-ray", "mrcp", "pet", "cystoscopy", "colonoscopy"))
+# never a Chemical in a note: tests, settings, identifiers' keys, services, foods, views
+_NOT_CHEMICAL = frozenset((
+    "bmp", "cbc", "cmp", "ua", "ecg", "ekg", "pt/inr", "lft", "lfts", "abg", "vbg",
+    "fingerstick", "fingersticks", "peep", "fio2", "dob", "mrn", "food", "foods", "meals",
+    "urology", "cardiology", "nephrology", "oncology", "pharmacy", "pacu", "icu", "coronal",
+    "sagittal", "axial"))
+# device and formulation words after a drug name (NOTES_GOLD.md: "albuterol HFA" is albuterol)
+_DEVICE_AFTER = frozenset(("hfa", "mdi", "dpi", "kwikpen", "solostar", "flexpen", "flextouch",
+                           "handihaler", "respimat", "diskus", "ellipta", "turbuhaler", "inhaler",
+                           "nebulizer", "pen", "dye", "autoinjector"))
+# a hyphenated second part that is no drug: "heparin-induced", "doxorubicin-loaded"
+_NOT_COMBINATION = frozenset((
+    "induced", "related", "associated", "based", "containing", "resistant", "free", "naive",
+    "sparing", "dependent", "like", "type", "mediated", "treated", "exposed", "loaded",
+    "eluting", "coated", "impregnated", "soaked", "responsive", "refractory", "sensitive",
+    "specific", "positive", "negative", "level", "levels"))
+_CREDENTIALS = r"(?:MD|DO|RN|NP|PA-C|PA|PhD|MBBS|MBChB|CRNA|FRCP|FRCS|MRCP|DPM|PharmD)"
+
+# symptom words that often mean something else outside a note ("frequency of relations")
+_AMBIGUOUS = frozenset((
+    "frequency", "urgency", "straining", "hesitancy", "intermittency", "retention", "rebound",
+    "rub", "rubs", "gallop", "gallops", "warmth", "congestion", "mass", "masses", "stone",
+    "stones", "cyst", "cysts", "effusion", "guarding", "rigidity", "tenderness",
+    "retractions", "exudate", "discharge", "bleeding", "erythema", "nodule", "nodules",
+    "polyp", "polyps", "fracture", "infiltrate", "infiltrates", "consolidation"))
+
+# --- patterns -----------------------------------------------------------------------------
+# form answers: "Fever: none", "Nocturia: 1-2 times nightly"
+_ANSWER = re.compile(
+    r"(?:no|none|not|never|denies|denied|yes|y|n|negative|positive|present|absent|"
+    r"occasional|occasionally|sometimes|rarely|often|frequently|intermittent|intermittently|"
+    r"mild|moderate|severe|unsure|some|\d)\b", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*(?:(?:and|or|nor)[ \t]+)?|[ \t]+(?:and/or|and|or|nor)"
+                        r"[ \t]+|[ \t]*/[ \t]*)", re.IGNORECASE)
+_QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
+                        r"{1,6}?(?=[ \t]*,|[ \t]+(?:and|or)[ \t])", re.IGNORECASE)
+_DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
+                       r"months?|years?)[ \t]+of[ \t]+", re.IGNORECASE)
+_ITEM = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*")
+_FIELD_BREAK = re.compile(r"\r?\n[ \t]*(?=[^\W\d_][^:\r\n]{0,40}:|[^\W\d_a-z]+(?:[ /&-]+"
+                          r"[^\W\d_a-z]+)*[ \t]*\r?$)", re.MULTILINE)
+_COORD = re.compile(r"[ \t]*,[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+|[ \t]*/[ \t]*")
+_RESULT_AFTER = re.compile(
+    r"[ \t]*(?:\([^()\r\n]{0,15}\)[ \t]*)?(?:[IT][ \t]+)?(?:(?:was|is|now|at|peaked|nadired|"
+    r"on|repeat|this|morning|today)[ \t]+){0,3}(?:[<>≤≥~][ \t]*)?\d[\d.,]*"
+    r"(?:[ \t]*(?:->|→|-)[ \t]*\d[\d.,]*)?"
+    r"(?P<unit>[ \t]*[^\W\d_µ%]*[µ%]?[^\W\d_]*(?:/[^\W_.]+)?)?", re.IGNORECASE)
+_DOSE_UNIT = re.compile(r"[ \t]*(?:mg|g|gm|mcg|µg|ug|meq|mmol|units?|u|iu|ml|l|tabs?|tablets?|"
+                        r"capsules?|puffs?|drops?)$", re.IGNORECASE)
+_RESULT_WORD = re.compile(r"[ \t]+(?:was|were|clearing|rising|elevation|trending|nadired|"
+                          r"peaked|had\s+improved|stable|positive|negative|normal|elevated|"
+                          r"low|high)\b|[ \t]*\(\d|(?:[ \t]+[a-z]+){1,3}[ \t]+(?:was|of|at)"
+                          r"[ \t]+\d", re.IGNORECASE)
+_LAB_BEFORE = re.compile(r"(?:check|recheck|repeat|trend|baseline|pre-contrast|adjusted|"
+                         r"fasting|poc|ionized|urine)[ \t]+(?:\w+[ \t]+and[ \t]+)?$",
+                         re.IGNORECASE)
+_TITLE_BEFORE = re.compile(r"(?<![\w])(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?[ \t]+(?:[A-Z][\w'’-]*"
+                           r"[ \t]+){0,2}$")
+_CREDENTIAL_AFTER = re.compile(r"(?:[ \t]+[A-Z][\w'’-]*){0,2},?[ \t]+" + _CREDENTIALS + r"\b")
+_RIGHT_NAME = re.compile(
+    r"[ \t]+(?:type[ \t]+(?:\d\w?|i{1,3}v?|[a-c])(?![\w-])|in[ \t]+situ\b|with[ \t]+(?:reduced|"
+    r"preserved|mildly[ \t]+reduced|mid-range)[ \t]+ejection[ \t]+fraction\b|on[ \t]+"
+    r"exertion\b|(?:media|externa|interna|pedis|cruris|capitis|corporis|versicolor)\b)",
+    re.IGNORECASE)
+
+
+# --- words --------------------------------------------------------------------------------
+
+def _conditionish(word: str) -> bool:
+    """Does ``word`` (as written) look like the head of a disease or finding?"""
+    known = _CONDITIONISH.get(word)
+    if known is None:
+        known = _CONDITIONISH[word] = _conditionish_word(word)
+    return known
+
+
+_CONDITIONISH: dict[str, bool] = {}
+
+
+def _conditionish_word(word: str) -> bool:
+    if word in ABBREVIATIONS or (word[-1:] == "s" and word[:-1] in ABBREVIATIONS):
+        return True
+    low = word.lower()
+    if low in PROCEDURES or low in ANATOMY or low.endswith(_PROC_SUFFIXES):
+        return False
+    if low in HEAD_NOUNS or low in SYMPTOMS:
+        return True
+    return len(low) >= 5 and low.endswith(_SUFFIXES)
+
+
+def _anatomy_only(words: list[str], extra: frozenset[str] = _NEUTRAL) -> bool:
+    """Are ``words`` (lower case) anatomy phrases and ``extra`` words only, one phrase at
+    least?"""
+    phrases = ANATOMY.phrases
+    i, n, seen = 0, len(words), False
+    while i < n:
+        if words[i] not in ANATOMY.words:
+            if words[i] not in extra:
+                return False
+            i += 1
+            continue
+        for k in range(min(4, n - i), 0, -1):
+            if " ".join(words[i:i + k]) in phrases:
+                i += k
+                seen = True
+                break
+        else:
+            if words[i] not in extra:
+                return False
+            i += 1
+    return seen
+
+
+def _organisms_only(span: str) -> bool:
+    words = _ORGANISM_WORD.findall(span.lower())
+    return bool(words) and all(w in ORGANISMS for w in words)
+
+
+_ORGANISM_WORD = re.compile(r"[^\W_]+\.?")
+
+
+def _word_before(text: str, pos: int, lo: int) -> tuple[int, str] | None:
+    """The word that ends one space or tab before ``pos`` (not before ``lo``): (start, word)."""
+    j = pos - 1
+    if j <= lo or text[j] not in " \t":
+        return None
+    k = j
+    while k > lo and (text[k - 1].isalnum() or text[k - 1] in "-'’"):
+        k -= 1
+    return (k, text[k:j]) if k < j and text[k].isalnum() else None
+
+
+# --- trimming, dropping, extending spans ----------------------------------------------------
+
+def _trim(words: list[str]) -> tuple[int, int] | None:
+    """Token range ``[i, j)`` of ``words`` (lower case) without the edge words the guideline
+    leaves out; None when nothing of a mention is left."""
+    i, j = 0, len(words)
+    while j - i > 1:
+        w, nxt = words[i], words[i + 1]
+        if w[0].isdigit() or w in _SIZE_WORDS or w in IMAGING_KEYS or _COUNTED.match(w):
+            i += 1  # "4 mm nodule", "CT evidence of", "three-pillow orthopnea"
+            continue
+        if w in _SPAN_EDGE:
+            if w in SIDES:
+                if nxt in FIXED_AFTER_SIDE or nxt.startswith(("ventric", "atri")) or (
+                        nxt in ("lower", "upper") and j - i > 2 and words[i + 2] == "quadrant"):
+                    break
+                i += 1
+                while j - i > 1 and words[i] in POSITIONS and words[i + 1] not in SUBLOCATIONS \
+                        and words[i + 1] != "quadrant":
+                    i += 1  # "left distal ureteral stone"
+                continue
+            if w in _LEAD_OF and nxt == "of" and j - i > 2:
+                i += 2
+                continue
+            if w in DESCRIPTORS and not _anatomy_only(words[i + 1:j], SIDES | FUNCTION):
+                i += 1  # "dry cough" -> "cough", but "dry mouth" stays
+                continue
+            if w in KEEP_BEFORE and nxt in SIDES and j - i > 2:
+                i += 2  # "acute bilateral pulmonary emboli": the side cannot be skipped
+                continue
+            cut = next((k for k in range(i, min(i + 3, j - 1)) if words[k] in SUBLOCATIONS
+                        and all(x in POSITIONS or x in SIDES or x in ANATOMY.words
+                                for x in words[i:k])), None)
+            if cut is not None:
+                i = cut + 1
+                continue
+        break
+    while j - i > 1:
+        last = words[j - 1]
+        if last not in _SPAN_END:
+            if j - i > 2 and words[j - 2] in STAGING and len(last) <= 4:
+                j -= 2
+                continue
+            break
+        j -= 1
+    if j - i == 1 and (words[i] in FUNCTION or words[i] in SIDES or words[i] in DESCRIPTORS):
+        return None
+    return i, j
+
+
+def _verdict(words: list[str], raw: str, prev: str, note: bool = True) -> int | None:
+    """How many of ``words`` (lower case; ``raw`` as written, ``prev`` the word before) make
+    a finding: all, fewer (a procedure head cut off) or None (no finding)."""
+    n = len(words)
+    if _anatomy_only(words, _PLACE) or _organisms_only(raw):
+        return None
+    head = words[-1]
+    if head in _NOT_FINDING_HEADS or (note and (head in _VAGUE_HEADS or (
+            n == 1 and head in _NOT_FINDING_ALONE))):
+        return None
+    if head not in _PROC_LAST and not head.endswith(_PROC_SUFFIXES):
+        return n
+    proc_at = n - 1
+    for k in range(min(4, n), 0, -1):  # the longest procedure phrase ending the span
+        tail = " ".join(words[n - k:])
+        if tail in PROCEDURES or (k == n and prev and f"{prev} {tail}" in PROCEDURES):
+            proc_at = n - k
+            break
+    else:
+        if not head.endswith(_PROC_SUFFIXES):
+            return n
+    raw_words = _WORD.findall(raw)
+    if proc_at and any(_conditionish(w) for w in raw_words[:proc_at]):
+        return proc_at
+    return None
+
+
+def _clean(text: str, start: int, end: int, lo: int = 0,
+           note: bool = True) -> tuple[int, int] | None:
+    """``start, end`` trimmed and judged (``_trim``, ``_verdict``); None when no finding."""
+    raw = text[start:end]
+    if raw.isalpha():  # one plain word: only the word lists can say no
+        low = raw.lower()
+        if low in ANATOMY.words or low in ORGANISMS or low in _NOT_FINDING_HEADS or \
+                low in _PROC_LAST or low in _SPAN_EDGE or low in FUNCTION or \
+                low.endswith(_PROC_SUFFIXES) or low in _VAGUE_HEADS or low in _NOT_FINDING_ALONE:
+            return _clean_words(text, start, end, lo, note)
+        return start, end
+    return _clean_words(text, start, end, lo, note)
+
+
+def _clean_words(text: str, start: int, end: int, lo: int,
+                 note: bool) -> tuple[int, int] | None:
+    toks = [m.span() for m in _WORD.finditer(text, start, end)]
+    if not toks:
+        return None
+    words = [text[s:e].lower() for s, e in toks]
+    w0 = words[0]
+    if w0 in _SPAN_EDGE or words[-1] in _SPAN_END or (len(words) > 2 and words[-2] in STAGING) \
+            or w0[0].isdigit() or w0 in _SIZE_WORDS or w0 in IMAGING_KEYS or _COUNTED.match(w0):
+        ij = _trim(words)
+        if ij is None:
+            return None
+        i, j = ij
+        toks, words = toks[i:j], words[i:j]
+    if note and len(words) > 1 and words[-1] in SKIN_HEADS and _anatomy_only(
+            words[:-1], SIDES | POSITIONS):
+        toks, words = toks[-1:], words[-1:]  # "LLE cellulitis" -> "cellulitis"
+    prev = _word_before(text, toks[0][0], lo)
+    keep = _verdict(words, text[toks[0][0]:toks[-1][1]], prev[1].lower() if prev else "", note)
+    if keep is None:
+        return None
+    if keep < len(toks):
+        return _clean_words(text, toks[0][0], toks[keep - 1][1], lo, note)
+    return toks[0][0], toks[-1][1]
+
+
+def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """``start, end`` extended left over kept type words and a body site, and right over
+    "type 1", "in situ", "with reduced ejection fraction", never past ``lo`` and ``hi``."""
+    if (start == 0 or text[start - 1] not in " \t") and text[end:end + 1] not in (" ", "\t"):
+        return start, end
+    first = _WORD.match(text, start, end)
+    head = text[start:end].lower() if first and first.end() == end else None
+    site = head is not None and head in _SITE_OR_ORGAN
+    while True:
+        before = _word_before(text, start, lo)
+        if before is None:
+            break
+        b_start, word = before
+        low = word.lower()
+        if low in KEEP_BEFORE or low.endswith(("-induced", "-related")):
+            start = b_start
+            continue
+        if low.isdigit() or low in ("i", "ii"):
+            two = _word_before(text, b_start, lo)
+            if two and two[1].lower() == "type":
+                start = two[0]
+                continue
+        if low == "on":
+            two = _word_before(text, b_start, lo)
+            if two and two[1].lower() == "acute" and text.startswith("chronic", start):
+                start = two[0]
+                continue
+        if site:
+            site = False
+            best, at, words = None, start, []
+            if head not in SITE_HEADS:
+                if (low.endswith(("al", "ic", "ar")) and low not in _NOT_ORGAN_ADJ and
+                        low not in SIDES and low not in POSITIONS) or (
+                        low in ANATOMY and low not in _VESSELS):
+                    start = b_start  # "periappendiceal abscess", "bladder tumor"
+                    continue
+                break
+            for _ in range(3):
+                b = _word_before(text, at, lo)
+                if b is None:
+                    break
+                at = b[0]
+                words.insert(0, b[1].lower())
+                if " ".join(words) in ANATOMY:
+                    best = at
+            if best is not None:
+                start = best
+                continue
+        break
+    if text[end + 1:end + 2] in _RIGHT_FIRST:
+        m = _RIGHT_NAME.match(text, end, min(hi, end + 40))
+        if m:
+            end = m.end()
+    return start, end
+
+
+_RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvV")
+
+
+def _pieces(text: str, ent: Entity) -> list[tuple[int, int]]:
+    """A model Disease's span cut at field-line breaks and between coordinated mentions that
+    each have a head."""
+    bounds = [(ent.start, ent.end)]
+    if "\n" in ent.text:
+        bounds, at = [], ent.start
+        for m in _FIELD_BREAK.finditer(text, ent.start, min(len(text), ent.end + 45)):
+            if m.start() >= ent.end:
+                break
+            bounds.append((at, m.start()))
+            at = m.end()
+        bounds.append((at, ent.end))
+    if not any(c in ent.text for c in ",/") and " and " not in ent.text and \
+            " or " not in ent.text:
+        return bounds
+    out = []
+    for s, e in bounds:
+        parts, at = [], s
+        for m in _COORD.finditer(text, s, e):
+            parts.append((at, m.start()))
+            at = m.end()
+        parts.append((at, e))
+        if len(parts) > 1 and all(_headed(text, a, b) for a, b in parts):
+            out.extend(parts)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _headed(text: str, start: int, end: int) -> bool:
+    """Does ``text[start:end]`` end in a condition word (or one before "of ...")?"""
+    words = _WORD.findall(text, start, end)
+    if not words:
+        return False
+    if _conditionish(words[-1]):
+        return True
+    lows = [w.lower() for w in words]
+    return "of" in lows and lows.index("of") > 0 and _conditionish(words[lows.index("of") - 1])
+
+
+# --- Chemical -----------------------------------------------------------------------------
+
+def _lab_result(text: str, ent: Entity) -> bool:
+    """Is a lab analyte reported as a result here ("creatinine 1.3 mg/dL", "Potassium
+    nadired at 3.1", "check BMP and magnesium")?"""
+    low = ent.text.lower()
+    if low not in ANALYTES:
+        if " " not in low:
+            return False
+        head, _, number = low.rpartition(" ")
+        return head in ANALYTES and number.replace(".", "").isdigit()  # "glucose 164"
+    m = _RESULT_AFTER.match(text, ent.end, min(len(text), ent.end + 60))
+    if m:
+        unit = m.group("unit") or ""
+        return "/" in unit or not _DOSE_UNIT.match(unit)
+    if _RESULT_WORD.match(text, ent.end, min(len(text), ent.end + 20)):
+        return True
+    return _LAB_BEFORE.search(text, max(0, ent.start - 25), ent.start) is not None
+
+
+def _person(text: str, ent: Entity) -> bool:
+    """Is the entity a name next to a title or a credential ("Dr Osei-Lindgren", "Casimir
+    Obuya, MD", "Mrs Perpetua Hallorann-Diaz")?"""
+    if not ent.text[:1].isupper():
+        return False
+    return bool(_TITLE_BEFORE.search(text, max(0, ent.start - 30), ent.start) or
+                _TITLE_BEFORE.match(ent.text + " ", 0, ent.text.find(" ") + 1) or
+                _CREDENTIAL_AFTER.match(text, ent.end, min(len(text), ent.end + 40)))
+
+
+def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
+    text, raw = doc.text, ent.text
+    if raw.split(None, 1)[0].lower() in ORGANISMS and _organisms_only(raw):
+        return None
+    if not note:
+        return ent
+    start, end = ent.start, ent.end
+    if not raw[0].isalnum():  # "- Piperacillin-tazobactam": the list marker is no drug
+        start = _ITEM.match(text, start, end).end()
+    if " " in raw:
+        words = [m for m in _WORD.finditer(text, start, end)]
+        while len(words) > 1 and (words[-1].group().lower() in _DEVICE_AFTER or (
+                words[-1].group().isdigit() and words[-2].group()[:1].isupper())):
+            end = words[-1].start()  # "Albuterol HFA", "Omnipaque 240": device, strength
+            words.pop()
+            while text[end - 1] in " \t":
+                end -= 1
+    if (start, end) != (ent.start, ent.end):
+        if start >= end:
+            return None
+        ent = doc.span(start, end, ent.label, score=ent.score, source=ent.source)
+    raw = ent.text
+    low = raw.lower()
+    if low in DRUG_CLASSES or low in _NOT_CHEMICAL or low in PROCEDURES.phrases or \
+            _lab_result(text, ent) or (raw[0].isupper() and _person(text, ent)) or \
+            _not_a_drug(doc, ent):
+        return None
+    if (raw in ABBREVIATIONS and raw not in _defined(doc)) or low in SYMPTOMS.phrases:
+        return doc.span(start, end, "Disease", score=ent.score, source=ent.source)
+    nxt = text[end:end + 1]
+    if nxt in ("-", "/"):
+        m = _COMBINATION.match(text, end, min(len(text), end + 40))
+        if m and m.group(1).lower() not in _NOT_COMBINATION:
+            end = m.end()  # "Sacubitril-valsartan" is one name
+    elif nxt == " " and text[end + 1:end + 11].lower() == "deficiency":
+        return doc.span(start, end + 11, "Disease", score=ent.score,  # "Vitamin D deficiency"
+                        source=ent.source)
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    return doc.span(start, end, ent.label, score=ent.score, source=ent.source)
+
+
+_COMBINATION = re.compile(r"[-/]([^\W\d_]{4,})\b")
+_VACCINE_AFTER = re.compile(r"(?:[ \t]+(?:and|or)[ \t]+[\w-]+)?[ \t]+vaccines?\b", re.IGNORECASE)
+_IDENTIFIER = re.compile(r"[A-Z]{2,5}-\d{4,}$")
+
+
+def _table_header(text: str, ent: Entity) -> bool:
+    """Is the entity a whole cell of a table's header row ("Time   HR   BP   Pain")? A header
+    row has four or more cells split by runs of spaces, none of them a number or a time."""
+    start = text.rfind("\n", 0, ent.start) + 1
+    end = text.find("\n", ent.end)
+    line = text[start:end if end >= 0 else len(text)].rstrip("\r")
+    if "  " not in line:
+        return False
+    cells = [c.strip() for c in _CELL_SPLIT.split(line) if c.strip()]
+    return len(cells) >= 4 and ent.text in cells and not any(_NUMBER_CELL.match(c) for c in cells)
+
+
+_CELL_SPLIT = re.compile(r"[ ]{2,}|\t")
+_NUMBER_CELL = re.compile(r"[\d.:/-]+$|\d")
+
+
+def _not_a_drug(doc: Doc, ent: Entity) -> bool:
+    """An identifier ("HGH-449102"), a pressure unit ("cm H2O"), a vaccine's disease, or a
+    person's initials defined after their name ("Mei-Ling Castro (MLC)")."""
+    text, raw = doc.text, ent.text
+    if ("-" in raw and _IDENTIFIER.match(raw)) or (raw == "H2O" and
+                                                  text[:ent.start].endswith("cm ")):
+        return True
+    if "vaccin" in text[ent.end:ent.end + 40].lower() and \
+            _VACCINE_AFTER.match(text, ent.end, min(len(text), ent.end + 40)):
+        return True
+    first = raw.split(None, 1)[0]
+    return first.isupper() and len(first) <= 5 and first in _initials(doc)
+
+
+def _initials(doc: Doc) -> frozenset[str]:
+    """Short forms defined by a capitalised long form that holds no entity: names' initials."""
+    def make(text: str) -> frozenset[str]:
+        from medner_cli.link.abbreviations import abbreviations
+        out = set()
+        for a in abbreviations(doc):
+            long = text[a.long[0]:a.long[1]]
+            if all(w[:1].isupper() for w in long.split()) and len(long.split()) >= 2 and \
+                    not any(c.isdigit() for c in long) and \
+                    not any(w.lower() in SYMPTOMS.words or _conditionish(w)
+                            for w in _WORD.findall(long)):
+                out.add(text[a.short[0]:a.short[1]])
+        return frozenset(out)
+    return doc.derived("findings_initials", make)
+
+
+# --- new findings -------------------------------------------------------------------------
+
+class _Taken:
+    """Sorted, non-overlapping spans: which are free, which start where."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.starts = [s for s, _ in spans]
+
+    def free(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end)
+        return i == 0 or self.spans[i - 1][1] <= start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.spans.insert(i, (start, end))
+
+    def at(self, pos: int) -> tuple[int, int] | None:
+        i = bisect_left(self.starts, pos)
+        return self.spans[i] if i < len(self.starts) and self.starts[i] == pos else None
+
+
+def _skip_words(text: str, pos: int, limit: int) -> int:
+    """``pos`` past a duration ("two years of") and determiners, negations and descriptors."""
+    m = _DURATION.match(text, pos, limit)
+    if m:
+        pos = m.end()
+    while True:
+        m = _WORD.match(text, pos, limit)
+        if not m or m.group().lower() not in _DETERMINERS:
+            return pos
+        nxt = m.end()
+        while nxt < limit and text[nxt] in " \t":
+            nxt += 1
+        if nxt == m.end():
+            return pos
+        pos = nxt
+
+
+def _list_findings(text: str, pos: int, limit: int, taken: _Taken, diseases: set[int],
+                   conditions: bool, out: list[tuple[int, int]]) -> None:
+    """Symptom words (and, with ``conditions``, condition phrases) of the coordinated list at
+    ``pos``; an item that is none of these (nor a Disease) ends the list."""
+    for _ in range(12):
+        pos = _skip_words(text, pos, limit)
+        span = taken.at(pos)
+        if span is not None:
+            if span[0] not in diseases:
+                return
+            end = span[1]
+        else:
+            end = SYMPTOMS.match(text, pos, limit)
+            if end > 0 and conditions:  # a longer condition phrase wins ("heart failure")
+                item = _condition_item(text, pos, limit)
+                if item is not None and item[1] > end:
+                    pos, end = item
+            elif end < 0:
+                item = _condition_item(text, pos, limit) if conditions else None
+                if item is None:
+                    return
+                pos, end = item
+            elif not conditions and text[pos:end].lower() in _AMBIGUOUS:
+                return  # outside a note, "frequency" or "mass" is rarely a finding
+            out.append((pos, end))
+        m = _SEPARATOR.match(text, end, limit)
+        if not m:
+            q = _QUALIFIER.match(text, end, limit)  # "frequency every hour, urgency"
+            m = _SEPARATOR.match(text, q.end(), limit) if q else None
+            if not m:
+                return
+        pos = m.end()
+
+
+_ITEM_STOP_WORDS = frozenset((
+    "with", "on", "s/p", "status", "due", "secondary", "since", "from", "in", "and", "or", "who",
+    "which", "that", "diagnosed", "treated", "requiring", "resolved", "after", "last", "at",
+    "for", "x", "was", "is", "were", "are", "has", "had", "removed", "repaired", "noted", "seen",
+    "considered", "excluded", "confirmed", "cannot", "can", "not", "but", "improved",
+    "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
+    "versus", "vs", "plus"))
+_GAP_STOP = frozenset(",;:()[]\r\n/")
+
+
+def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
+    """The words of the list item at ``pos``, up to a stop word, a digit, punctuation or a
+    dash between words (at most eight)."""
+    words: list[re.Match] = []
+    at = pos
+    for _ in range(8):
+        m = _WORD.match(text, at, limit)
+        if not m:
+            break
+        w = m.group()
+        if (w[0].isdigit() and not (words and words[-1].group().lower() == "type")) or (
+                words and w.lower() in _ITEM_STOP_WORDS):
+            break
+        words.append(m)
+        j = m.end()
+        k = j
+        while k < limit and text[k] in " \t":
+            k += 1
+        if k == j or k >= limit or (text[k] in "-–—" and k > j) or text[k] in _GAP_STOP or \
+                (text[j] == "." and k > j):
+            break
+        at = k
+    return words
+
+
+def _condition_item(text: str, pos: int, limit: int) -> tuple[int, int] | None:
+    """The condition phrase heading the list item at ``pos`` ("Gout, last flare 2023" ->
+    "Gout"; "Osteoarthritis of the left knee" -> "Osteoarthritis"), or None."""
+    if pos >= limit or not text[pos].isalpha():
+        return None
+    words = _item_words(text, pos, limit)
+    if not words:
+        return None
+    lows = [m.group().lower() for m in words]
+    if "of" in lows:  # "osteoarthritis of the left knee": the site is left out
+        k = lows.index("of")
+        if 0 < k < len(lows) - 1 and _anatomy_only(lows[k + 1:], SIDES | FUNCTION | POSITIONS):
+            words, lows = words[:k], lows[:k]
+    while len(words) > 1 and (lows[-1] in _PROC_LAST or lows[-1].endswith(_PROC_SUFFIXES)):
+        words, lows = words[:-1], lows[:-1]  # "inguinal hernia repair": the repair goes
+    head = words[-1].group()
+    if not _conditionish(head) and not ("of" in lows and lows.index("of") > 0 and
+                                        _conditionish(words[lows.index("of") - 1].group())):
+        return None
+    span = _clean(text, pos, words[-1].end())
+    if span is None or not _headed(text, *span):
+        return None
+    return span
+
+
+def _key(key: str) -> str:
+    return " ".join(key.lower().replace("’", "'").split())
+
+
+def _findings_line(text: str, vs: int, ve: int, out: list[tuple[int, int]]) -> None:
+    """The symptom and sign phrases in ``text[vs:ve]``."""
+    pos = vs
+    while pos < ve:
+        m = _WORD.search(text, pos, ve)
+        if not m:
+            return
+        end = SYMPTOMS.match(text, m.start(), ve) if m.group().lower() in SYMPTOMS.first else -1
+        if end > 0:
+            out.append((m.start(), end))
+            pos = end
+        else:
+            pos = m.end()
+
+
+# cue phrases: first word -> (kind, the rest as a pattern or None); "lex" cues open symptom
+# lists everywhere, "cond" cues condition lists in notes
+_CUE_PHRASES = {
+    "denies": "lex", "denied": "lex", "deny": "lex", "denying": "lex", "no": "lex", "nor": "lex",
+    "without": "lex", "negative for": "lex", "positive for": "lex", "reports": "lex",
+    "reported": "lex", "reporting": "lex", "report": "lex", "complains of": "lex",
+    "complained of": "lex", "complaining of": "lex", "c/o": "lex", "endorses": "lex",
+    "endorsed": "lex", "describes": "lex", "described": "lex", "presents with": "lex",
+    "presented with": "lex", "presenting with": "lex", "developed": "lex", "develops": "lex",
+    "noticed": "lex", "experienced": "lex", "experiencing": "lex", "with": "lex", "prn": "lex",
+    "as needed for": "lex", "call for": "lex", "return for": "lex", "monitor for": "lex",
+    "call if": "lex", "return if": "lex", "expect": "lex", "notable for": "cond",
+    "significant for": "cond", "remarkable for": "cond", "showed": "cond", "shows": "cond",
+    "revealed": "cond", "reveals": "cond", "demonstrated": "cond", "demonstrates": "cond",
+    "likely": "cond", "for": "dose",
+    "history of": "cond", "h/o": "cond", "hx of": "cond", "possible": "cond",
+    "probable": "cond", "suspected": "cond", "suspicion for": "cond", "concern for": "cond",
+    "concerning for": "cond", "suspicious for": "cond", "consistent with": "cond",
+    "rule out": "cond", "r/o": "cond", "evaluate for": "cond", "risks of": "cond",
+    "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
+    "treated for": "cond", "secondary to": "cond", "due to": "cond", "considered": "cond",
+    "differential includes": "cond"}
+
+
+def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
+    table: dict[str, list[tuple[str, re.Pattern | None]]] = {}
+    for phrase, kind in sorted(_CUE_PHRASES.items(), key=lambda kv: -len(kv[0])):
+        first, _, rest = phrase.partition(" ")
+        pattern = re.compile("".join(r"[ \t]+" + re.escape(w) for w in rest.split()) + r"\b") \
+            if rest else None
+        table.setdefault(first, []).append((kind, pattern))
+    return table
+
+
+_CUES = _cue_table()
+
+
+_DOSE_BEFORE = re.compile(
+    r"\d[ \t]*(?:mg|mcg|g|units?|ml|puffs?|tabs?|tablets?|drops?|capsules?)\b|\b(?:daily|"
+    r"bid|tid|qid|nightly|qhs|weekly|prn|q\d+h|once|twice|at[ \t]+bedtime)\b", re.IGNORECASE)
+_UPPER_RUN = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z]*")
+_CLAUSE_STOP = re.compile(r"[.;:!?](?=\s|$)|\n")
+
+
+def _clause_end(text: str, pos: int) -> int:
+    """The end of the clause at ``pos``: a stop or a line break (at most 200 characters on)."""
+    limit = min(len(text), pos + 200)
+    m = _CLAUSE_STOP.search(text, pos, limit)
+    return m.start() if m else limit
+
+
+def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list[tuple[int, int]]:
+    text = doc.text
+    n = len(text)
+    out: list[tuple[int, int]] = []
+    keyed: set[int] = set()  # starts of "Key:" keys (an abbreviation there is a heading)
+    if note:
+        _layout_candidates(text, taken, diseases, out, keyed)
+    low = text.lower()
+    if len(low) != n:  # a character whose lower case is longer: scan as written
+        low = text
+    starts = []
+    for first, table in _CUES.items():  # cue words, found with str.find (fast)
+        k = len(first)
+        i = low.find(first)
+        while i >= 0:
+            j = i + k
+            if (i == 0 or not low[i - 1].isalnum()) and (j >= n or not low[j].isalnum()):
+                starts.append((i, j, table))
+            i = low.find(first, j)
+    starts.sort(key=lambda x: x[0])
+    for i, j, table in starts:
+        for kind, rest in table:
+            end = j
+            if rest is not None:
+                r = rest.match(low, end)
+                if r is None:
+                    continue
+                end = r.end()
+            if kind != "lex" and not note:
+                break
+            if kind == "dose" and not _DOSE_BEFORE.search(
+                    text, max(0, text.rfind("\n", 0, i) + 1, i - 80), i):
+                break  # "for" names an indication only after a dose ("20 mg daily for")
+            if end < n and text[end] in " \t" and not _heading_line(text, i):
+                start = end
+                while start < n and text[start] in " \t":
+                    start += 1
+                _list_findings(text, start, _clause_end(text, start), taken, diseases, note, out)
+            break
+    for start, end in list(taken.spans):  # lists continuing after a Disease
+        if start in diseases and end < n and text[end] in " ,/\t":
+            sep = _SEPARATOR.match(text, end, min(n, end + 8))
+            if sep:
+                _list_findings(text, sep.end(), _clause_end(text, sep.end()), taken, diseases,
+                               note, out)
+    if not note:
+        return out
+    for m in _UPPER_RUN.finditer(text):  # disease abbreviations
+        word = m.group()
+        if word in ABBREVIATIONS:
+            s, e = m.span()
+            if (s == 0 or not (text[s - 1].isalnum() or text[s - 1] == "-")) and (
+                    e >= n or not (text[e].isalnum() or text[e] == "-")) and \
+                    not (s in keyed and text.startswith(":", e)) and word not in _defined(doc):
+                out.append((s, e))
+    for unit in ("mm", "cm"):  # "a 4 mm stone", "1.4 cm left adrenal nodule"
+        i = low.find(unit)
+        while i >= 0:
+            j = i + 2
+            if j < n and text[j] in " \t" and i >= 2 and (
+                    text[i - 1].isdigit() or (text[i - 1] in " \t" and text[i - 2].isdigit())):
+                while j < n and text[j] in " \t":
+                    j += 1
+                span = _measured(text, j)
+                if span:
+                    out.append(span)
+            i = low.find(unit, i + 2)
+    return out
+
+
+def _heading_line(text: str, pos: int) -> bool:
+    """Is the line at ``pos`` a heading ("HISTORY OF PRESENT ILLNESS")?"""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start:end if end >= 0 else len(text)].strip()
+    return line.isupper() and not line.endswith(".") and line.count(" ") <= 5
+
+
+def _measured(text: str, pos: int) -> tuple[int, int] | None:
+    """The pathology noun (with its organ words) within three words after a size."""
+    limit = min(len(text), pos + 60)
+    for _ in range(4):
+        m = _WORD.match(text, pos, limit)
+        if not m:
+            return None
+        low = m.group().lower()
+        if low in IMAGING_HEADS:
+            start = m.start()
+            b = _word_before(text, start, pos - 1)
+            if b and b[1].lower().endswith(("al", "ic")) and b[1].lower() not in POSITIONS \
+                    and b[1].lower() not in SIDES:
+                start = b[0]  # "renal calculus", "periappendiceal abscess"
+            return start, m.end()
+        nxt = m.end()
+        while nxt < limit and text[nxt] in " \t":
+            nxt += 1
+        if nxt == m.end() or low in FUNCTION:
+            return None
+        pos = nxt
+    return None
+
+
+_KEY = re.compile(r"[^\W\d_][\w /&'’-]{0,40}")
+_KEY_PAREN = re.compile(r"[ \t]*\([^()]{0,20}\)[ \t]*$")
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, its line break (and a CR) left out."""
+    out, pos, n = [], 0, len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        out.append((pos, end - 1 if end > pos and text[end - 1] == "\r" else end))
+        if nl < 0:
+            break
+        pos = nl + 1
+    return out
+
+
+def _layout_candidates(text: str, taken: _Taken, diseases: set[int],
+                       out: list[tuple[int, int]], keyed: set[int]) -> None:
+    lines = _lines(text)
+    section = None  # the problem or allergy heading whose items follow
+    for ls, le in lines:
+        if ls == le or not text[ls:le].strip():
+            section = None
+            continue
+        colon = text.find(":", ls, le)
+        item = _ITEM.match(text, ls, le).end()
+        if section is not None and (item > ls or colon < 0 or section in ALLERGY_KEYS):
+            if section in ALLERGY_KEYS:
+                _reactions(text, item, le, taken, diseases, out)
+            else:
+                _list_findings(text, item, le, taken, diseases, True, out)
+            if colon < 0:
+                continue
+        if colon < 0 or colon - item > 45:
+            heading = _key(text[item:le].rstrip(": \t#")) if le - item < 50 else ""
+            if heading.startswith(("allergies", "allergy")):
+                heading = "allergies"  # "ALLERGIES / INTOLERANCES"
+            section = heading if heading in PROBLEM_SECTIONS or heading in ALLERGY_KEYS else \
+                None
+            continue
+        raw = text[item:colon]
+        paren = _KEY_PAREN.search(raw)
+        if paren:
+            raw = raw[:paren.start()]
+        raw = raw.rstrip(" \t")
+        if not raw or not _KEY.fullmatch(raw):
+            continue
+        ks, ke = item, item + len(raw)
+        vs, ve = colon + 1, le
+        while vs < ve and text[vs] in " \t":
+            vs += 1
+        if item == ls:  # "PE: well appearing" is an exam heading; "5. GERD: diet" an item
+            keyed.add(ks)
+        key = _key(raw)
+        words = key.split()
+        if vs == ve:  # "PAST MEDICAL HISTORY:" heads the lines that follow
+            if words[0] in ("allergies", "allergy"):
+                key = "allergies"
+            section = key if key in PROBLEM_SECTIONS or key in ALLERGY_KEYS else None
+            continue
+        if key in ALLERGY_KEYS or words[0] in ("allergies", "allergy"):
+            _reactions(text, vs, ve, taken, diseases, out)
+        elif key in SYSTEMS or words[0] in ("exam", "examination") or \
+                any(w in IMAGING_KEYS for w in words) or \
+                _anatomy_only(words, SIDES | POSITIONS | FUNCTION):
+            _findings_line(text, vs, ve, out)
+        elif (SYMPTOMS.match(text, ks, ke) == ke or (
+                len(words) > 1 and words[-1] in SITE_HEADS and _anatomy_only(words[:-1], SIDES)
+        )) and _ANSWER.match(text, vs, ve):  # "Chills: no", "Hip pain: yes"
+            out.append((ks, ke))
+        elif key in PROBLEM_SECTIONS or key in RELATIVES or words[0] in RELATIVES:
+            _list_findings(text, vs, ve, taken, diseases, True, out)
+
+
+def _reactions(text: str, vs: int, ve: int, taken: _Taken, diseases: set[int],
+               out: list[tuple[int, int]]) -> None:
+    """Reactions in an allergy line: "penicillin (hives, 1988)", "Ciprofloxacin: tendon pain"."""
+    colon = text.find(":", vs, ve)
+    start = vs if colon < 0 else colon + 1 + (text[colon + 1:colon + 2] == " ")
+    _list_findings(text, start, ve, taken, diseases, True, out)
+    at = text.find("(", vs, ve)
+    while at >= 0:
+        close = text.find(")", at, ve)
+        if close < 0:
+            return
+        _list_findings(text, at + 1, close, taken, diseases, True, out)
+        at = text.find("(", close, ve)
+
+
+def _defined(doc: Doc) -> frozenset[str]:
+    """Short forms the document defines ("benign prostatic hyperplasia (BPH)")."""
+    def make(text: str) -> frozenset[str]:
+        from medner_cli.link.abbreviations import abbreviations
+        return frozenset(text[a.short[0]:a.short[1]] for a in abbreviations(doc))
+    return doc.derived("findings_defined", make)
+
+
+NOTE_MIN_LINE_BREAKS = 4
+
+
+def note_layout(text: str) -> bool:
+    """Is ``text`` laid out as a clinical note (several lines) rather than as an abstract (one
+    paragraph)? The notes gold departs from BC5CDR on span conventions (kept chronicity and
+    type words, body sites, lab analytes), so those rules follow the document's genre."""
+    return text.count("\n") >= NOTE_MIN_LINE_BREAKS
+
+
+# --- the step -----------------------------------------------------------------------------
+
+def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
+    """``found`` with the model's Disease spans cut, trimmed, dropped or extended, its
+    Chemicals cleaned, and symptom, sign and condition mentions added in clinical contexts
+    (see the module docstring); no entity overlaps another."""
+    text = doc.text
+    note = doc.derived("note_layout", note_layout)
+    fixed: list[Entity] = []
+    for ent in found:
+        if ent.source != "model" or ent.label not in ("Disease", "Chemical"):
+            fixed.append(ent)
+        elif ent.label == "Chemical":
+            new = _chemical(doc, ent, note)
+            if new is not None:
+                fixed.append(new)
+        elif not (note and (_person(text, ent) or _table_header(text, ent) or
+                            "vaccin" in text[ent.end:ent.end + 40].lower() and
+                            _VACCINE_AFTER.match(text, ent.end, ent.end + 40))):
+            for s, e in _pieces(text, ent):
+                span = _clean(text, s, e, 0, note)
+                if span is None:
+                    continue
+                if span == (ent.start, ent.end):
+                    fixed.append(ent)
+                else:
+                    fixed.append(doc.span(*span, "Disease", score=ent.score, source=ent.source))
+    fixed.sort(key=lambda e: (e.start, e.end))
+    if note:
+        fixed = _merge_and_extend(doc, fixed)
+    spans = [(e.start, e.end) for e in fixed]
+    diseases = {e.start for e in fixed if e.label == "Disease"}
+    taken = _Taken(list(spans))
+    added = []
+    for s, e in _candidates(doc, taken, diseases, note):
+        if e > s and taken.free(s, e):
+            taken.add(s, e)
+            added.append((s, e))
+    if not added:
+        return fixed
+    out = list(fixed)
+    bounds = taken.spans
+    for s, e in added:
+        if note:
+            i = bisect_left(taken.starts, s)
+            lo = bounds[i - 1][1] if i else 0
+            hi = bounds[i + 1][0] if i + 1 < len(bounds) else len(text)
+            s, e = _extend(text, s, e, lo, hi)
+        out.append(doc.span(s, e, "Disease", score=1.0, source="rule"))
+    out.sort(key=lambda e: (e.start, e.end))
+    return out
+
+
+def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
+    """Model Disease spans one space apart merged, then each extended (``_extend``)."""
+    text = doc.text
+    merged: list[Entity] = []
+    for ent in ents:
+        if merged and ent.start < merged[-1].end:  # a cut piece met its neighbour
+            if ent.source == "model" and ent.label != "Dosage":
+                continue
+            if merged[-1].source == "model" and merged[-1].label != "Dosage":
+                merged.pop()
+        if merged and ent.label == "Disease" and ent.source == "model":
+            prev = merged[-1]
+            if prev.label == "Disease" and prev.source == "model" and \
+                    text[prev.end:ent.start] in (" ", "’ ", "' "):
+                merged[-1] = doc.span(prev.start, ent.end, "Disease", score=min(
+                    prev.score, ent.score), source="model")
+                continue
+        merged.append(ent)
+    out: list[Entity] = []
+    for i, ent in enumerate(merged):
+        if ent.label != "Disease" or ent.source != "model":
+            out.append(ent)
+            continue
+        lo = out[-1].end if out else 0
+        hi = merged[i + 1].start if i + 1 < len(merged) else len(text)
+        s, e = _extend(text, ent.start, ent.end, lo, hi)
+        out.append(ent if (s, e) == (ent.start, ent.end) else
+                   doc.span(s, e, "Disease", score=ent.score, source=ent.source))
+    return out

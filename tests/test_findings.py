@@ -1,0 +1,333 @@
+"""The note-aware finding rules (medner_cli/rules/findings.py), one table per rule.
+
+Each case is a short text written for the test, the model's entities in it (as substrings) and
+the entities expected after the step. Texts of several lines are laid out as notes; a one-line
+text reads as an abstract, where only the genre-neutral rules run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from medner_cli.doc import Doc, Entity
+from medner_cli.pipeline import Pipeline
+from medner_cli.rules import findings
+from medner_cli.rules.findings import note_findings, note_layout
+
+HEADER = "CLINIC NOTE\nPatient: (synthetic)\nDate: 01/01/2025\n\n"  # makes a text a note
+
+
+def _locate(text: str, needle: str, nth: int = 0) -> int:
+    at = -1
+    for _ in range(nth + 1):
+        at = text.find(needle, at + 1)
+        assert at >= 0, f"{needle!r} not in the case text"
+    return at
+
+
+def _doc(text: str, model: list[tuple], source: str = "model") -> Doc:
+    doc = Doc("case", text)
+    for item in model:
+        needle, label = item[0], item[1]
+        start = _locate(text, needle, item[2] if len(item) > 2 else 0)
+        doc.entities.append(doc.span(start, start + len(needle), label, source=source))
+    return doc
+
+
+def _run(text: str, model: list[tuple]) -> tuple[Doc, list[Entity]]:
+    doc = _doc(text, model)
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    return doc, out
+
+
+def _check_invariants(doc: Doc, out: list[Entity]) -> None:
+    for ent in out:
+        assert doc.text[ent.start:ent.end] == ent.text
+        assert ent.start < ent.end
+    ordered = sorted(out, key=lambda e: (e.start, e.end))
+    for a, b in zip(ordered, ordered[1:]):
+        assert a.end <= b.start, f"overlap: {a} / {b}"
+    before = {(e.start, e.end, e.text, e.source) for e in doc.entities if e.label == "Dosage"}
+    after = {(e.start, e.end, e.text, e.source) for e in out if e.label == "Dosage"}
+    assert before == after
+
+
+def _texts(out: list[Entity], label: str = "Disease") -> list[str]:
+    return [e.text for e in sorted(out, key=lambda e: e.start) if e.label == label]
+
+
+# --- model Disease spans: drop ---------------------------------------------------------
+
+DROP = [
+    # (text, model Disease entities, expected Disease texts)
+    (HEADER + "Exam: the prostate was smooth and the scrotum normal.\n",
+     ["prostate", "scrotum"], []),
+    (HEADER + "Throat: tonsils 1+ without exudate.\n", ["tonsils"], ["exudate"]),
+    (HEADER + "Anesthesia: dorsal penile nerve block with lidocaine.\n",
+     ["dorsal penile nerve block"], []),
+    (HEADER + "The wound was closed after hemostasis with bipolar cautery.\n",
+     ["hemostasis", "bipolar cautery"], []),
+    (HEADER + "She has used timolol eye drops for years.\n", ["eye drops"], []),
+    (HEADER + "No latex allergy. Drug allergies: none.\n", ["latex allergy"], []),
+    (HEADER + "Blood cultures grew MRSA on day two.\n", ["MRSA"], []),
+    (HEADER + "ECG showed ST depressions in the lateral leads.\n", ["ST depressions"], []),
+    # a condition before the procedure head: the head is cut off
+    (HEADER + "Hip fracture repair was done in 2019.\n", ["Hip fracture repair"],
+     ["Hip fracture"]),
+    (HEADER + "Started VTE prophylaxis today.\n", ["VTE prophylaxis"], ["VTE"]),
+]
+
+KEEP = [  # the same words where they are findings: the drop rule must not fire
+    (HEADER + "Biopsy confirmed prostate cancer.\n", ["prostate cancer"], ["prostate cancer"]),
+    (HEADER + "ECG: complete heart block.\n", ["heart block"], ["heart block"]),
+    (HEADER + "Cultures: MRSA bacteremia persists.\n", ["MRSA bacteremia"], ["MRSA bacteremia"]),
+    (HEADER + "He reports a very dry mouth at night.\n", ["dry mouth"], ["dry mouth"]),
+]
+
+
+@pytest.mark.parametrize("text,model,expected", DROP + KEEP)
+def test_drop_rule(text, model, expected):
+    _, out = _run(text, [(m, "Disease") for m in model])
+    assert _texts(out) == expected
+
+
+# --- model Disease spans: trim and cut ---------------------------------------------------
+
+TRIM = [
+    (HEADER + "He has left knee pain after a fall.\n", "left knee pain", ["knee pain"]),
+    (HEADER + "CXR: right lower lobe consolidation.\n", "right lower lobe consolidation",
+     ["consolidation"]),
+    (HEADER + "Admitted with severe headache.\n", "severe headache", ["headache"]),
+    (HEADER + "Seen for a COPD exacerbation.\n", "COPD exacerbation", ["COPD"]),
+    (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
+    (HEADER + "She has osteoarthritis of both hips.\n", "osteoarthritis of", ["osteoarthritis"]),
+    (HEADER + "No evidence of metastatic disease.\n", "evidence of metastatic disease",
+     ["metastatic disease"]),
+    (HEADER + "Impression: 6 mm left renal stone.\n", "6 mm left renal stone", ["renal stone"]),
+    # fixed names keep their side word: the trim must not fire
+    (HEADER + "Echo: left ventricular hypertrophy.\n", "left ventricular hypertrophy",
+     ["left ventricular hypertrophy"]),
+    (HEADER + "Abdomen: right lower quadrant pain.\n", "right lower quadrant pain",
+     ["right lower quadrant pain"]),
+    (HEADER + "Signs of right heart failure today.\n", "right heart failure",
+     ["right heart failure"]),
+]
+
+
+@pytest.mark.parametrize("text,model,expected", TRIM)
+def test_trim_rule(text, model, expected):
+    _, out = _run(text, [(model, "Disease")])
+    assert _texts(out) == expected
+
+
+CUT = [
+    # a line break that starts a "Key:" line ends a mention; the anatomy piece goes
+    (HEADER + "Hip pain: yes - right hip\nBack pain: no\n", "right hip\nBack pain",
+     ["Hip pain", "Back pain"]),
+    # coordinated mentions that each have a head are two
+    (HEADER + "He developed suprapubic pain and bladder spasms overnight.\n",
+     "suprapubic pain and bladder spasms", ["suprapubic pain", "bladder spasms"]),
+    (HEADER + "There is no leg swelling / heart failure today.\n",
+     "leg swelling / heart failure", ["leg swelling", "heart failure"]),
+    # a composite mention with one head stays whole: the cut must not fire
+    (HEADER + "CT: small pleural or pericardial effusion.\n", "pleural or pericardial effusion",
+     ["pleural or pericardial effusion"]),
+    # a line break without a "Key:" line after it is wrapped prose
+    (HEADER + "History of congestive heart\nfailure in 2019.\n", "congestive heart\nfailure",
+     ["congestive heart\nfailure"]),
+]
+
+
+@pytest.mark.parametrize("text,model,expected", CUT)
+def test_cut_rule(text, model, expected):
+    _, out = _run(text, [(model, "Disease")])
+    assert _texts(out) == expected
+
+
+# --- model Disease spans: extend and merge (notes only) -----------------------------------
+
+EXTEND = [
+    (HEADER + "1. Chronic kidney disease, stable\n", ["kidney disease"],
+     ["Chronic kidney disease"]),
+    (HEADER + "2. Type 2 diabetes mellitus\n", ["diabetes mellitus"],
+     ["Type 2 diabetes mellitus"]),
+    (HEADER + "3. Paroxysmal atrial fibrillation\n", ["atrial fibrillation"],
+     ["Paroxysmal atrial fibrillation"]),
+    (HEADER + "She has acute on chronic heart failure.\n", ["chronic heart failure"],
+     ["acute on chronic heart failure"]),
+    (HEADER + "Woke with left flank pain at 2 AM.\n", ["pain"], ["flank pain"]),
+    (HEADER + "Imaging: 8 mm renal calculus.\n", ["calculus"], ["renal calculus"]),
+    (HEADER + "Diagnosis: neurofibromatosis type 1.\n", ["neurofibromatosis"],
+     ["neurofibromatosis type 1"]),
+    (HEADER + "Biopsy: carcinoma in situ of the bladder.\n", ["carcinoma"],
+     ["carcinoma in situ"]),
+    # two model spans one space apart are one mention
+    (HEADER + "4. Iron deficiency anemia\n", ["Iron deficiency", "anemia"],
+     ["Iron deficiency anemia"]),
+]
+
+NO_EXTEND = [  # one-line abstracts follow BC5CDR: the extension must not fire
+    ("Patients developed acute renal failure after cisplatin.", ["renal failure"],
+     ["renal failure"]),
+    ("We report a case of chronic urticaria after aspirin use.", ["urticaria"], ["urticaria"]),
+    ("Type 2 diabetes mellitus was an exclusion criterion.", ["diabetes mellitus"],
+     ["diabetes mellitus"]),
+]
+
+
+@pytest.mark.parametrize("text,model,expected", EXTEND + NO_EXTEND)
+def test_extend_rule(text, model, expected):
+    _, out = _run(text, [(m, "Disease") for m in model])
+    assert _texts(out) == expected
+
+
+# --- new findings -------------------------------------------------------------------------
+
+ADD = [
+    # review-of-systems lines with negations
+    (HEADER + "Constitutional: fevers; no chills or night sweats.\n", [],
+     ["fevers", "chills", "night sweats"]),
+    (HEADER + "GU: urgency and nocturia; no dysuria.\n", [], ["urgency", "nocturia", "dysuria"]),
+    # exam lines, symptom adjectives and signs
+    (HEADER + "General: febrile and diaphoretic.\nCV: regular; no murmurs, rubs or gallops.\n"
+     "Extremities: no clubbing or cyanosis.\nNeck: no JVD.\n", [],
+     ["febrile", "diaphoretic", "murmurs", "rubs", "gallops", "clubbing", "cyanosis", "JVD"]),
+    (HEADER + "Right ankle: mild effusion and crepitus.\n", [], ["effusion", "crepitus"]),
+    # form answers
+    (HEADER + "Nausea: no\nNocturia: 2-3 times nightly\nWeak stream: yes\n", [],
+     ["Nausea", "Nocturia", "Weak stream"]),
+    # a list after a negation or report cue, and after another Disease
+    (HEADER + "He denies hesitancy, straining or a weak stream.\n", [],
+     ["hesitancy", "straining", "weak stream"]),
+    (HEADER + "She reports dysuria, frequency and urgency since Monday.\n", ["dysuria"],
+     ["dysuria", "frequency", "urgency"]),
+    (HEADER + "Oxycodone 5 mg PO q6h PRN pain.\n", [], ["pain"]),
+    # problem lists, history and family history
+    (HEADER + "PAST MEDICAL HISTORY\n- Gout, last attack 2019\n- Inguinal hernia repair 2015\n"
+     "- Osteoarthritis of the right hip\n", [], ["Gout", "Inguinal hernia", "Osteoarthritis"]),
+    (HEADER + "He has a history of nephrolithiasis and gout.\n", [],
+     ["nephrolithiasis", "gout"]),
+    (HEADER + "Father: coronary artery disease, died at 70.\n", [],
+     ["coronary artery disease"]),
+    # allergy reactions
+    (HEADER + "Allergies: penicillin (hives), codeine (nausea)\n", [], ["hives", "nausea"]),
+    # disease abbreviations
+    (HEADER + "PMH: HTN, HLD and T2DM; prior DVT/PE.\n", [],
+     ["HTN", "HLD", "T2DM", "DVT", "PE"]),
+    # a pathology noun after a size
+    (HEADER + "US showed a 1.2 cm simple cyst in the liver.\n", [], ["cyst"]),
+]
+
+NO_ADD = [  # clinical-looking words outside a clinical context: nothing may be added
+    (HEADER + "Frequency: twice daily with meals\n", [], []),
+    (HEADER + "Lungs: clear to auscultation bilaterally.\n", [], []),
+    (HEADER + "Code status: full. Afebrile, non-tender abdomen.\n", [], []),
+    (HEADER + "HISTORY OF PRESENT ILLNESS\nShe is here for follow-up.\n", [], []),
+    (HEADER + "PE: well appearing\n", [], []),  # an exam heading, not pulmonary embolism
+    (HEADER + "Dextromethorphan (DM) was stopped; DM levels were low.\n", [], []),
+    ("The frequency of sexual relations and the urgency of the study were assessed.", [], []),
+]
+
+
+@pytest.mark.parametrize("text,model,expected", ADD + NO_ADD)
+def test_add_rule(text, model, expected):
+    _, out = _run(text, [(m, "Disease") for m in model])
+    assert _texts(out) == expected
+    assert all(e.source == "rule" for e in out if e.text not in model)
+
+
+# --- model Chemicals --------------------------------------------------------------------
+
+CHEMICAL = [
+    # lab analytes reported as results go; given as therapy they stay
+    (HEADER + "Labs: creatinine 1.4 mg/dL, potassium 3.2 mEq/L.\n", ["creatinine", "potassium"],
+     [], []),
+    (HEADER + "Potassium nadired at 3.0 on day 2.\n", ["Potassium"], [], []),
+    (HEADER + "Give potassium chloride 20 mEq PO and magnesium 2 g IV.\n",
+     ["potassium chloride", "magnesium"], ["potassium chloride", "magnesium"], []),
+    # device and strength words after a name, combinations joined
+    (HEADER + "- Albuterol HFA 2 puffs q4h PRN\n- Omnipaque 350, 100 mL IV\n",
+     ["Albuterol HFA", "Omnipaque 350"], ["Albuterol", "Omnipaque"], []),
+    (HEADER + "- Sacubitril-valsartan 24/26 mg BID\n", ["Sacubitril"], ["Sacubitril-valsartan"],
+     []),
+    # drug classes, tests, names, symptom words and disease abbreviations tagged Chemical
+    (HEADER + "Avoid NSAIDs; check BMP in one week.\n", ["NSAIDs", "BMP"], [], []),
+    (HEADER + "Seen by Dr Harlow Quenby today.\n", ["Quenby"], [], []),
+    (HEADER + "- Febrile to 38.9 overnight\n- BPH on tamsulosin\n",
+     ["Febrile", "BPH", "tamsulosin"], ["tamsulosin"], ["Febrile", "BPH"]),
+    (HEADER + "4. Vitamin D deficiency, on replacement\n", ["Vitamin D"], [],
+     ["Vitamin D deficiency"]),
+]
+
+
+@pytest.mark.parametrize("text,model,chemicals,diseases", CHEMICAL)
+def test_chemical_rules(text, model, chemicals, diseases):
+    _, out = _run(text, [(m, "Chemical") for m in model])
+    assert _texts(out, "Chemical") == chemicals
+    assert [t for t in _texts(out) if t in diseases] == diseases
+
+
+def test_chemical_rules_do_not_fire_in_abstracts():
+    # BC5CDR tags analytes, classes and tests as Chemical: a one-line abstract keeps them
+    text = "Serum creatinine 2.1 mg/dl and potassium rose after NSAIDs."
+    doc, out = _run(text, [("creatinine", "Chemical"), ("potassium", "Chemical"),
+                           ("NSAIDs", "Chemical")])
+    assert _texts(out, "Chemical") == ["creatinine", "potassium", "NSAIDs"]
+
+
+# --- what the step leaves alone ------------------------------------------------------------
+
+def test_dosage_and_other_sources_untouched():
+    text = HEADER + "- Tamsulosin 0.4 mg nightly\nGU: urgency 0.4 mg; no dysuria.\n"
+    doc = _doc(text, [("Tamsulosin", "Chemical")])
+    dose_at = _locate(text, "0.4 mg nightly")
+    dose = doc.span(dose_at, dose_at + len("0.4 mg nightly"), "Dosage", source="rule",
+                    attrs={"drug": "Tamsulosin"})
+    odd_at = _locate(text, "urgency 0.4 mg")  # a Dosage over a symptom word: it wins
+    odd = doc.span(odd_at, odd_at + len("urgency 0.4 mg"), "Dosage", source="rule")
+    doc.entities += [dose, odd]
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    assert [e for e in out if e.label == "Dosage"] == [dose, odd]
+    assert all(a is b for a, b in zip([e for e in out if e.label == "Dosage"], [dose, odd]))
+    assert _texts(out) == ["dysuria"]
+
+
+def test_rule_and_lexicon_entities_are_kept_as_given():
+    text = HEADER + "Exam: left knee tender.\n"
+    doc = _doc(text, [("left knee", "Disease")], source="lexicon")
+    out = note_findings(doc, list(doc.entities))
+    assert out == doc.entities
+
+
+def test_no_overlap_with_existing_entities():
+    # "night sweats" is a symptom, but a model entity already covers "night"
+    text = HEADER + "Constitutional: no night sweats.\n"
+    doc, out = _run(text, [("night", "Chemical")])
+    assert _texts(out) == [] and _texts(out, "Chemical") == ["night"]
+
+
+def test_step_runs_in_a_pipeline():
+    text = HEADER + "ROS: denies chills.\n"
+    doc = _doc(text, [])
+    out = Pipeline((("findings", note_findings),))(doc, [])
+    assert _texts(out) == ["chills"]
+
+
+def test_note_layout():
+    assert note_layout(HEADER + "text\n")
+    assert not note_layout("Title. An abstract in one paragraph with no line breaks.")
+
+
+def test_resources_have_headers_and_entries():
+    from importlib.resources import files
+    folder = files("medner_cli.rules") / "resources"
+    names = sorted(p.name for p in folder.iterdir() if p.name.startswith("findings_"))
+    assert len(names) >= 6
+    for name in names:
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# "), name
+        entries = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+        assert entries and len(entries) == len(set(entries)), name
+    assert "prostate" in findings.ANATOMY and "urgency" in findings.SYMPTOMS
