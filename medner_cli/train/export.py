@@ -209,7 +209,10 @@ def export(run_dir: Path, out: Path, dev_paths: list[str] | None = None,
                 fp32_dev.update(sweep(out, docs, meta["types"], fp32.name, (best[0],)))
         runtime["min_score"], runtime["propagate"] = best
         plain = (0.0, False)
+        from medner_cli.train.data import file_digests
+
         card["provenance"]["dev"] = {
+            "files": _files(file_digests(dev_paths)),
             "settings": "chosen on these files" if chosen else "given to the export",
             "fp32": fp32_dev[plain], "int8": int8_dev[plain],
             "fp32_at_settings": fp32_dev[best], "int8_at_settings": int8_dev[best],
@@ -258,7 +261,7 @@ def model_readme(card: dict) -> str:
                   f"Settings {dev['settings']}. Strict F1 at them: int8 {at['micro']['f1']:.4f}"
                   + "".join(f", {t} {at[t]['f1']:.4f}" for t in rt["types"] if t in at)
                   + f"; int8 minus fp32: {dev['int8_minus_fp32_f1_points']} points."]
-        if set(prov["dev_files"]) & set(prov["training_files"]):
+        if set(dev["files"].values()) & set(prov["training_files"].values()):
             lines.append("The dev files were also training data: these scores are not "
                          "estimates of accuracy on unseen text (docs/model.md has those).")
     return "\n".join(lines) + "\n"
