@@ -32,6 +32,11 @@ from medner_cli.doc import Doc, Entity
 __all__ = ["Assertion", "CATEGORIES", "LexiconError", "score_assertion"]
 
 
+# the assertion of an entity no cue touches, shared by all of them: a long note has
+# hundreds of thousands, and a dict each was the largest part of its entities' memory
+NO_FLAGS: dict[str, Any] = {**dict.fromkeys(CATEGORIES, False), "cues": []}
+
+
 @dataclass(slots=True)
 class Layout:
     """What the step derives from a document's text once: lower case, blocks, sections.
@@ -155,6 +160,8 @@ class Assertion:
 
     @staticmethod
     def _result(text: str, hits: dict[str, tuple[int, int]]) -> dict[str, Any]:
+        if not hits:  # most entities: one shared value (never mutated), not a dict each
+            return NO_FLAGS
         out: dict[str, Any] = {c: c in hits for c in CATEGORIES}
         items = sorted(hits.items(), key=lambda x: (x[1], x[0])) if len(hits) > 1 else hits.items()
         out["cues"] = [{"start": a, "end": b, "text": text[a:b], "category": c}

@@ -300,11 +300,17 @@ class Linker:
         return link._replace(how="abbreviation") if link else None
 
 
+@lru_cache(maxsize=65536)
+def _shared_list(ids: tuple[str, ...]) -> list[str]:
+    """One list per concept, shared by its mentions (never mutated: steps assign new lists)."""
+    return list(ids)
+
+
 def _apply(ent: Entity, link: Link) -> None:
     """Put ``link`` on ``ent``; ids it already has (the lexicon layer's) win, MeSH ids are added
     in front when it has none."""
     if not ent.ids:
-        ent.ids, ent.name = list(link.ids), link.name
+        ent.ids, ent.name = _shared_list(link.ids), link.name
         return
     if not any(i.startswith("MESH:") for i in ent.ids):
         mesh = [i for i in link.ids if i.startswith("MESH:")]
