@@ -53,7 +53,7 @@ _SYNTHETIC = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BenchConfig:
     models: tuple[str, ...] = ()  # folders or .onnx files; empty: the shipped int8 (+ fp32)
     hf_baseline: str | None = None

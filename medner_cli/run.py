@@ -21,7 +21,7 @@ from medner_cli.timing import Stats
 from medner_cli.write import FolderWriter, OutputConflict, StreamWriter
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RunConfig:
     inputs: list[str] = field(default_factory=list)
     output: str | None = None

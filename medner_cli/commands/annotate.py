@@ -64,8 +64,9 @@ def annotate(inputs: tuple[str, ...], output: str | None, fmt: str, input_format
     threads = threads or max(1, cpu_count() // n_workers)
     options = Options(model=Path(model_dir) if model_dir else None, threads=threads,
                       given=given, **pipeline_settings(pipeline))
-    cfg = RunConfig(list(inputs), output, fmt, input_format, text_field, id_field, n_workers,
-                    chunk_size, skip_existing, options)
+    cfg = RunConfig(inputs=list(inputs), output=output, fmt=fmt, input_format=input_format,
+                    text_field=text_field, id_field=id_field, workers=n_workers,
+                    chunk_size=chunk_size, skip_existing=skip_existing, options=options)
     stats = Stats()
     bar = None
     if not quiet and sys.stderr.isatty():

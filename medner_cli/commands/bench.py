@@ -44,8 +44,8 @@ def bench(models: tuple[str, ...], hf_baseline: str | None, gold: str | None,
         raise click.UsageError("--json and --markdown cannot be combined")
     if gold and docs_from:
         raise click.UsageError("--gold already gives the documents; drop --docs-from")
-    cfg = BenchConfig(models, hf_baseline, gold, docs_from, docs, repeats, workers_max,
-                      not no_dosage)
+    cfg = BenchConfig(models=models, hf_baseline=hf_baseline, gold=gold, docs_from=docs_from,
+                      docs=docs, repeats=repeats, workers_max=workers_max, dosage=not no_dosage)
     err = Console(stderr=True)
     with exit_codes():
         result = run_bench(cfg, log=lambda m: err.print(f"medner bench: {m}", style="dim"))
