@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
+from medner_cli import stop
 from medner_cli.annotator import Options
 from medner_cli.doc import ReadError
 from medner_cli.errors import UsageError
@@ -135,6 +136,7 @@ def run(cfg: RunConfig, stats: Stats | None = None, stdout: IO[bytes] | None = N
                 continue
             if progress:
                 progress(1)
+        stop.check()  # a signal Python swallowed still stops the run before the commit
         ok = True
     finally:
         stats.wall = time.perf_counter() - started

@@ -224,3 +224,26 @@ def test_a_batch_goes_on_past_bad_documents(tiny_model, tmp_path):
     assert result.exit_code == 1
     assert f"{src}:2:" in result.stderr and f"{src}:3:" in result.stderr
     assert [json.loads(l)["id"] for l in result.stdout.splitlines()] == [1, 3]
+
+
+def test_a_swallowed_interrupt_still_stops_the_run(tiny_model, tmp_path):
+    """Python drops an exception raised inside a finaliser; the run must stop all the same."""
+    import pytest
+
+    from medner_cli import stop
+    from medner_cli.run import RunConfig, run
+
+    src = tmp_path / "a.txt"
+    src.write_text(NOTE)
+    out = tmp_path / "out.jsonl"
+    previous = stop.install()
+    try:
+        try:
+            stop._on_signal(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            pass  # what "Exception ignored in ..." amounts to
+        with pytest.raises(KeyboardInterrupt):
+            run(RunConfig(inputs=[str(src)], output=str(out), options=Options(model=tiny_model)))
+    finally:
+        stop.restore(previous)
+    assert list(tmp_path.iterdir()) == [src]

@@ -8,21 +8,14 @@ worker, 2 usage error, 130 Ctrl-C,
 
 from __future__ import annotations
 
-import signal
 import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 import click
 
-
-class Terminated(BaseException):
-    """Raised in the main process on SIGTERM, so it unwinds like Ctrl-C: workers are ended and
-    no partial file is kept."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
+from medner_cli import stop
+from medner_cli.stop import Terminated
 
 
 def _echo(message: str) -> None:
@@ -36,7 +29,7 @@ def exit_codes(echo: Callable[[str], None] = _echo) -> Iterator[None]:
 
     from medner_cli.errors import DataError, OutputError, UsageError
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = stop.install()
     try:
         yield
     except UsageError as exc:  # a model folder (ModelError) is one too
@@ -57,7 +50,7 @@ def exit_codes(echo: Callable[[str], None] = _echo) -> Iterator[None]:
         sys.stderr.close()  # the reader went away (e.g. `| head`): not an error of ours
         sys.exit(0)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        stop.restore(previous)
 
 
 LAYERS = (("dosage", "the Dosage rule layer"),
