@@ -63,7 +63,7 @@ class OnnxRunner:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # onnxruntime's fused SkipLayerNormalization kernel is slower here than the plain Add and
-        # LayerNormalization it replaces: 15-19 % of a call (README, "What was tried")
+        # LayerNormalization it replaces: 15-19 % of a call (docs/experiments.md)
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"],
                                             disabled_optimizers=["SkipLayerNormFusion"])
         inputs = self.session.get_inputs()

@@ -1,4 +1,4 @@
-"""``medner bench``: latency, throughput, size, memory and F1 per model, for the README."""
+"""``medner bench``: latency, throughput, size, memory and F1 per model (docs/benchmarks.md)."""
 
 from __future__ import annotations
 

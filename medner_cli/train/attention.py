@@ -6,7 +6,7 @@ reshape, with every reshape target computed at run time from ``Shape`` nodes. on
 ``FusedMatMul`` reads a ``tokens x heads x head_size`` tensor as a batch of heads directly
 (``transBatchA``/``transBatchB`` only change strides), so the three input transposes and all
 the shape arithmetic can go. The logits are the same; a 182-token call is 5-7 % faster, a
-60-token one about 10 % (README, "What was tried").
+60-token one about 10 % (docs/experiments.md).
 
 The rewritten graph takes one unpadded window per call (batch 1), which is how ``annotate``
 runs it anyway: heads are reshaped as ``(-1, heads, head_size)``, which folds the batch axis in.
