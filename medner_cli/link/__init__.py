@@ -319,7 +319,31 @@ def _apply(ent: Entity, link: Link) -> None:
         ent.name = link.name
 
 
+class LexiconDrugs:
+    """The lexicon step's ``DrugLexicon`` seen as variant -> (name, DrugBank id), the shape the
+    linker reads, so a worker holds the drug lexicon once instead of twice."""
+
+    def __init__(self, lexicon) -> None:
+        self.lexicon = lexicon
+
+    def __len__(self) -> int:
+        return len(self.lexicon)
+
+    def get(self, variant: str) -> tuple[str, str] | None:
+        hit = self.lexicon.get(variant)
+        if hit is None:
+            return None
+        name, ids = hit
+        return name, next((i[9:] for i in ids if i.startswith("DRUGBANK:")), "")
+
+
 @lru_cache(maxsize=4)
 def linker_for(model_dir: str) -> Linker:
-    """``Linker.load(model_dir)``, once per process and folder (the pipeline's factory)."""
-    return Linker.load(model_dir)
+    """``Linker.load(model_dir)``, once per process and folder (the pipeline's factory), with
+    the drug lexicon the lexicon step loads (``DrugLexicon.load`` keeps one per process)."""
+    from medner_cli.lexicon import DrugLexicon
+    from medner_cli.lexicon.match import find_file as lexicon_file
+
+    folder = Path(model_dir)
+    drugs = LexiconDrugs(DrugLexicon.load(folder)) if lexicon_file(folder) else None
+    return Linker.load(folder, drugs=drugs)
