@@ -178,3 +178,41 @@ def test_interrupted_run_resumes_to_the_same_model(tmp_path, tiny_base):
     b = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "cut")
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.allclose(x, y, atol=1e-6), name
+
+
+def test_partial_loss_is_cross_entropy_until_a_label_is_free():
+    """Free labels only change the loss of "O" tokens of a corpus that lacks their type."""
+    from medner_cli.train.data import Example
+    from medner_cli.train.trainer import collate, partial_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(1, 4, 5)
+    tags = torch.tensor([[-100, 0, 3, -100]])
+    full = torch.nn.functional.cross_entropy(logits.view(-1, 5), tags.view(-1), ignore_index=-100)
+    none = torch.zeros(1, 4, 3, dtype=torch.bool)
+    assert torch.allclose(partial_loss(logits, tags, none), full)
+    _, _, got_tags, allowed = collate([Example(np.array([2, 5, 6, 3]), tags[0].numpy(), (1, 2))], 0)
+    assert torch.equal(got_tags, tags)
+    assert allowed[0, 1].tolist() == [False, True, True] and not allowed[0, 2].any()
+    p = torch.softmax(logits[0, 1], -1)
+    expected = (-torch.log(p[:3].sum()) - torch.log_softmax(logits[0, 2], -1)[3]) / 2
+    assert torch.allclose(partial_loss(logits, tags, allowed), expected)
+    assert partial_loss(logits, tags, allowed) < full
+
+
+def test_a_disease_only_corpus_does_not_teach_chemicals_as_o(tmp_path, tiny_base):
+    from medner_cli.train.trainer import TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+    ncbi = tmp_path / "ncbi.tsv"
+    ncbi.write_text("Aspirin\tO\ninduced\tO\nasthma\tB-Disease\n.\tO\n\n"
+                    "renal\tB-Disease\nfailure\tI-Disease\n")
+    lines = []
+    cfg = TrainConfig(train=[str(data), str(ncbi)], out=str(tmp_path / "r"), base=str(tiny_base),
+                      epochs=1, window=12, overlap=4, batch_size=2)
+    meta = train(cfg, log=lines.append)
+    assert any("ncbi.tsv annotates no Chemical" in line for line in lines)
+    assert meta["types"] == ["Chemical", "Disease"]
+    with pytest.raises(SystemExit, match="label-smoothing"):
+        train(TrainConfig(**{**cfg.__dict__, "label_smoothing": 0.1}), log=lines.append)

