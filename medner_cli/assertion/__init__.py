@@ -135,7 +135,8 @@ class Assertion:
                     if cues else {}
                 span = self._section(lay, ent)
                 if span is not None and span.category not in hits and not context.ended(
-                        cues, terms, span.category, max(s, span.start), ent.start) and not (
+                        cues, terms, span.category, max(s, span.start, _clause(low, s, ent.start)),
+                        ent.start) and not (
                         span.first_only and self._follows(ents, ent, span, s)):
                     hits[span.category] = (span.cue_start, span.cue_end)
                 ent.assertion = self._result(doc.text, hits)
@@ -167,3 +168,9 @@ class Assertion:
         out["cues"] = [{"start": a, "end": b, "text": text[a:b], "category": c}
                        for c, (a, b) in items]
         return out
+
+
+def _clause(low: str, s: int, pos: int) -> int:
+    """Where the list item or clause holding ``pos`` starts: a term ends a section's flag only
+    there ("PMH: ESRD on HD, diabetic nephropathy": "on" brings nothing after the comma back)."""
+    return max(low.rfind(",", s, pos), low.rfind(";", s, pos), low.rfind("(", s, pos)) + 1

@@ -5,7 +5,7 @@ trigger: "no change", "gram negative"), a termination term ("but", "which", ";")
 A trigger's scope runs in its direction to the end of the sentence, or to its ``max_scope``
 words, and stops earlier at
 
-* a termination term that ends its category;
+* a termination term that ends its category (not a ":" right after the trigger: "Denies: fever");
 * another trigger of the same category: the closer trigger takes over (its cue is reported);
 * a trigger of a category listed in ``terminated_by`` ("no fever, possible pneumonia": the
   uncertain trigger ends the negation), unless the two triggers are adjacent ("questionable
@@ -99,6 +99,14 @@ def _blocks(lex: Lexicon, item: Cue | Term, cue: Cue) -> bool:
             or item.category in lex.terminated_by[cue.category])
 
 
+def _adjacent(low: str, first: Cue | Term, second: Cue | Term) -> bool:
+    """A punctuation term (":") right next to the trigger ends nothing of it: "Denies: fever",
+    "Fever: none". A word term still does: "most likely due to a virus"."""
+    term = first if isinstance(first, Term) else second
+    return (isinstance(term, Term) and not low[term.start:term.end].strip(":;").strip()
+            and not low[first.end:second.start].strip())
+
+
 def _chained(lex: Lexicon, low: str, cue: Cue, item: Cue) -> bool:
     """Adjacent triggers of different categories apply together ("no family history of")."""
     if item.category == cue.category or cue.category in item.rule.terminates:
@@ -119,7 +127,7 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
             continue
         block = s
         for item in reversed(items):
-            if item.end <= cue.start and _blocks(lex, item, cue):
+            if item.end <= cue.start and _blocks(lex, item, cue) and not _adjacent(low, item, cue):
                 block = item.end
                 break
         for stop in rule.stop_at:
@@ -134,7 +142,7 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
             continue
         end = e
         for item in items:
-            if item.start < cue.end or not _blocks(lex, item, cue):
+            if item.start < cue.end or not _blocks(lex, item, cue) or _adjacent(low, cue, item):
                 continue
             if isinstance(item, Cue) and _chained(lex, low, cue, item):
                 continue

@@ -141,6 +141,15 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+_JOINER = re.compile(r" ?([/&]) ?")
+
+
+def heading_key(text: str) -> str:
+    """``normalise`` without spaces around "/" and "&": "ALLERGIES / INTOLERANCES" is the
+    heading "allergies/intolerances"."""
+    return _JOINER.sub(r"\1", normalise(text))
+
+
 def _fail(where: str, message: str) -> LexiconError:
     return LexiconError(f"triggers file: {where}: {message}")
 
@@ -360,7 +369,7 @@ def compile_lexicon(data: dict[str, Any], path: str = "<data>") -> Lexicon:
             raise _fail(where, "first_only must be true or false")
         section = Section(category, labels, first_only)
         for name in _str_list(raw["headings"], where, "headings"):
-            key = normalise(name)
+            key = heading_key(name)
             if key in headings:
                 raise _fail(where, f"heading {key!r} is listed twice")
             headings[key] = section

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from medner_cli.assertion.lines import (BEGIN, BLANK, END, FIELD, ITEM, KIND, NEXT, PROSE, START,
                                          Line)
-from medner_cli.assertion.rules import Lexicon, Section, normalise
+from medner_cli.assertion.rules import Lexicon, Section, heading_key
 
 # a known heading after the end of a sentence on the same line: "... HTN. PSH: appendectomy."
 _INLINE = re.compile(r"[.;][ \t]+([^\W\d_][^.;:\r\n]{0,40}+):(?![\d/])")
@@ -66,7 +66,7 @@ def _line_heading(text: str, low: str, line: Line, index: int, lex: Lexicon) -> 
     key = low[begin:name_end]
     section = lex.headings.get(key)  # the usual case: "pmh", "family history"
     if section is None:
-        clean = " ".join(key.strip(_MARKUP).split())
+        clean = heading_key(key.strip(_MARKUP))
         if clean != key:
             section = lex.headings.get(clean)
     inline = colon != -1 and not text[colon + 1:end].isspace() and colon + 1 < end
@@ -102,7 +102,7 @@ def find_headings(text: str, low: str, lines: list[Line], lex: Lexicon) -> list[
         colons = low.count(":", begin, end)
         if colons > (kind == FIELD):  # a colon after the first field's: "HTN. PSH: ..."
             for m in _INLINE.finditer(low, begin, end):
-                section = known.get(normalise(m.group(1)))
+                section = known.get(heading_key(m.group(1)))
                 if section is not None:
                     out.append(Heading(m.start(1), m.start(1) + len(m.group(1).rstrip()),
                                        m.end(), True, section, i))
@@ -111,7 +111,7 @@ def find_headings(text: str, low: str, lines: list[Line], lex: Lexicon) -> list[
             key = low[begin:low.find(":", begin, end)]
             if key not in known:
                 clean = key.strip(_MARKUP)
-                if (clean == key and "  " not in key) or normalise(clean) not in known:
+                if heading_key(clean) not in known:
                     continue
         elif end - begin > _MAX_NAME and (colons == 0 or low.find(":", begin, end) -
                                           begin > _MAX_NAME):
