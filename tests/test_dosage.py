@@ -18,6 +18,10 @@ def spans(text: str) -> list[str]:
 
 # (sentence, the exact Dosage spans in order)
 POSITIVE = [
+    # counts of administrations, bedtime for, counts after a dose form
+    ("He received 3 injections of Botox into the detrusor.", ["3 injections"]),
+    ("Timolol drops x2 were given.", ["x2"]),
+    ("Ambien 10 mg for bedtime.", ["10 mg for bedtime"]),
     # discharge medication lists (i2b2 style)
     ("1. Lisinopril 10 mg p.o. daily.", ["10 mg p.o. daily"]),
     ("2. Metformin 500 mg p.o. b.i.d. with meals.", ["500 mg p.o. b.i.d. with meals"]),
@@ -220,6 +224,9 @@ POSITIVE = [
 
 # Sentences where nothing may fire: labs, vitals, fluids, sizes, weights, behaviour, prose.
 NEGATIVE = [
+    # device fills
+    "The band was filled with 4 mL of saline.",
+    "The balloon was inflated with 10 cc of sterile water.",
     "PSA 0.1 mg/ml",
     "Glucose 110 mg/dL",
     "Potassium 4.1 mEq/L",
@@ -640,3 +647,21 @@ def test_long_runs_do_not_blow_up() -> None:
     ("HS\n- Amlodipine", False), ("BID x", False)])
 def test_only_dose_words(text: str, expected: bool) -> None:
     assert only_dose_words(text, 0, len(text)) is expected
+
+
+def test_chemicals_found_earlier_count_as_drug_names() -> None:
+    """A drug the word lists do not know, but the note's Chemical entities do, gives its
+    strength context; a nutrient does not ("limit sodium to 2 g per day")."""
+    from medner_cli.doc import Doc
+    from medner_cli.rules.dosage.spans import chemical_words
+
+    text = "Xalatan (latanoprost) 0.005%, 1 drop both eyes at bedtime. Limit sodium to 2 g per day."
+    assert "0.005%" not in spans(text)
+    doc = Doc("1", text)
+    chems = [doc.span(0, 7, "Chemical"), doc.span(9, 20, "Chemical"),
+             doc.span(text.index("sodium"), text.index("sodium") + 6, "Chemical")]
+    words = chemical_words(text, chems)
+    assert words == {"xalatan", "latanoprost"}
+    found = [text[d.start:d.end] for d in find_dosages(text, words)]
+    assert found == ["0.005%", "1 drop both eyes at bedtime"]
+

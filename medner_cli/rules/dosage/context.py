@@ -52,9 +52,11 @@ def tokens_after(text: str, pos: int, n: int) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text, pos, hi) if t.lower() not in ("of", "the")][:n]
 
 
-def drug_like(token: str) -> bool:
-    """Whether a lower-cased word looks like a drug: listed in drugs.txt or a drug ending."""
-    return (token in DRUGS or len(token) >= 5 and DRUG_SUFFIX.search(token) is not None
+def drug_like(token: str, drugs: frozenset[str] = frozenset()) -> bool:
+    """Whether a lower-cased word looks like a drug: listed in drugs.txt, a word of a Chemical
+    the note's earlier steps found (``drugs``: "Xalatan", "latanoprost"), or a drug ending."""
+    return (token in DRUGS or token in drugs
+            or len(token) >= 5 and DRUG_SUFFIX.search(token) is not None
             or len(token) >= 6 and token.startswith(("cef", "ceph")))
 
 
@@ -64,7 +66,8 @@ def _char_before(text: str, pos: int) -> str:
     return text[pos - 1] if pos > 0 else ""
 
 
-def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str]) -> bool:
+def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
+            drugs: frozenset[str] = frozenset()) -> bool:
     """Whether an amount with a unit is medication rather than a measurement.
 
     ``before`` is scanned from the nearest word out to a word saying "given" or naming a drug
@@ -78,7 +81,7 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str])
     mass_volume = any(u in _MASS_VOLUME for u in units)
     volume = any(u in ("mL", "L") or u.startswith(("mL/", "L/")) for u in units)
     for i, tok in enumerate(before):
-        if tok in POSITIVE or tok in OTHER_MEASURE or drug_like(tok):
+        if tok in POSITIVE or tok in OTHER_MEASURE or drug_like(tok, drugs):
             break
         if tok in NEG or i < 2 and (tok in LAB or mass_volume and tok in ORGAN):
             return False
@@ -103,12 +106,12 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str])
     return True
 
 
-def pct_ok(text: str, piece: Piece, before: list[str]) -> bool:
+def pct_ok(text: str, piece: Piece, before: list[str], drugs: frozenset[str] = frozenset()) -> bool:
     """A percentage or ratio is a strength only next to a drug or a formulation ("1% lidocaine")."""
     nxt = tokens_after(text, piece.end, 2)
-    if nxt and drug_like(nxt[0]) or any(t in FORMULATION for t in nxt):
+    if nxt and drug_like(nxt[0], drugs) or any(t in FORMULATION for t in nxt):
         return True
-    return bool(before) and drug_like(before[0])
+    return bool(before) and drug_like(before[0], drugs)
 
 
 def blocked(before: list[str], after: list[str], abbreviation: bool) -> bool:
@@ -123,11 +126,11 @@ def blocked(before: list[str], after: list[str], abbreviation: bool) -> bool:
 
 
 def drug_context(text: str, start: int, before: list[str], after: list[str],
-                  line_ok: bool) -> bool:
+                  line_ok: bool, drugs: frozenset[str] = frozenset()) -> bool:
     """A drug-like word or a cue nearby; ``line_ok``: also the first word of a medication line."""
-    if any(t in POSITIVE or t in MED_NOUNS or drug_like(t) for t in before[:4]):
+    if any(t in POSITIVE or t in MED_NOUNS or drug_like(t, drugs) for t in before[:4]):
         return True
-    if after and (after[0] in MED_NOUNS or drug_like(after[0])):  # "weekly methotrexate"
+    if after and (after[0] in MED_NOUNS or drug_like(after[0], drugs)):  # "weekly methotrexate"
         return True
     if not line_ok:
         return False

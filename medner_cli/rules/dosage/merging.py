@@ -15,7 +15,8 @@ from itertools import accumulate
 import regex
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.rules.dosage.spans import DosageSpan, dosage_within, find_dosages, only_dose_words
+from medner_cli.rules.dosage.spans import (DosageSpan, chemical_words, dosage_within, find_dosages,
+                                           only_dose_words)
 from medner_cli.segment import sentences
 
 
@@ -115,4 +116,4 @@ def _drug(chemicals: list[Entity], n: int, bounds: list[tuple[int, int]], start:
 
 def add_dosages(doc: Doc, found: list[Entity]) -> list[Entity]:
     """The pipeline step: the rule dosages of ``doc`` merged into ``found``."""
-    return merge(doc, found, find_dosages(doc.text))
+    return merge(doc, found, find_dosages(doc.text, chemical_words(doc.text, found)))

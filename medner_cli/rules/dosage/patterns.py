@@ -56,6 +56,7 @@ _FORM = r"""(?:
     tablets?|tabs?|caplets?|capsules?|capfuls?|caps?|pills?|puffs?|inhalations?|drops?|gtts?
   | sprays?|patch(?:es)?|doses?|suppositor(?:y|ies)|lozenges?|troches?|packets?|ampules?|ampoules?
   | amps?|vials?|applications?|teaspoon(?:ful)?s?|tsps?|tablespoon(?:ful)?s?|tbsps?
+  | injections?
 )(?:\(e?s\))?"""
 _FORM_PER = rf"(?:{_WS}*/{_WS}*(?:days?|d|weeks?|wks?|wk))"
 # After a unit: no letter or digit, and no "/" or "-" that starts another word ("mg/dL").
@@ -122,7 +123,7 @@ _PIECES = {
       | every{_WS}+(?:day|night|morning|evening|week|month|hour|(?:other|alternate){_WS}+day)
       | each{_WS}+(?:day|night|morning|evening|week)
       | every{_WS}+{_SIMPLE}{_WS}*{_Q_UNIT}
-      | at{_WS}+(?:bed{_WS}?time|hs|h\.s\.) | before{_WS}+bed(?:time)?
+      | (?:at|for){_WS}+(?:bed{_WS}?time|hs|h\.s\.) | before{_WS}+bed(?:time)?
       | (?-i:AC{_WS}?(?:&|and|/){_WS}?HS|ACHS|AC|PC|HS) | a\.c\.(?:{_WS}?(?:&|and){_WS}?h\.s\.)?
       | p\.c\. | h\.s\.
     ){_END}""",
@@ -194,8 +195,8 @@ def compile_pieces(kinds: frozenset[str] | tuple[str, ...]) -> regex.Pattern[str
 _NUMBERS = "0 " + " ".join(NUM_WORDS) + " half a"
 _FIRST = {
     "num": _NUMBERS, "xdur": "x for times", "dur": "x for times",
-    "wfreq": """once twice thrice x daily nightly weekly monthly hourly every each at before ac pc
-        hs achs a p h""",
+    "wfreq": """once twice thrice x daily nightly weekly monthly hourly every each at for before ac
+        pc hs achs a p h""",
     "count": "x",
     "tfreq": "a per each at in with before after prior once one stat over around atc post",
     "sfreq": "b t q bid tid qid qod qhs qam qpm qd tiw qday qdaily qnight qmorning qevening qweek "

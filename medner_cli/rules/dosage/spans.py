@@ -21,6 +21,7 @@ from medner_cli.rules.dosage.chains import CAN_FIRE, STRONG, Piece, chains, piec
 from medner_cli.rules.dosage.context import (blocked, dose_ok, drug_context, drug_like, pct_ok,
                                              tokens_after, tokens_before)
 from medner_cli.rules.dosage.normalize import course_of, span_attrs
+from medner_cli.rules.dosage.vocabulary import FORMULATION, NOT_DOSE_CHEMICAL
 
 
 class DosageSpan(NamedTuple):
@@ -39,7 +40,8 @@ _CONTINUATION = regex.compile(r"[^\S\r\n]*(?:[,()][^\S\r\n]*){1,3}")
 _PIECE_GAP = regex.compile(r"[\s,/()\-]*")
 
 
-def _evaluate(text: str, chain: list[Piece], follows: bool) -> DosageSpan | None:
+def _evaluate(text: str, chain: list[Piece], follows: bool,
+              drugs: frozenset[str]) -> DosageSpan | None:
     """The span and attributes of a chain, or None when its context says it is not a dose.
 
     ``follows``: the chain comes right after a Dosage, split from it only by a comma or a
@@ -55,10 +57,10 @@ def _evaluate(text: str, chain: list[Piece], follows: bool) -> DosageSpan | None
     after = tokens_after(text, chain[-1].end, 3)
     routes = [p for p in chain if p.kind == "route"]
     if "pct" in kinds and not kinds & {"dose", "xdur"} and not all(
-            pct_ok(text, p, before) for p in core if p.kind == "pct"):
+            pct_ok(text, p, before, drugs) for p in core if p.kind == "pct"):
         return None
     if kinds & {"dose", "xdur", "pct"}:
-        if not dose_ok(text, core, before, after):
+        if not dose_ok(text, core, before, after, drugs):
             return None
     elif kinds & STRONG:
         if not follows and blocked(before, after, True):
@@ -67,19 +69,23 @@ def _evaluate(text: str, chain: list[Piece], follows: bool) -> DosageSpan | None
         if blocked(before, after, False):
             return None
         if kinds & {"wfreq", "wprn"}:
-            ok = routes or drug_context(text, chain[0].start, before, after, True)
+            ok = routes or drug_context(text, chain[0].start, before, after, True, drugs)
         elif any(course_of(p.m)["unit"] in ("day", "week", "month")
                  for p in core if p.kind == "dur"):
             ok = routes or drug_context(text, chain[0].start, before, after, False)
-        else:  # a count of doses right after a drug: "ondansetron x1"
-            ok = bool(before) and drug_like(before[0])
+        else:  # a count of doses right after a drug or its form: "ondansetron x1", "drops x2"
+            ok = bool(before) and (drug_like(before[0], drugs) or before[0] in FORMULATION
+                                   and len(before) > 1 and drug_like(before[1], drugs))
         if not ok:
             return None
     return DosageSpan(core[0].start, core[-1].end, span_attrs(core, routes))
 
 
-def find_dosages(text: str) -> list[DosageSpan]:
+def find_dosages(text: str, drugs: frozenset[str] = frozenset()) -> list[DosageSpan]:
     """Each Dosage span of ``text``: sorted, non-overlapping, never across a line.
+
+    ``drugs``: lower-cased words of the Chemicals already found in the text, which count as
+    drug names for the context (``chemical_words``).
 
     attrs holds what is known of ``amount`` (float, [low, high] for a range or the parts of a
     combination strength), ``unit``, ``route`` (also when the route word sits just outside the
@@ -89,7 +95,7 @@ def find_dosages(text: str) -> list[DosageSpan]:
     for chain in chains(text):
         follows = bool(out) and (
             _CONTINUATION.fullmatch(text, out[-1].end, chain[0].start) is not None)
-        if hit := _evaluate(text, chain, follows):
+        if hit := _evaluate(text, chain, follows, drugs):
             out.append(hit)
     return out
 
@@ -121,3 +127,14 @@ def dosage_within(text: str, start: int, end: int) -> DosageSpan | None:
         return None
     return DosageSpan(core[0].start, core[-1].end,
                       span_attrs(core, [p for p in found if p.kind == "route"]))
+
+
+_WORD = regex.compile(r"\p{L}[\p{L}\-]{3,}")
+
+
+def chemical_words(text: str, entities: list[Any]) -> frozenset[str]:
+    """The lower-cased words (four letters or more) of the Chemical entities of a text, less
+    nutrients and the words that say a quantity is no dose ("sodium", "water", "saline"...)."""
+    words = {w.lower() for e in entities if e.label == "Chemical"
+             for w in _WORD.findall(text, e.start, e.end)}
+    return frozenset(words - NOT_DOSE_CHEMICAL)

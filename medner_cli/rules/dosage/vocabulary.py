@@ -69,9 +69,13 @@ POSITIVE = words("positive_cues.txt")
 MED_NOUNS = words("med_nouns.txt")
 FORMULATION = words("formulation_words.txt")
 DRUGS = words("drugs.txt")
+NUTRIENTS = words("nutrient_words.txt")
 DRUG_SUFFIX = regex.compile(
     "(?:" + "|".join(regex.escape(s) for s in sorted(words("drug_suffixes.txt"))) + ")$")
-NOT_DRUG = LAB | NEG | words("not_drug.txt")
+_BEHAVIOURS = words("not_drug.txt")
+NOT_DRUG = LAB | NEG | _BEHAVIOURS
+# Chemical words that never make an amount a dose; analytes stay (a lab value has a lab unit)
+NOT_DOSE_CHEMICAL = NUTRIENTS | NEG | _BEHAVIOURS
 NOT_TAKEN = words("not_taken.txt")
 PRONOUNS = words("pronouns.txt")
 DETERMINERS = words("determiners.txt")
