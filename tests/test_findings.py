@@ -269,8 +269,9 @@ def test_chemical_rules(text, model, chemicals, diseases):
 
 
 def test_chemical_rules_do_not_fire_in_abstracts():
-    # BC5CDR tags analytes, classes and tests as Chemical: a one-line abstract keeps them
-    text = "Serum creatinine 2.1 mg/dl and potassium rose after NSAIDs."
+    # BC5CDR tags analytes, classes and tests as Chemical: an abstract's sentence keeps them
+    text = ("Serum creatinine rose to 2.1 mg/dl and potassium increased significantly in "
+            "patients given NSAIDs.")
     doc, out = _run(text, [("creatinine", "Chemical"), ("potassium", "Chemical"),
                            ("NSAIDs", "Chemical")])
     assert _texts(out, "Chemical") == ["creatinine", "potassium", "NSAIDs"]
@@ -315,9 +316,30 @@ def test_step_runs_in_a_pipeline():
     assert _texts(out) == ["chills"]
 
 
-def test_note_layout():
-    assert note_layout(HEADER + "text\n")
-    assert not note_layout("Title. An abstract in one paragraph with no line breaks.")
+ABSTRACT = ("Famotidine-associated delirium. A series of six cases. Famotidine is a histamine "
+            "H2-receptor antagonist used in inpatient settings for prevention of stress ulcers "
+            "and is showing increasing popularity because of its low cost. Although all of the "
+            "currently available H2-receptor antagonists have shown the propensity to cause "
+            "delirium, only two previously reported cases have been associated with famotidine. "
+            "The authors report on six cases of famotidine-associated delirium in hospitalized "
+            "patients who cleared completely upon removal of famotidine.")
+
+
+@pytest.mark.parametrize("text, note", [
+    (HEADER + "text\n", True),
+    (ABSTRACT, False),  # one long paragraph
+    ("Lungs: bibasilar crackles.", True),  # a note's line, cut out of it
+    ("IMPRESSION: RIGHT LOWER LOBE PNEUMONIA.", True),
+    ("- Gout, last flare 2019", True),
+    ("He is febrile and tachycardic.", True),
+    ("Denies chest pain; continue aspirin 81 mg daily.", True),
+    ("METHODS: Forty-nine patients with advanced NSCLC were included.", False),
+    ("We report a case of chronic urticaria after aspirin use.", False),
+    ("Type 2 diabetes mellitus was an exclusion criterion.", False),
+])
+def test_note_layout(text, note):
+    """A sentence of a note is note text; a sentence of an abstract is not."""
+    assert note_layout(text) is note
 
 
 def test_resources_have_headers_and_entries():

@@ -1141,13 +1141,37 @@ def _defined(doc: Doc) -> frozenset[str]:
 
 
 NOTE_MIN_LINE_BREAKS = 4
+SHORT_TEXT = 500  # characters: a sentence or a line, whose genre its words must tell
+_ACADEMIC = _entries("findings_genre_academic.txt")
+_CLINICAL = _entries("findings_genre_clinical.txt")
+_ABSTRACT_KEYS = _entries("findings_genre_keys.txt")
+_GENRE_WORD = re.compile(r"[a-z][a-z/\-]*|x\d")
+_LEADING_KEY = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])?[ \t]*([A-Za-z][A-Za-z /&-]{0,30}):")
+_LEADING_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]")
 
 
 def note_layout(text: str) -> bool:
-    """Is ``text`` laid out as a clinical note (several lines) rather than as an abstract (one
-    paragraph)? The notes gold departs from BC5CDR on span conventions (kept chronicity and
-    type words, body sites, lab analytes), so those rules follow the document's genre."""
-    return text.count("\n") >= NOTE_MIN_LINE_BREAKS
+    """Is ``text`` clinical note text rather than an abstract? The notes gold departs from
+    BC5CDR on span conventions (kept chronicity and type words, body sites, lab analytes), so
+    those rules follow the document's genre. A note has several lines; an abstract is one long
+    paragraph. A short text (a note cut into sentences or lines has no layout left) is note
+    text when it starts with a list marker or a "Key:" that is no abstract heading, is written
+    in capitals, or has more words of notes than of research prose, or none of the latter."""
+    if text.count("\n") >= NOTE_MIN_LINE_BREAKS:
+        return True
+    if len(text) >= SHORT_TEXT:
+        return False
+    key = _LEADING_KEY.match(text)
+    if key is not None:
+        return " ".join(key.group(1).lower().split()) not in _ABSTRACT_KEYS
+    if _LEADING_ITEM.match(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+        return True
+    words = _GENRE_WORD.findall(text.lower())
+    academic = sum(w in _ACADEMIC for w in words)
+    return academic == 0 or sum(w in _CLINICAL for w in words) > academic
 
 
 # --- the step -----------------------------------------------------------------------------
