@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from medner_cli.doc import Doc
 from medner_cli.errors import DataError
-from medner_cli.gold import listing, load_documents
+from medner_cli.gold import listing, load_documents, sentence_documents
 from medner_cli.metrics import evaluate
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class EvalConfig:
     link: bool = True
     assertion: bool = True
     workers: int = 1
+    sentences: bool = False  # the model annotates each gold sentence as a document of its own
     min_score: float | None = None  # None: the model card's threshold
     propagate: bool | None = None  # None: the model card's choice
 
@@ -93,6 +94,8 @@ def predict(gold: Sequence[Doc], options: "Options", workers: int = 1) -> list[D
 def run_eval(cfg: EvalConfig) -> dict:
     """Load, predict when PRED is omitted, pair, score: the result that ``--json`` prints."""
     gold = load_documents([cfg.gold], cfg.gold_format)
+    if cfg.sentences:
+        gold = sentence_documents(gold)
     labels = scored_labels(gold, cfg.labels)
     model = None
     if cfg.pred is None:
@@ -116,7 +119,7 @@ def run_eval(cfg: EvalConfig) -> dict:
         pred = load_documents([cfg.pred], cfg.pred_format)
     pairs, extra = pair(gold, pred)
     report = evaluate(((g.entities, p.entities) for g, p in pairs), labels)
-    result = {"gold": cfg.gold, "pred": cfg.pred, "model": model,
+    result = {"gold": cfg.gold, "pred": cfg.pred, "model": model, "sentences": cfg.sentences,
               "labels": labels if labels is not None else sorted(report.strict),
               **report.as_dict(), "ignored_predictions": extra}
     if any(e.ids for g in gold for e in g.entities):

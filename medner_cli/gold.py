@@ -36,3 +36,24 @@ def load_documents(paths: Sequence[str], fmt: str | None = None,
     if not docs:
         raise DataError(f"{where}: no documents found")
     return docs
+
+
+def sentence_documents(docs: Sequence[Doc]) -> list[Doc]:
+    """Each sentence of ``docs`` as a document of its own ("ID#N"), its entities moved with it:
+    the sentence-level protocol of benchmarks that score one sentence at a time. Sentences
+    that an entity crosses stay joined, so no entity is lost."""
+    from medner_cli.segment import sentences
+
+    out: list[Doc] = []
+    for doc in docs:
+        spans: list[list[int]] = []
+        for start, end in sentences(doc.text):
+            if spans and any(e.start < spans[-1][1] < e.end or e.start < start < e.end
+                             for e in doc.entities):
+                spans[-1][1] = end  # an entity crosses the boundary: keep them together
+            else:
+                spans.append([start, end])
+        for n, (start, end) in enumerate(spans, 1):
+            ents = [e.moved(-start) for e in doc.entities if start <= e.start and e.end <= end]
+            out.append(Doc(f"{doc.id}#{n}", doc.text[start:end], ents, origin=doc.origin))
+    return out

@@ -194,6 +194,24 @@ def test_model_predictions_when_pred_is_omitted(tmp_path, tiny_model):
     assert again["strict"] == got["strict"]
 
 
+def test_sentences_score_each_sentence_as_a_document(tmp_path, tiny_model):
+    from medner_cli.gold import load_documents, sentence_documents
+
+    text = "He was given aspirin. Renal\nfailure was seen. No angina."
+    gold = pred_jsonl(tmp_path / "gold.jsonl", {"a": (text, [
+        (13, 20, "Chemical"), (22, 35, "Disease"), (49, 55, "Disease")])})
+    docs = sentence_documents(load_documents([str(gold)]))
+    # the line break inside "Renal failure" keeps its two lines one document
+    assert [(d.id, d.text) for d in docs] == [("a#1", "He was given aspirin."),
+                                             ("a#2", "Renal\nfailure was seen."),
+                                             ("a#3", "No angina.")]
+    assert [(e.text, e.start) for d in docs for e in d.entities] == [
+        ("aspirin", 13), ("Renal\nfailure", 0), ("angina", 3)]
+    got = scores(gold, "--model", tiny_model, "--sentences")
+    assert got["sentences"] is True and got["documents"] == 3
+    assert got["strict"]["micro"]["support"] == 3
+
+
 def test_dosage_rules_run_when_gold_has_dosage(tmp_path, tiny_model):
     text = "The patient was given aspirin 81 mg daily."
     gold = pred_jsonl(tmp_path / "gold.jsonl", {"a": (text, [(22, 29, "Chemical"),
@@ -263,6 +281,7 @@ def test_bad_jsonl_prediction_names_line(tmp_path, gold):
     (["{gold}", "--labels", " , "], "--labels names no label"),
     (["{gold}", "--model", "{gold_dir}"], "missing"),
     (["{gold}", "--gold-format", "xml"], "Invalid value"),
+    (["{gold}", "{gold}", "--sentences"], "--sentences applies only when PRED is omitted"),
 ])
 def test_usage_errors_exit_2(gold, args, message):
     args = [a.format(gold=gold, gold_dir=gold.parent) for a in args]

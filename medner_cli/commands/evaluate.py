@@ -23,9 +23,12 @@ from medner_cli.evaluate import FORMATS
 @click.option("--pred-format", type=click.Choice(FORMATS), help="Format of PRED.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes when running the model.")
+@click.option("--sentences", is_flag=True,
+              help="Score each sentence of GOLD as a document of its own (ids ID#1, ID#2 ...), "
+                   "as sentence-level benchmarks do; the model then sees one sentence at a time.")
 def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str | None,
                  as_json: bool, gold_format: str | None, pred_format: str | None,
-                 workers: int, **pipeline: object) -> None:
+                 workers: int, sentences: bool, **pipeline: object) -> None:
     """Score PRED against GOLD (PubTator, BRAT folder, CoNLL or JSONL), paired by document id.
 
     Without PRED the model annotates GOLD's text. Exit status: 0 scored, 1 unreadable or
@@ -40,6 +43,9 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
     if pred is not None and (model_dir or pipeline_changed(settings)):
         raise click.UsageError("--model, --min-score, --[no-]propagate and the --no-LAYER "
                                "switches apply only when PRED is omitted")
+    if pred is not None and sentences:
+        raise click.UsageError("--sentences applies only when PRED is omitted: the model then "
+                               "annotates each sentence of GOLD")
     if pred is None and pred_format:
         raise click.UsageError("--pred-format needs a PRED file")
     wanted = None
@@ -49,7 +55,7 @@ def eval_command(gold: str, pred: str | None, model_dir: str | None, labels: str
             raise click.UsageError("--labels names no label")
     cfg = EvalConfig(gold=gold, pred=pred, gold_format=gold_format, pred_format=pred_format,
                      labels=wanted, model=Path(model_dir) if model_dir else None,
-                     workers=workers, **settings)
+                     workers=workers, sentences=sentences, **settings)
     with exit_codes():
         result = run_eval(cfg)
     if as_json:

@@ -1143,6 +1143,7 @@ def _defined(doc: Doc) -> frozenset[str]:
 NOTE_MIN_LINE_BREAKS = 4
 SHORT_TEXT = 500  # characters: a sentence or a line, whose genre its words must tell
 _ACADEMIC = _entries("findings_genre_academic.txt")
+_SHARED = _entries("findings_genre_shared.txt")
 _CLINICAL = _entries("findings_genre_clinical.txt")
 _ABSTRACT_KEYS = _entries("findings_genre_keys.txt")
 _GENRE_WORD = re.compile(r"[a-z][a-z/\-]*|x\d")
@@ -1156,7 +1157,8 @@ def note_layout(text: str) -> bool:
     those rules follow the document's genre. A note has several lines; an abstract is one long
     paragraph. A short text (a note cut into sentences or lines has no layout left) is note
     text when it starts with a list marker or a "Key:" that is no abstract heading, is written
-    in capitals, or has more words of notes than of research prose, or none of the latter."""
+    in capitals, or has more words of notes than of research prose (words both use count
+    half), or none of the latter."""
     if text.count("\n") >= NOTE_MIN_LINE_BREAKS:
         return True
     if len(text) >= SHORT_TEXT:
@@ -1170,7 +1172,7 @@ def note_layout(text: str) -> bool:
     if len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
         return True
     words = _GENRE_WORD.findall(text.lower())
-    academic = sum(w in _ACADEMIC for w in words)
+    academic = sum(w in _ACADEMIC for w in words) + 0.5 * sum(w in _SHARED for w in words)
     return academic == 0 or sum(w in _CLINICAL for w in words) > academic
 
 
