@@ -240,6 +240,13 @@ def test_add_rule(text, model, expected):
 # --- model Chemicals --------------------------------------------------------------------
 
 CHEMICAL = [
+    # no drug name is digits alone or a field's value; a relative's name is no drug
+    ("Pharmacy: Main Street Pharmacy, (555) 013-4477", ["(555) 013-4477"], [], []),
+    ("Tel: 01632 960 418", ["Tel: 01632 960 418"], [], []),
+    ("Contact: daughter Marisol, (555) 014-2290.", ["Marisol"], [], []),
+    ("SpO2 95% on RA.", ["SpO2", "RA"], [], []),
+    ("Gave his wife the Lasix instructions.", ["Lasix"], ["Lasix"], []),
+    ("Told his wife Lasix is to be taken daily.", ["Lasix"], ["Lasix"], []),  # a known drug
     # lab analytes reported as results go; given as therapy they stay
     (HEADER + "Labs: creatinine 1.4 mg/dL, potassium 3.2 mEq/L.\n", ["creatinine", "potassium"],
      [], []),

@@ -53,6 +53,7 @@ from bisect import bisect_left
 from importlib.resources import files
 
 from medner_cli.doc import Doc, Entity
+from medner_cli.rules.dosage.context import drug_like
 
 _RESOURCES = files("medner_cli.rules") / "resources"
 
@@ -270,7 +271,8 @@ _NOT_CHEMICAL = frozenset((
     "bmp", "cbc", "cmp", "ua", "ecg", "ekg", "pt/inr", "lft", "lfts", "abg", "vbg",
     "fingerstick", "fingersticks", "peep", "fio2", "dob", "mrn", "food", "foods", "meals",
     "urology", "cardiology", "nephrology", "oncology", "pharmacy", "pacu", "icu", "coronal",
-    "sagittal", "axial"))
+    "sagittal", "axial", "helical", "spo2", "sao2", "etco2", "ra", "crcl", "egfr", "gfr",
+    "ctdivol", "dlp", "tympanic", "temporal", "rectal", "axillary", "titrate", "home"))
 # device and formulation words after a drug name (NOTES_GOLD.md: "albuterol HFA" is albuterol)
 _DEVICE_AFTER = frozenset(("hfa", "mdi", "dpi", "kwikpen", "solostar", "flexpen", "flextouch",
                            "handihaler", "respimat", "diskus", "ellipta", "turbuhaler", "inhaler",
@@ -323,6 +325,9 @@ _LAB_BEFORE = re.compile(r"(?:check|recheck|repeat|trend|baseline|pre-contrast|a
                          re.IGNORECASE)
 _TITLE_BEFORE = re.compile(r"(?<![\w])(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?[ \t]+(?:[A-Z][\w'’-]*"
                            r"[ \t]+){0,2}$")
+# a relative's name: "daughter Marisol" (for Chemicals only: "Mother breast cancer" is a Disease)
+_RELATIVE_BEFORE = re.compile(r"(?<![\w])(?:wife|husband|daughter|son|mother|father|sister|"
+                              r"brother|partner)[ \t]+$", re.IGNORECASE)
 _CREDENTIAL_AFTER = re.compile(r"(?:[ \t]+[A-Z][\w'’-]*){0,2},?[ \t]+" + _CREDENTIALS + r"\b")
 _RIGHT_NAME = re.compile(
     r"[ \t]+(?:type[ \t]+(?:\d\w?|i{1,3}v?|[a-c])(?![\w-])|in[ \t]+situ\b|with[ \t]+(?:reduced|"
@@ -647,6 +652,8 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
     text, raw = doc.text, ent.text
     if raw.split(None, 1)[0].lower() in ORGANISMS and _organisms_only(raw):
         return None
+    if not any(c.isalpha() for c in raw) or _FIELD_VALUE.search(raw):
+        return None  # a phone number or a time ("(555) 013-4477", "0810"); "Tel: 01632 960 418"
     if not note:
         return ent
     start, end = ent.start, ent.end
@@ -667,7 +674,9 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
     raw = ent.text
     low = raw.lower()
     if low in DRUG_CLASSES or low in _NOT_CHEMICAL or low in PROCEDURES.phrases or \
-            _lab_result(text, ent) or (raw[0].isupper() and _person(text, ent)) or \
+            _lab_result(text, ent) or (raw[0].isupper() and (_person(text, ent) or (
+                " " not in raw and _RELATIVE_BEFORE.search(text, max(0, start - 12), start)
+                and not drug_like(low)))) or \
             _not_a_drug(doc, ent):
         return None
     if (raw in ABBREVIATIONS and raw not in _defined(doc)) or low in SYMPTOMS.phrases:
@@ -686,6 +695,7 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
 
 
 _COMBINATION = re.compile(r"[-/]([^\W\d_]{4,})\b")
+_FIELD_VALUE = re.compile(r":[ \t]+[\d(+]")  # a "Key: 0123" field, never a drug name
 _VACCINE_AFTER = re.compile(r"(?:[ \t]+(?:and|or)[ \t]+[\w-]+)?[ \t]+vaccines?\b", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[A-Z]{2,5}-\d{4,}$")
 
