@@ -18,6 +18,12 @@ def spans(text: str) -> list[str]:
 
 # (sentence, the exact Dosage spans in order)
 POSITIVE = [
+    # a bare strength right after a drug name, as dictated notes write it
+    ("She takes Lipitor 40 at night.", ["40 at night"]),
+    ("Continue Toprol XL 50 daily.", ["50 daily"]),
+    ("Plavix 75 daily and aspirin 81.", ["75 daily", "81"]),
+    ("Norco 5/325 one tab q6h prn pain.", ["5/325 one tab q6h prn"]),
+    ("Started Keflex 500 qid x 7 days.", ["500 qid x 7 days"]),
     # counts of administrations, bedtime for, counts after a dose form
     ("He received 3 injections of Botox into the detrusor.", ["3 injections"]),
     ("Timolol drops x2 were given.", ["x2"]),
@@ -224,6 +230,13 @@ POSITIVE = [
 
 # Sentences where nothing may fire: labs, vitals, fluids, sizes, weights, behaviour, prose.
 NEGATIVE = [
+    # a bare number that is no strength: a result, a level, a name's number, a date, a vital
+    "Potassium 3.2 this morning.",
+    "Lithium 0.9 on the last check.",
+    "Omnipaque 350 was injected.",
+    "Aspirin 2019 trial.",
+    "CT abdomen with contrast 01/15/2022.",
+    "HR 54, BP 96/58, ok to hold.",
     # device fills
     "The band was filled with 4 mL of saline.",
     "The balloon was inflated with 10 cc of sterile water.",

@@ -18,7 +18,7 @@ from medner_cli.rules.dosage.patterns import BY_WORD, CANDIDATE, ORDER, compile_
 
 @dataclass(slots=True)
 class Piece:
-    """One piece of a dose: its kind (a group name of patterns.py: "dose", "pct", "sfreq",
+    """One piece of a dose: its kind (a group name of patterns.py: "dose", "bare", "pct", "sfreq",
     "wfreq", "tfreq", "sprn", "wprn", "dur", "xdur", "count", "route", "filler"), where it lies
     in the text (end exclusive) and its match, whose named groups hold its parts."""
 
@@ -38,7 +38,7 @@ INNER = frozenset({"route", "filler"})  # inside a span only
 _SCHEDULE = frozenset({"wfreq", "sfreq", "tfreq", "sprn", "wprn", "dur", "xdur", "count"})
 STRONG = frozenset({"sfreq", "sprn"})
 WEAK = frozenset({"wfreq", "wprn", "dur"})
-CAN_FIRE = frozenset({"dose", "xdur", "pct", "count"}) | STRONG | WEAK
+CAN_FIRE = frozenset({"dose", "xdur", "pct", "count", "bare"}) | STRONG | WEAK
 
 
 def chains(text: str, pos: int = 0, endpos: int | None = None) -> list[list[Piece]]:
@@ -65,7 +65,7 @@ def chains(text: str, pos: int = 0, endpos: int | None = None) -> list[list[Piec
             amounts = kind in _AMOUNTS and cur[-1].kind in _AMOUNTS
             joins = (_GAP.fullmatch(gap) is not None
                      or amounts and _AMOUNT_GAP.fullmatch(gap) is not None)
-            if kind in _AMOUNTS and any(p.kind in _SCHEDULE for p in cur):
+            if kind in _AMOUNTS | {"bare"} and any(p.kind in _SCHEDULE for p in cur):
                 joins = False
             if not joins:
                 found.append(cur)

@@ -186,6 +186,10 @@ def span_attrs(pieces: list[Piece], routes: list[Piece]) -> dict[str, Any]:
             if amount is not None:
                 out["amount"] = list(amount) if isinstance(amount, list) else amount  # cached
                 out["unit"] = canonical_unit(m["d_unit"]) if kind == "dose" else "%"
+        elif kind == "bare" and "amount" not in out:  # a strength without its unit: "Lipitor 40"
+            amount = parse_amount(m["amt"])
+            if amount is not None:
+                out["amount"] = list(amount) if isinstance(amount, list) else amount
         elif kind in ("sfreq", "wfreq", "tfreq") and "frequency" not in out:
             if freq := _frequency(m[0]):
                 out["frequency"] = freq[0]

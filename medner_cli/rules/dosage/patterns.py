@@ -1,6 +1,7 @@
 """What the pieces of a dose look like: the regex building blocks and the compiled patterns.
 
-A piece is an amount with a dose unit ("500 mg", "1-2 tablets"), a percentage or ratio, a
+A piece is an amount with a dose unit ("500 mg", "1-2 tablets"), a bare number (a strength
+only right after a drug name: "Lipitor 40"), a percentage or ratio, a
 frequency ("BID", "q6h", "twice a day", "at bedtime"), an as-needed marker, a course ("x 5
 days"), a dose count ("x1"), a route or a dose-form word. Lab units per volume of body fluid and
 oxygen flows are pieces too ("lab", "o2"), so that they are read whole and break a chain.
@@ -107,6 +108,7 @@ _NUMBER_LED = rf"""{_NUM_START}(?P<amt>{_AMOUNT})(?:
         (?:course|taper|regimen|trial|treatment){_END})
   | {_WS}*(?P<wfreq>(?:times?|x){_TO_PERIOD}{_PERIOD}{_END})
   | {_WS}*(?P<tfreq>(?:minutes?|mins?|hours?|hrs?){_WS}+{_MEAL_TIME}{_END})
+  | (?<=\d)(?P<bare>)(?![\p{{L}}\p{{N}}%/:\-]|[.,]\d|{_WS}*(?:{_MEASURE}|mgi)(?!\p{{L}}))
 )"""
 _PIECES = {
     "num": _NUMBER_LED,

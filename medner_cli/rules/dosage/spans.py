@@ -17,11 +17,11 @@ from typing import Any, NamedTuple
 
 import regex
 
-from medner_cli.rules.dosage.chains import CAN_FIRE, STRONG, Piece, chains, pieces, strip
+from medner_cli.rules.dosage.chains import CAN_FIRE, INNER, STRONG, Piece, chains, pieces, strip
 from medner_cli.rules.dosage.context import (blocked, dose_ok, drug_context, drug_like, pct_ok,
                                              tokens_after, tokens_before)
-from medner_cli.rules.dosage.normalize import course_of, span_attrs
-from medner_cli.rules.dosage.vocabulary import FORMULATION, NOT_DOSE_CHEMICAL
+from medner_cli.rules.dosage.normalize import canonical_unit, course_of, span_attrs
+from medner_cli.rules.dosage.vocabulary import FORMULATION, NOT_DOSE_CHEMICAL, NO_STRENGTH_BEFORE
 
 
 class DosageSpan(NamedTuple):
@@ -47,15 +47,18 @@ def _evaluate(text: str, chain: list[Piece], follows: bool,
     ``follows``: the chain comes right after a Dosage, split from it only by a comma or a
     parenthesis, so a schedule in it needs no further context.
     """
+    chain = _strength_part(text, chain, drugs)
     core = strip(chain)
     if not core:
         return None
+    routes = [p for p in chain if p.kind == "route"]
+    if core[0].kind == "bare":
+        return DosageSpan(core[0].start, core[-1].end, span_attrs(core, routes))
     kinds = {p.kind for p in core}
     if not kinds & CAN_FIRE:
         return None
     before = tokens_before(text, chain[0].start, 12)
     after = tokens_after(text, chain[-1].end, 3)
-    routes = [p for p in chain if p.kind == "route"]
     if "pct" in kinds and not kinds & {"dose", "xdur"} and not all(
             pct_ok(text, p, before, drugs) for p in core if p.kind == "pct"):
         return None
@@ -79,6 +82,47 @@ def _evaluate(text: str, chain: list[Piece], follows: bool,
         if not ok:
             return None
     return DosageSpan(core[0].start, core[-1].end, span_attrs(core, routes))
+
+
+def _strength_part(text: str, chain: list[Piece], drugs: frozenset[str]) -> list[Piece]:
+    """``chain`` as far as its bare numbers allow: a bare number is a strength only right after
+    a drug ("Lipitor 40 at night", "Toprol XL 50 daily"); elsewhere ("HR 54") it is none, so
+    it leaves the chain's start, and a later one ends the chain."""
+    if not any(p.kind == "bare" for p in chain):
+        return chain
+    start = 0
+    while start < len(chain) and (chain[start].kind in INNER or chain[start].kind == "bare" and
+                                  not _after_drug(text, chain[start].start,
+                                                  tokens_before(text, chain[start].start, 12),
+                                                  drugs)):
+        start += 1
+    if start and all(p.kind in INNER for p in chain[:start]):
+        start = 0  # only routes or forms lead: the chain starts as before
+    first = next((i for i in range(start, len(chain)) if chain[i].kind not in INNER), len(chain))
+    nxt = next((p for p in chain[first + 1:] if p.kind not in INNER), None)
+    if first < len(chain) and chain[first].kind == "bare" and nxt is not None and (
+            nxt.kind == "pct" or nxt.kind == "dose" and canonical_unit(
+                nxt.m["d_unit"]).split("/")[0] in _MEASURES):
+        return chain[first + 1:]  # "polyethylene glycol 3350 17 g": the number is the name's
+    end = next((i for i in range(first + 1, len(chain)) if chain[i].kind == "bare"), len(chain))
+    return chain[start:end]
+
+
+_BRAND_SUFFIX = frozenset("xl xr er sr cr dr ec odt cd la ds hct".split())
+_MEASURES = frozenset(("mg", "mcg", "g", "mL", "L", "unit", "mEq", "mmol", "mCi"))
+_NOT_STRENGTH = regex.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|(?:19|20)\d\d(?![\d,])")  # dates, years
+_WORD_BEFORE = regex.compile(r"\p{L}[\p{L}\-]*(?:[ \t]+\p{L}{1,4})?[ \t]+$")
+
+
+def _after_drug(text: str, pos: int, before: list[str], drugs: frozenset[str]) -> bool:
+    """Is the number at ``pos`` right after a drug name (a brand suffix between is allowed),
+    with nothing else between? Not after an analyte or a drug measured by its level:
+    "potassium 3.2", "vancomycin 18" are results."""
+    if not before or _NOT_STRENGTH.match(text, pos):
+        return False
+    word = before[1] if before[0] in _BRAND_SUFFIX and len(before) > 1 else before[0]
+    return (word not in NO_STRENGTH_BEFORE and drug_like(word, drugs)
+            and _WORD_BEFORE.search(text, max(0, pos - 40), pos) is not None)
 
 
 def find_dosages(text: str, drugs: frozenset[str] = frozenset()) -> list[DosageSpan]:

@@ -80,6 +80,7 @@ NOT_TAKEN = words("not_taken.txt")
 PRONOUNS = words("pronouns.txt")
 DETERMINERS = words("determiners.txt")
 NOT_AFTER_FREQ = LAB | words("not_after_frequency.txt")
+NO_STRENGTH_BEFORE = LAB | words("no_strength_before.txt")
 
 # Normalisation (normalize.py)
 UNIT_NAMES = table("unit_names.tsv")
