@@ -7,6 +7,7 @@ split. A chain becomes one Dosage span when its context says it is medication:
 
 * an amount with a dose unit fires unless a negative cue says it is a lab value, a vital sign,
   a fluid balance, a size or a weight (analyte before it, "EBL", "removed", "syringe", ...);
+  a bare number fires only right after a drug name ("Lipitor 40 at night");
 * a frequency abbreviation (BID, q6h, PRN) fires unless it follows a patient behaviour or a
   nursing task ("nocturia q.1h.", "vitals q4h");
 * a plain frequency or course ("daily", "for 10 days") fires only next to a route, a drug-like
@@ -24,14 +25,15 @@ docs/dosage.md.
 
 Public API:
 
-* ``find_dosages(text) -> list[DosageSpan]``: the Dosage spans of a text.
+* ``find_dosages(text, drugs=frozenset()) -> list[DosageSpan]``: the Dosage spans of a text;
+  ``drugs`` are words of Chemicals found earlier (``chemical_words``), taken as drug names.
 * ``DosageSpan``: ``start``, ``end`` (end exclusive), ``attrs``; a NamedTuple.
 * ``dosage_within(text, start, end) -> DosageSpan | None``: what of a span cut short is still
   a Dosage.
 * ``only_dose_words(text, start, end) -> bool``: whether a stretch is dose words alone.
 * ``merge(doc, model_entities, dosages) -> list[Entity]``: model entities plus rule Dosages.
 * ``add_dosages(doc, found) -> list[Entity]``: the pipeline step, ``merge`` with
-  ``find_dosages(doc.text)``.
+  ``find_dosages(doc.text, chemical_words(doc.text, found))``.
 * ``pieces(text, start=0, end=None) -> list[Piece]`` and ``reference_pieces(text)``: the dose
   pieces the fast scan finds, and what trying every piece at every position finds (slow; the
   tests hold the first to the second). ``Piece``: ``kind``, ``start``, ``end``, ``m``.
