@@ -22,8 +22,8 @@ Everywhere (abstracts too), on the model's Disease entities:
 - **add** symptom words (``findings_symptoms.txt``) in a coordinated list after a report or
   negation cue or after another Disease ("denies hesitancy, straining or a weak stream").
 
-In a document laid out as a note (``note_layout``: several lines), where the notes gold departs
-from BC5CDR, also:
+In note text (``note_layout``: several lines, or a short text whose words are a note's rather
+than an abstract's), where the notes gold departs from BC5CDR, also:
 
 - **extend** a Disease left over the words the notes gold keeps before a disease noun (acute,
   chronic, recurrent, paroxysmal, type 2, essential, gross, benign, ...) and over a body site
