@@ -100,10 +100,10 @@ def _blocks(lex: Lexicon, item: Cue | Term, cue: Cue) -> bool:
 
 
 def _adjacent(low: str, first: Cue | Term, second: Cue | Term) -> bool:
-    """A punctuation term (":") right next to the trigger ends nothing of it: "Denies: fever",
-    "Fever: none". A word term still does: "most likely due to a virus"."""
+    """A ":" or ";" right next to the trigger ends nothing of it: "Denies: fever". A
+    word term still does: "most likely due to a virus"."""
     term = first if isinstance(first, Term) else second
-    return (isinstance(term, Term) and not low[term.start:term.end].strip(":;").strip()
+    return (isinstance(term, Term) and low[term.start:term.end] in (":", ";")
             and not low[first.end:second.start].strip())
 
 

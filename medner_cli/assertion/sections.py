@@ -111,8 +111,9 @@ def find_headings(text: str, low: str, lines: list[Line], lex: Lexicon) -> list[
             key = low[begin:low.find(":", begin, end)]
             if key not in known:
                 clean = key.strip(_MARKUP)
-                if heading_key(clean) not in known:
-                    continue
+                if (clean == key and "  " not in key and "/" not in key and "&" not in key) \
+                        or heading_key(clean) not in known:
+                    continue  # nothing to normalise (the usual case), or still unknown
         elif end - begin > _MAX_NAME and (colons == 0 or low.find(":", begin, end) -
                                           begin > _MAX_NAME):
             continue  # a line of prose

@@ -1157,8 +1157,7 @@ _SHARED = _entries("findings_genre_shared.txt")
 _CLINICAL = _entries("findings_genre_clinical.txt")
 _ABSTRACT_KEYS = _entries("findings_genre_keys.txt")
 _GENRE_WORD = re.compile(r"[a-z][a-z/\-]*|x\d")
-_LEADING_KEY = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])?[ \t]*([A-Za-z][A-Za-z /&-]{0,30}):")
-_LEADING_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]")
+_LEADING_KEY = re.compile(_ITEM.pattern + r"([A-Za-z][A-Za-z /&-]{0,30}):")
 
 
 def note_layout(text: str) -> bool:
@@ -1176,7 +1175,7 @@ def note_layout(text: str) -> bool:
     key = _LEADING_KEY.match(text)
     if key is not None:
         return " ".join(key.group(1).lower().split()) not in _ABSTRACT_KEYS
-    if _LEADING_ITEM.match(text):
+    if _ITEM.match(text).group().strip():  # a list marker leads
         return True
     letters = [c for c in text if c.isalpha()]
     if len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
