@@ -9,6 +9,7 @@ from medner_cli.commands.annotate import annotate
 from medner_cli.commands.bench import bench
 from medner_cli.commands.evaluate import eval_command
 from medner_cli.commands.export import export
+from medner_cli.commands.pretrain import pretrain
 from medner_cli.commands.soup import soup
 from medner_cli.commands.spark import spark_command
 from medner_cli.commands.train import train
@@ -25,6 +26,7 @@ cli.add_command(annotate)
 cli.add_command(eval_command)
 cli.add_command(bench)
 cli.add_command(train)
+cli.add_command(pretrain)
 cli.add_command(export)
 cli.add_command(soup)
 cli.add_command(spark_command)
