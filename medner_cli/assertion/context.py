@@ -132,8 +132,8 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
                 break
         for stop in rule.stop_at:
             p = low.rfind(stop, block, cue.start)
-            if p != -1:
-                block = p + len(stop)
+            if p != -1 and not (stop == "(" and ")" in low[p:cue.start]):
+                block = p + len(stop)  # a closed "(...)" ends no scope: "Pneumonia (RLL) is likely"
         cue.bwd_block = block
 
     for cue in cues:
