@@ -44,6 +44,7 @@ class Cue:
     rule: Rule
     fwd_end: int = -1  # entities starting in end..fwd_end are in scope
     bwd_block: int = -1  # ... or starting at or after bwd_block and ending by start
+    blocker: "Cue | Term | None" = None  # what set bwd_block, if anything
 
 
 @dataclass(slots=True)
@@ -117,6 +118,14 @@ def _chained(lex: Lexicon, low: str, cue: Cue, item: Cue) -> bool:
     return all(w in lex.chain_fillers for w in gap.split())
 
 
+def _within_chain(lex: Lexicon, low: str, cue: Cue, later: Cue) -> bool:
+    """The backward scope of ``later`` was stopped by ``cue`` or by a trigger chained to it
+    ("questionable prior TIA in 2019"): the two scopes cover the same words, so both apply."""
+    blocker = later.blocker
+    return blocker is cue or (isinstance(blocker, Cue) and blocker.start >= cue.end
+                              and _chained(lex, low, cue, blocker))
+
+
 def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[Term]) -> None:
     """Set the scope of every cue of the sentence ``s..e`` (word limits are checked later)."""
     items: list[Cue | Term] = sorted([*cues, *terms], key=lambda x: x.start) if terms or \
@@ -128,12 +137,13 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
         block = s
         for item in reversed(items):
             if item.end <= cue.start and _blocks(lex, item, cue) and not _adjacent(low, item, cue):
-                block = item.end
+                block, cue.blocker = item.end, item
                 break
         for stop in rule.stop_at:
             p = low.rfind(stop, block, cue.start)
             if p != -1 and not (stop == "(" and ")" in low[p:cue.start]):
                 block = p + len(stop)  # a closed "(...)" ends no scope: "Pneumonia (RLL) is likely"
+                cue.blocker = None
         cue.bwd_block = block
 
     for cue in cues:
@@ -148,7 +158,7 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
                 continue
             end = item.start
             if (isinstance(item, Cue) and item.category != cue.category
-                    and item.rule.backward):
+                    and item.rule.backward and not _within_chain(lex, low, cue, item)):
                 claim = item.bwd_block
                 if item.rule.max_scope:
                     claim = max(claim, word_start_before(low, item.start, item.rule.max_scope))
