@@ -230,6 +230,10 @@ POSITIVE = [
 
 # Sentences where nothing may fire: labs, vitals, fluids, sizes, weights, behaviour, prose.
 NEGATIVE = [
+    # a specimen's or an organ's weight, a urine flow
+    "SPECIMEN: Cord lipoma, 4.5 x 3 cm, 11 grams, to pathology.",
+    "The prostate is approximately 50 grams, smooth and symmetric.",
+    "Uroflow: Qmax 8.2 mL/s with a voided volume of 210 mL.",
     # a bare number that is no strength: a result, a level, a name's number, a date, a vital
     "Potassium 3.2 this morning.",
     "Lithium 0.9 on the last check.",

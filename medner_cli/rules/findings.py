@@ -147,7 +147,8 @@ DESCRIPTORS = frozenset((
 _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
     "feels", "feeling", "became", "becomes", "remains", "remained", "appeared", "appears", "looks",
-    "looked"))
+    "looked", "denies", "denied", "reports", "reported", "endorses", "endorsed", "notes",
+    "noted", "without"))
 # "evidence of X", "signs of X": the mention is X
 _LEAD_OF = frozenset(("evidence", "signs", "sign", "symptoms", "history", "episodes", "episode",
                       "features", "findings"))
@@ -810,6 +811,8 @@ def _list_findings(text: str, pos: int, limit: int, taken: _Taken, diseases: set
                 pos, end = item
             elif not conditions and text[pos:end].lower() in _AMBIGUOUS:
                 return  # outside a note, "frequency" or "mass" is rarely a finding
+            if text.startswith(":", end):
+                return  # a heading's key: "HISTORY OF PRESENT ILLNESS: The patient..."
             out.append((pos, end))
         m = _SEPARATOR.match(text, end, limit)
         if not m:

@@ -33,6 +33,9 @@ _MED_LINE = regex.compile(
     r"(?:[^\S\r\n]+\p{L}[\p{L}\-]*)?[^\S\r\n]*")
 
 _MASS_VOLUME = frozenset({"g", "mg", "mL", "L"})
+# words between an organ and its weight: "the prostate is approximately 50 grams"
+_LINKING = frozenset({"is", "was", "approximately", "approx", "about", "around", "roughly",
+                      "estimated", "measures", "measured", "measuring", "weighs", "weighing"})
 _GAUGES = frozenset({14.0, 16.0, 18.0, 20.0, 22.0, 24.0})
 
 
@@ -78,12 +81,18 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
     units = [canonical_unit(p.m["d_unit"]) for p in pieces if p.kind == "dose"]
     if "dose" in units and any(t in NOT_TAKEN for t in before[:3]):  # "missed 2 doses"
         return False
+    if any(u.endswith(("/s", "/sec")) for u in units) and not any(
+            t in POSITIVE or drug_like(t, drugs) for t in before[:6]):
+        return False  # a flow ("Qmax 8.2 mL/s"), unless injected ("contrast at 3 mL/s")
     mass_volume = any(u in _MASS_VOLUME for u in units)
+    if mass_volume and before[:1] in (["cm"], ["mm"]):  # weighed after measured: "4 x 3 cm, 11 g"
+        return False
     volume = any(u in ("mL", "L") or u.startswith(("mL/", "L/")) for u in units)
     for i, tok in enumerate(before):
         if tok in POSITIVE or tok in OTHER_MEASURE or drug_like(tok, drugs):
             break
-        if tok in NEG or i < 2 and (tok in LAB or mass_volume and tok in ORGAN):
+        if tok in NEG or i < 2 and tok in LAB or mass_volume and tok in ORGAN and (
+                i < 2 or all(t in _LINKING for t in before[:i])):
             return False
         if i == 0 and tok == "on" and "L" in units:  # "on 2 L": oxygen
             return False
