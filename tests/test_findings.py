@@ -76,6 +76,10 @@ DROP = [
     (HEADER + "Hip fracture repair was done in 2019.\n", ["Hip fracture repair"],
      ["Hip fracture"]),
     (HEADER + "Started VTE prophylaxis today.\n", ["VTE prophylaxis"], ["VTE"]),
+    # a lab test, an eponymous anatomical structure
+    (HEADER + "Rising PSA; repeat free PSA in 3 months.\n", ["PSA", "PSA"], []),
+    (HEADER + "Carried through Scarpa's fascia to the external oblique aponeurosis.\n",
+     ["Scarpa's fascia", "aponeurosis"], []),
 ]
 
 KEEP = [  # the same words where they are findings: the drop rule must not fire
@@ -217,6 +221,12 @@ ADD = [
      ["HTN", "HLD", "T2DM", "DVT", "PE"]),
     # a pathology noun after a size
     (HEADER + "US showed a 1.2 cm simple cyst in the liver.\n", [], ["cyst"]),
+    # a list after a long qualifier, a verb inside the list, a cause, a patient's state
+    (HEADER + "He reports urgency, frequency every 1 to 2 hours during the day, hesitancy, "
+     "and denies dysuria or flushing.\n", [],
+     ["urgency", "frequency", "hesitancy", "dysuria", "flushing"]),
+    (HEADER + "He stopped it because of nasal congestion.\n", [], ["nasal congestion"]),
+    (HEADER + "GENERAL: Pleasant, obese man in no distress.\n", [], ["obese"]),
 ]
 
 NO_ADD = [  # clinical-looking words outside a clinical context: nothing may be added
@@ -225,6 +235,7 @@ NO_ADD = [  # clinical-looking words outside a clinical context: nothing may be 
     (HEADER + "Code status: full. Afebrile, non-tender abdomen.\n", [], []),
     (HEADER + "HISTORY OF PRESENT ILLNESS\nShe is here for follow-up.\n", [], []),
     (HEADER + "PE: well appearing\n", [], []),  # an exam heading, not pulmonary embolism
+    (HEADER + "HISTORY OF PRESENT ILLNESS: The patient is a 54-year-old woman.\n", [], []),
     (HEADER + "Dextromethorphan (DM) was stopped; DM levels were low.\n", [], []),
     ("The frequency of sexual relations and the urgency of the study were assessed.", [], []),
 ]
@@ -265,6 +276,9 @@ CHEMICAL = [
      ["Febrile", "BPH", "tamsulosin"], ["tamsulosin"], ["Febrile", "BPH"]),
     (HEADER + "4. Vitamin D deficiency, on replacement\n", ["Vitamin D"], [],
      ["Vitamin D deficiency"]),
+    # suture and mesh materials
+    (HEADER + "Closed with running 3-0 Vicryl; Prolene mesh was sewn with Prolene sutures.\n",
+     ["Vicryl", "Prolene", "Prolene"], [], []),
 ]
 
 

@@ -213,7 +213,7 @@ HEAD_NOUNS = (_SITE_OR_ORGAN - {"pressure", "tightness", "stiffness", "discomfor
     "goiter", "sprain", "tear", "contusion", "laceration", "wound", "wounds", "sores", "rash",
     "dehiscence", "strictures", "rupture", "leak", "leakage", "erosion", "fistula",
     "occlusion", "injuries", "tumors", "metastases", "metastasis", "lymphoma", "leukemia",
-    "dementia", "psychosis", "urgency"))
+    "dementia", "psychosis", "urgency", "calculus", "calculi", "callus", "calluses"))
 _SUFFIXES = ("itis", "itides", "osis", "oses", "emia", "aemia", "oma", "omas", "omata",
              "pathy", "pathies", "algia", "algias", "plasia", "trophy", "megaly", "uria",
              "rrhea", "rrhoea", "rrhage", "ectasis", "iasis", "ism", "penia", "cele", "lith",
@@ -303,7 +303,7 @@ _ANSWER = re.compile(
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*(?:(?:and|or|nor)[ \t]+)?|[ \t]+(?:and/or|and|or|nor)"
                         r"[ \t]+|[ \t]*/[ \t]*)", re.IGNORECASE)
 _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
-                        r"{1,6}?(?=[ \t]*,|[ \t]+(?:and|or)[ \t])", re.IGNORECASE)
+                        r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or)[ \t])", re.IGNORECASE)
 _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
                        r"months?|years?)[ \t]+of[ \t]+", re.IGNORECASE)
 _ITEM = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*")
@@ -457,7 +457,8 @@ def _verdict(words: list[str], raw: str, prev: str, note: bool = True) -> int | 
     """How many of ``words`` (lower case; ``raw`` as written, ``prev`` the word before) make
     a finding: all, fewer (a procedure head cut off) or None (no finding)."""
     n = len(words)
-    if _anatomy_only(words, _PLACE) or _organisms_only(raw):
+    named = [w for w in words if not w.endswith(("'s", "’s"))]  # "Scarpa's fascia": an eponym
+    if named and _anatomy_only(named, _PLACE) or _organisms_only(raw):
         return None
     head = words[-1]
     if head in _NOT_FINDING_HEADS or (note and (head in _VAGUE_HEADS or (
@@ -675,7 +676,9 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
     raw = ent.text
     low = raw.lower()
     if low in DRUG_CLASSES or low in _NOT_CHEMICAL or low in PROCEDURES.phrases or \
-            _lab_result(text, ent) or (raw[0].isupper() and (_person(text, ent) or (
+            _lab_result(text, ent) or _SUTURE_SIZE_BEFORE.search(text, max(0, start - 8), start) \
+            or _MATERIAL_AFTER.match(text, end, min(len(text), end + 12)) or \
+            (raw[0].isupper() and (_person(text, ent) or (
                 " " not in raw and _RELATIVE_BEFORE.search(text, max(0, start - 12), start)
                 and not drug_like(low)))) or \
             _not_a_drug(doc, ent):
@@ -696,6 +699,10 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
 
 
 _COMBINATION = re.compile(r"[-/]([^\W\d_]{4,})\b")
+# a surgical material, not a drug: "2-0 Prolene", "Vicryl sutures", "Prolene mesh"
+_SUTURE_SIZE_BEFORE = re.compile(r"(?<![\w-])\d{1,2}-0[ \t]+$")
+_MATERIAL_AFTER = re.compile(r"[ \t]+(?:sutures?|mesh|stitch(?:es)?|ties|plug|sling|staples?)\b",
+                             re.IGNORECASE)
 _FIELD_VALUE = re.compile(r":[ \t]+[\d(+]")  # a "Key: 0123" field, never a drug name
 _VACCINE_AFTER = re.compile(r"(?:[ \t]+(?:and|or)[ \t]+[\w-]+)?[ \t]+vaccines?\b", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[A-Z]{2,5}-\d{4,}$")
@@ -922,7 +929,8 @@ _CUE_PHRASES = {
     "concerning for": "cond", "suspicious for": "cond", "consistent with": "cond",
     "rule out": "cond", "r/o": "cond", "evaluate for": "cond", "risks of": "cond",
     "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
-    "treated for": "cond", "secondary to": "cond", "due to": "cond", "considered": "cond",
+    "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
+    "considered": "cond",
     "differential includes": "cond"}
 
 
@@ -1020,7 +1028,15 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                 if span:
                     out.append(span)
             i = low.find(unit, i + 2)
+    for m in _STATE_BEFORE_PERSON.finditer(text):  # "Pleasant, obese man", "diaphoretic woman"
+        if m.group(1).lower() in SYMPTOMS.phrases:
+            out.append(m.span(1))
     return out
+
+
+# a symptom adjective that describes the patient on examination
+_STATE_BEFORE_PERSON = re.compile(r"\b([^\W\d_]{4,})[ \t]+(?:man|woman|male|female|gentleman|"
+                                  r"lady|patient|boy|girl|child|infant|toddler)\b", re.IGNORECASE)
 
 
 def _heading_line(text: str, pos: int) -> bool:
