@@ -99,13 +99,25 @@ def _stretches(tags: np.ndarray, logp: np.ndarray, labels: Sequence[str],
     return out
 
 
-def spans(tags: np.ndarray, probs: np.ndarray, offsets: np.ndarray,
-          labels: Sequence[str]) -> list[tuple[int, int, str, float]]:
+_EDGE_WORDS = frozenset(("and", "or", "nor", ",", ";", "/", "&"))
+
+
+def spans(tags: np.ndarray, probs: np.ndarray, offsets: np.ndarray, labels: Sequence[str],
+          text: str = "") -> list[tuple[int, int, str, float]]:
     """(start, end, type, score) of each chunk (``bio.chunks``); score is the mean probability
-    of its tags."""
-    return [(int(offsets[i, 0]), int(offsets[j - 1, 1]), kind,
-             sum(float(p) for p in probs[i:j]) / (j - i))
-            for i, j, kind in bio.chunks([labels[t] for t in tags])]
+    of its tags. With ``text``, a chunk's edge tokens that are a conjunction or a comma are
+    left out, and out of its score: "nausea and" [vomiting] is "nausea", whose own score may
+    pass the threshold that the chunk's would not."""
+    out = []
+    for i, j, kind in bio.chunks([labels[t] for t in tags]):
+        if text:
+            while j - i > 1 and text[offsets[j - 1, 0]:offsets[j - 1, 1]].lower() in _EDGE_WORDS:
+                j -= 1
+            while j - i > 1 and text[offsets[i, 0]:offsets[i, 1]].lower() in _EDGE_WORDS:
+                i += 1
+        out.append((int(offsets[i, 0]), int(offsets[j - 1, 1]), kind,
+                    sum(float(p) for p in probs[i:j]) / (j - i)))
+    return out
 
 
 def snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -128,7 +140,7 @@ def entities(doc: Doc, offsets: np.ndarray, logits: np.ndarray, labels: Sequence
         return []
     tags, probs = decode(logits, labels, allowed)
     out: list[Entity] = []
-    for s, e, kind, score in spans(tags, probs, offsets, labels):
+    for s, e, kind, score in spans(tags, probs, offsets, labels, doc.text):
         if score < min_score:
             continue
         s, e = snap(doc.text, s, e)

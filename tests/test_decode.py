@@ -123,3 +123,17 @@ def test_a_stretch_may_start_its_entity_in_the_token_before_it():
     logits = _logits([[0, 0, 0, 0, 0], [1, 0, 1, 0, 0], [0, 0, 1, 0, 0]])
     tags, _ = decode(logits, LABELS, transitions(LABELS))
     assert [LABELS[t] for t in tags] == ["B-Chemical", "I-Chemical", "I-Chemical"]
+
+
+def test_a_conjunction_at_a_chunk_edge_is_left_out_of_span_and_score():
+    text = "nausea and vomiting"
+    offsets = np.array([[0, 6], [7, 10], [11, 19]])
+    b, i = LABELS.index("B-Disease"), LABELS.index("I-Disease")
+    tags, probs = np.array([b, i, b]), np.array([1.0, 0.6, 0.5])
+    assert spans(tags, probs, offsets, LABELS, text) == [(0, 6, "Disease", 1.0),
+                                                        (11, 19, "Disease", 0.5)]
+    # a conjunction inside a chunk stays ("renal and hepatic failure")
+    text = "renal and hepatic failure"
+    offsets = np.array([[0, 5], [6, 9], [10, 17], [18, 25]])
+    tags, probs = np.array([b, i, i, i]), np.array([1.0, 1.0, 1.0, 1.0])
+    assert spans(tags, probs, offsets, LABELS, text) == [(0, 25, "Disease", 1.0)]
