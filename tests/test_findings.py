@@ -227,6 +227,12 @@ ADD = [
      ["urgency", "frequency", "hesitancy", "dysuria", "flushing"]),
     (HEADER + "He stopped it because of nasal congestion.\n", [], ["nasal congestion"]),
     (HEADER + "GENERAL: Pleasant, obese man in no distress.\n", [], ["obese"]),
+    (HEADER + "Weak stream, with post-void dribbling.\n", ["Weak stream"],
+     ["Weak stream", "post-void dribbling"]),
+    # a typed diabetes the model hesitated over, in a note and in an abstract
+    (HEADER + "1. Type 2 diabetes mellitus with hyperglycemia\n", ["hyperglycemia"],
+     ["Type 2 diabetes mellitus", "hyperglycemia"]),
+    ("Patients with type II diabetes were enrolled.", [], ["type II diabetes"]),
 ]
 
 NO_ADD = [  # clinical-looking words outside a clinical context: nothing may be added

@@ -148,7 +148,7 @@ _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
     "feels", "feeling", "became", "becomes", "remains", "remained", "appeared", "appears", "looks",
     "looked", "denies", "denied", "reports", "reported", "endorses", "endorsed", "notes",
-    "noted", "without"))
+    "noted", "without", "with"))
 # "evidence of X", "signs of X": the mention is X
 _LEAD_OF = frozenset(("evidence", "signs", "sign", "symptoms", "history", "episodes", "episode",
                       "features", "findings"))
@@ -1006,6 +1006,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
             if sep:
                 _list_findings(text, sep.end(), _clause_end(text, sep.end()), taken, diseases,
                                note, out)
+    for m in _TYPED_DIABETES.finditer(text):  # the model hesitates over "type 2" and drops it
+        out.append(m.span())
     if not note:
         return out
     for m in _UPPER_RUN.finditer(text):  # disease abbreviations
@@ -1034,6 +1036,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     return out
 
 
+_TYPED_DIABETES = re.compile(r"\btype[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b",
+                             re.IGNORECASE)
 # a symptom adjective that describes the patient on examination
 _STATE_BEFORE_PERSON = re.compile(r"\b([^\W\d_]{4,})[ \t]+(?:man|woman|male|female|gentleman|"
                                   r"lady|patient|boy|girl|child|infant|toddler)\b", re.IGNORECASE)
