@@ -282,6 +282,9 @@ CHEMICAL = [
      ["Febrile", "BPH", "tamsulosin"], ["tamsulosin"], ["Febrile", "BPH"]),
     (HEADER + "4. Vitamin D deficiency, on replacement\n", ["Vitamin D"], [],
      ["Vitamin D deficiency"]),
+    # analytes as results, whatever else the span holds; a finding's absence
+    (HEADER + "Fingerstick glucose 42; D-dimer negative; serial troponins; afebrile.\n",
+     ["Fingerstick glucose 42", "D-dimer", "troponins", "afebrile"], [], []),
     # suture and mesh materials
     (HEADER + "Closed with running 3-0 Vicryl; Prolene mesh was sewn with Prolene sutures.\n",
      ["Vicryl", "Prolene", "Prolene"], [], []),

@@ -322,7 +322,8 @@ _RESULT_WORD = re.compile(r"[ \t]+(?:was|were|clearing|rising|elevation|trending
                           r"low|high)\b|[ \t]*\(\d|(?:[ \t]+[a-z]+){1,3}[ \t]+(?:was|of|at)"
                           r"[ \t]+\d", re.IGNORECASE)
 _LAB_BEFORE = re.compile(r"(?:check|recheck|repeat|trend|baseline|pre-contrast|adjusted|"
-                         r"fasting|poc|ionized|urine)[ \t]+(?:\w+[ \t]+and[ \t]+)?$",
+                         r"fasting|poc|ionized|urine|serial|negative|positive|fingerstick)[ \t]+"
+                         r"(?:\w+[ \t]+and[ \t]+)?$",
                          re.IGNORECASE)
 _TITLE_BEFORE = re.compile(r"(?<![\w])(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?[ \t]+(?:[A-Z][\w'’-]*"
                            r"[ \t]+){0,2}$")
@@ -629,8 +630,9 @@ def _lab_result(text: str, ent: Entity) -> bool:
     if low not in ANALYTES:
         if " " not in low:
             return False
-        head, _, number = low.rpartition(" ")
-        return head in ANALYTES and number.replace(".", "").isdigit()  # "glucose 164"
+        words = low.split()  # "glucose 164", "Fingerstick glucose 42", "sodium of 124 and"
+        return any(w in ANALYTES for w in words) and any(
+            w.replace(".", "", 1).isdigit() for w in words)
     m = _RESULT_AFTER.match(text, ent.end, min(len(text), ent.end + 60))
     if m:
         unit = m.group("unit") or ""
@@ -683,6 +685,9 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
                 and not drug_like(low)))) or \
             _not_a_drug(doc, ent):
         return None
+    if low.startswith(("a", "non")) and (low[1:] in SYMPTOMS.phrases or
+                                           low[3:].lstrip("-") in SYMPTOMS.phrases):
+        return None  # "afebrile", "nontender": the absence of a finding, and no drug
     if (raw in ABBREVIATIONS and raw not in _defined(doc)) or low in SYMPTOMS.phrases:
         return doc.span(start, end, "Disease", score=ent.score, source=ent.source)
     nxt = text[end:end + 1]
