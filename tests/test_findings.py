@@ -166,6 +166,13 @@ EXTEND = [
      ["neurofibromatosis type 1"]),
     (HEADER + "Biopsy: carcinoma in situ of the bladder.\n", ["carcinoma"],
      ["carcinoma in situ"]),
+    # two organ words, not a third; a noun after a disease adjective; lexicalised "sounds"
+    (HEADER + "CT: 4.2 cm infrarenal abdominal aortic aneurysm.\n", ["aneurysm"],
+     ["abdominal aortic aneurysm"]),
+    (HEADER + "Admitted with hypertensive urgency.\n", ["hypertensive"],
+     ["hypertensive urgency"]),
+    (HEADER + "Lungs: decreased breath sounds at the right base.\n", ["decreased breath"],
+     ["decreased breath sounds"]),
     # two model spans one space apart are one mention
     (HEADER + "4. Iron deficiency anemia\n", ["Iron deficiency", "anemia"],
      ["Iron deficiency anemia"]),

@@ -190,7 +190,8 @@ ORGAN_HEADS = frozenset((
     "hemorrhage", "haemorrhage", "obstruction", "stenosis", "thickening", "dilatation",
     "dilation", "injury", "failure", "steatosis", "spasm", "spasms", "embolism", "emboli",
     "embolus", "thrombosis", "strain", "insufficiency", "irritation", "perforation",
-    "torsion", "stricture", "petechiae", "vegetation", "vegetations"))
+    "torsion", "stricture", "petechiae", "vegetation", "vegetations", "aneurysm", "aneurysms",
+    "herniation", "thrombus", "hematoma", "dissection"))
 _SITE_OR_ORGAN = SITE_HEADS | ORGAN_HEADS
 # pathology nouns measured on imaging ("a 4 mm stone")
 IMAGING_HEADS = frozenset((
@@ -332,7 +333,7 @@ _RELATIVE_BEFORE = re.compile(r"(?<![\w])(?:wife|husband|daughter|son|mother|fat
                               r"brother|partner)[ \t]+$", re.IGNORECASE)
 _CREDENTIAL_AFTER = re.compile(r"(?:[ \t]+[A-Z][\w'’-]*){0,2},?[ \t]+" + _CREDENTIALS + r"\b")
 _RIGHT_NAME = re.compile(
-    r"[ \t]+(?:type[ \t]+(?:\d\w?|i{1,3}v?|[a-c])(?![\w-])|in[ \t]+situ\b|with[ \t]+(?:reduced|"
+    r"[ \t]+(?:type[ \t]+(?:\d\w?|i{1,3}v?|[a-c])(?![\w-])|in[ \t]+situ\b|sounds\b|with[ \t]+(?:reduced|"
     r"preserved|mildly[ \t]+reduced|mid-range)[ \t]+ejection[ \t]+fraction\b|on[ \t]+"
     r"exertion\b|(?:media|externa|interna|pedis|cruris|capitis|corporis|versicolor)\b)",
     re.IGNORECASE)
@@ -412,9 +413,10 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
     i, j = 0, len(words)
     while j - i > 1:
         w, nxt = words[i], words[i + 1]
-        if w[0].isdigit() or w in _SIZE_WORDS or w in IMAGING_KEYS or _COUNTED.match(w):
-            i += 1  # "4 mm nodule", "CT evidence of", "three-pillow orthopnea"
-            continue
+        if w[0].isdigit() or w in _SIZE_WORDS or w in IMAGING_KEYS or _COUNTED.match(w) or (
+                nxt in _LEAD_OF and j - i > 3 and words[i + 2] == "of"):
+            i += 1  # "4 mm nodule", "CT evidence of", "three-pillow orthopnea", "scintigraphic
+            continue  # evidence of"
         if w in _SPAN_EDGE:
             if w in SIDES:
                 if nxt in FIXED_AFTER_SIDE or nxt.startswith(("ventric", "atri")) or (
@@ -530,6 +532,7 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
     first = _WORD.match(text, start, end)
     head = text[start:end].lower() if first and first.end() == end else None
     site = head is not None and head in _SITE_OR_ORGAN
+    organ_words = 0
     while True:
         before = _word_before(text, start, lo)
         if before is None:
@@ -550,15 +553,17 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
                 start = two[0]
                 continue
         if site:
-            site = False
             best, at, words = None, start, []
             if head not in SITE_HEADS:
                 if (low.endswith(("al", "ic", "ar")) and low not in _NOT_ORGAN_ADJ and
                         low not in SIDES and low not in POSITIONS) or (
                         low in ANATOMY and low not in _VESSELS):
-                    start = b_start  # "periappendiceal abscess", "bladder tumor"
+                    start = b_start  # "periappendiceal abscess", "abdominal aortic aneurysm"
+                    organ_words += 1
+                    site = organ_words < 2
                     continue
                 break
+            site = False
             for _ in range(3):
                 b = _word_before(text, at, lo)
                 if b is None:
@@ -571,14 +576,18 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
                 start = best
                 continue
         break
-    if text[end + 1:end + 2] in _RIGHT_FIRST:
-        m = _RIGHT_NAME.match(text, end, min(hi, end + 40))
-        if m:
+    m = _RIGHT_NAME.match(text, end, min(hi, end + 40)) \
+        if text[end + 1:end + 2] in _RIGHT_FIRST else None
+    if m:
+        end = m.end()
+    elif head is not None and head.endswith(("ive", "ic", "al", "ed")) and text[end:end + 1] == " ":
+        m = _WORD.match(text, end + 1, hi)  # an adjective before its noun: "hypertensive urgency"
+        if m and m.group().lower() in HEAD_NOUNS | ORGAN_HEADS:
             end = m.end()
     return start, end
 
 
-_RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvV")
+_RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsS")
 
 
 def _pieces(text: str, ent: Entity) -> list[tuple[int, int]]:
