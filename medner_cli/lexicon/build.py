@@ -10,8 +10,8 @@ install drug-named-entity-recognition``); its code is never imported, its data f
 What is derived (docs/lexicon.md has the reasons and the figures):
 
 - every variant, and every canonical name that is no variant of its own ("iron", "caffeine"),
-  lower-cased, white space collapsed, and ``SUPPLEMENT``: 32 common US brands the package lacks
-  ("Keflex", "Norco"), mapped by hand to the package's drugs;
+  lower-cased, white space collapsed, and ``SUPPLEMENT``: 40 common US brands the package lacks
+  ("Keflex", "Norco", the sedative "Versed", contrast agents, skin antiseptics), mapped by hand to the package's drugs;
 - the canonical name; the DrugBank id as it is; the MeSH id only when no other drug of the
   package carries it: the package's "mesh_id" is most often the drug's pharmacological-action
   class (furosemide -> D049994 "Sodium Potassium Chloride Symporter Inhibitors", shared by 5
@@ -116,6 +116,14 @@ SUPPLEMENT: dict[str, tuple[str, ...]] = {
     "zemplar": ("paricalcitol",),
     "neulasta": ("pegfilgrastim",),
     "yaz": ("drospirenone", "ethinyl estradiol"),
+    "tylenol no. 3": ("acetaminophen", "codeine"),
+    "versed": ("midazolam",),
+    "gadavist": ("gadobutrol",),
+    "definity": ("perflutren",),
+    "visipaque": ("iodixanol",),
+    "magnevist": ("gadopentetic acid",),
+    "betadine": ("povidone-iodine",),
+    "hibiclens": ("chlorhexidine",),
 }
 
 # Variants that are words of notes or abstracts in another sense (the automatic rules miss them):
