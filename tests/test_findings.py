@@ -292,6 +292,9 @@ CHEMICAL = [
     # analytes as results, whatever else the span holds; a finding's absence
     (HEADER + "Fingerstick glucose 42; D-dimer negative; serial troponins; afebrile.\n",
      ["Fingerstick glucose 42", "D-dimer", "troponins", "afebrile"], [], []),
+    # a procedure's or a disease's morphology is no drug
+    (HEADER + "Advanced under fluoroscopy; no hydrocele or varicocele.\n",
+     ["fluoroscopy", "varicocele"], [], ["varicocele"]),
     # suture and mesh materials
     (HEADER + "Closed with running 3-0 Vicryl; Prolene mesh was sewn with Prolene sutures.\n",
      ["Vicryl", "Prolene", "Prolene"], [], []),

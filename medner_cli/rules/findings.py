@@ -219,6 +219,9 @@ _SUFFIXES = ("itis", "itides", "osis", "oses", "emia", "aemia", "oma", "omas", "
              "pathy", "pathies", "algia", "algias", "plasia", "trophy", "megaly", "uria",
              "rrhea", "rrhoea", "rrhage", "ectasis", "iasis", "ism", "penia", "cele", "lith",
              "liths", "ia", "ias", "listhesis")
+# endings no drug name has: a one-word "Chemical" with one is a disease ("varicocele")
+_DISEASE_ONLY_SUFFIXES = ("itis", "osis", "emia", "aemia", "pathy", "algia", "cele", "megaly",
+                          "plasia", "rrhea", "rrhoea", "rrhage")
 _PROC_SUFFIXES = ("ectomy", "ectomies", "otomy", "otomies", "ostomy", "ostomies", "plasty",
                   "plasties", "scopy", "scopies", "graphy", "pexy", "rrhaphy", "centesis",
                   "tripsy", "desis")
@@ -687,6 +690,7 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
     raw = ent.text
     low = raw.lower()
     if low in DRUG_CLASSES or low in _NOT_CHEMICAL or low in PROCEDURES.phrases or \
+            (" " not in low and low.endswith(_PROC_SUFFIXES)) or \
             _lab_result(text, ent) or _SUTURE_SIZE_BEFORE.search(text, max(0, start - 8), start) \
             or _MATERIAL_AFTER.match(text, end, min(len(text), end + 12)) or \
             (raw[0].isupper() and (_person(text, ent) or (
@@ -697,7 +701,8 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
     if low.startswith(("a", "non")) and (low[1:] in SYMPTOMS.phrases or
                                            low[3:].lstrip("-") in SYMPTOMS.phrases):
         return None  # "afebrile", "nontender": the absence of a finding, and no drug
-    if (raw in ABBREVIATIONS and raw not in _defined(doc)) or low in SYMPTOMS.phrases:
+    if (raw in ABBREVIATIONS and raw not in _defined(doc)) or low in SYMPTOMS.phrases or (
+            " " not in low and low.endswith(_DISEASE_ONLY_SUFFIXES)):
         return doc.span(start, end, "Disease", score=ent.score, source=ent.source)
     nxt = text[end:end + 1]
     if nxt in ("-", "/"):
