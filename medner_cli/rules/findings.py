@@ -529,7 +529,8 @@ def _clean_words(text: str, start: int, end: int, lo: int,
 
 def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
     """``start, end`` extended left over kept type words and a body site, and right over
-    "type 1", "in situ", "with reduced ejection fraction", never past ``lo`` and ``hi``."""
+    "type 1", "in situ", "with reduced ejection fraction" or the head noun after a disease
+    adjective ("hypertensive urgency"), never past ``lo`` and ``hi``."""
     if (start == 0 or text[start - 1] not in " \t") and text[end:end + 1] not in (" ", "\t"):
         return start, end
     first = _WORD.match(text, start, end)
@@ -585,12 +586,13 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
         end = m.end()
     elif head is not None and head.endswith(("ive", "ic", "al", "ed")) and text[end:end + 1] == " ":
         m = _WORD.match(text, end + 1, hi)  # an adjective before its noun: "hypertensive urgency"
-        if m and m.group().lower() in HEAD_NOUNS | ORGAN_HEADS:
+        if m and m.group().lower() in _NOUN_AFTER_ADJECTIVE:
             end = m.end()
     return start, end
 
 
 _RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsS")
+_NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS
 
 
 def _pieces(text: str, ent: Entity) -> list[tuple[int, int]]:
