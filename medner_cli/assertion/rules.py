@@ -78,7 +78,7 @@ class Lexicon:
     others: re.Pattern[str] | None  # the literals that start with punctuation (";")
     regex: re.Pattern[str] | None  # every regex rule, as one alternation
     literals: dict[str, tuple[Rule, ...]]  # normalised matched text -> its rules
-    regexes: tuple[tuple[re.Pattern[str], tuple[Rule, ...]], ...]  # each regex rule alone
+    regexes: tuple[tuple[re.Pattern[str], tuple[Rule, ...]], ...]  # each pattern, its rules
     labels: frozenset[str]
     terminated_by: dict[str, frozenset[str]]
     chain_fillers: frozenset[str]
@@ -378,9 +378,11 @@ def compile_lexicon(data: dict[str, Any], path: str = "<data>") -> Lexicon:
         words=re.compile(r"\W(" + trie + ")"),
         first=re.compile(trie),
         others=re.compile(_trie_regex(other)) if other else None,
-        regex=re.compile("|".join(f"(?:{p})" for p, _ in regexes)) if regexes else None,
+        regex=re.compile("|".join(f"(?:{p})" for p in dict.fromkeys(p for p, _ in regexes)))
+        if regexes else None,
         literals={k: tuple(v) for k, v in literals.items()},
-        regexes=tuple((re.compile(p), (r,)) for p, r in regexes),
+        regexes=tuple((re.compile(p), tuple(r for q, r in regexes if q == p))  # a shared
+                      for p in dict.fromkeys(p for p, _ in regexes)),  # pattern: every rule
         labels=label_set,
         terminated_by=terminated_by,
         chain_fillers=frozenset(normalise(f) for f in data.get("chain_fillers", [])),
