@@ -236,6 +236,11 @@ ADD = [
     (HEADER + "GENERAL: Pleasant, obese man in no distress.\n", [], ["obese"]),
     (HEADER + "Weak stream, with post-void dribbling.\n", ["Weak stream"],
      ["Weak stream", "post-void dribbling"]),
+    # the condition a study's reading opens with
+    (HEADER + "CT ABDOMEN/PELVIS: ACUTE APPENDICITIS WITH FAT STRANDING; NO ABSCESS.\n", [],
+     ["ACUTE APPENDICITIS", "ABSCESS"]),
+    (HEADER + "XR LEFT WRIST: ACUTE NONDISPLACED FRACTURE OF THE DISTAL RADIUS.\n", [],
+     ["FRACTURE"]),
     # a typed diabetes the model hesitated over, in a note and in an abstract
     (HEADER + "1. Type 2 diabetes mellitus with hyperglycemia\n", ["hyperglycemia"],
      ["Type 2 diabetes mellitus", "hyperglycemia"]),

@@ -268,7 +268,8 @@ RELATIVES = frozenset((
     "paternal", "maternal grandmother", "maternal grandfather", "paternal grandmother",
     "paternal grandfather"))
 IMAGING_KEYS = frozenset((
-    "ct", "cxr", "mri", "x-ray", "xray", "ultrasound", "us", "echo", "tte", "tee", "imaging",
+    "ct", "cxr", "mri", "x-ray", "xray", "xr", "mra", "ultrasound", "us", "echo", "tte", "tee",
+    "imaging",
     "radiograph", "cta", "kub", "urogram", "scan", "angiogram", "angiography", "doppler",
     "findings", "film", "films", "chest x-ray", "mrcp", "pet", "cystoscopy", "colonoscopy"))
 # never a Chemical in a note: tests, settings, identifiers' keys, services, foods, views
@@ -1163,6 +1164,8 @@ def _layout_candidates(text: str, taken: _Taken, diseases: set[int],
                 any(w in IMAGING_KEYS for w in words) or \
                 _anatomy_only(words, SIDES | POSITIONS | FUNCTION):
             _findings_line(text, vs, ve, out)
+            if any(w in IMAGING_KEYS for w in words):  # a study's reading opens with its
+                _list_findings(text, vs, _clause_end(text, vs), taken, diseases, True, out)
         elif (SYMPTOMS.match(text, ks, ke) == ke or (
                 len(words) > 1 and words[-1] in SITE_HEADS and _anatomy_only(words[:-1], SIDES)
         )) and _ANSWER.match(text, vs, ve):  # "Chills: no", "Hip pain: yes"
