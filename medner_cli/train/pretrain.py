@@ -23,8 +23,8 @@ import regex
 from medner_cli.machine import machine
 from medner_cli.tokenize import load_tokenizer
 from medner_cli.train.data import file_digests
-from medner_cli.train.trainer import (CHECKPOINT, DEFAULT_BASE_NAME, _appending,
-                                      _save_checkpoint, default_base, seed_all)
+from medner_cli.train.trainer import (DEFAULT_BASE_NAME, _save_checkpoint, adamw,
+                                      default_base, start_run)
 
 
 @dataclass(kw_only=True)
@@ -169,22 +169,7 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print, resume: bo
 
     if not cfg.sentences and not cfg.documents:
         raise SystemExit("pretrain needs text: --sentences FILE or --documents PATH")
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = _appending(log, out / "pretrain.log")
-    ckpt_path = out / CHECKPOINT
-    ckpt = None
-    if resume:
-        if not ckpt_path.exists():
-            raise SystemExit(f"--resume: no {CHECKPOINT} in {out}")
-        ckpt = torch.load(ckpt_path, weights_only=False)
-        if ckpt["config"] != asdict(cfg):
-            changed = sorted(k for k, v in asdict(cfg).items() if ckpt["config"].get(k) != v)
-            raise SystemExit(f"--resume: {out} was started with other settings ({', '.join(changed)})")
-    started = time.time() - (ckpt["elapsed"] if ckpt else 0.0)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    seed_all(cfg.seed)
+    out, log, ckpt_path, ckpt, started = start_run(cfg, "pretrain.log", log, resume)
     base = Path(cfg.base) if cfg.base else default_base()
     tokenizer = load_tokenizer(base / "tokenizer.json")
     names = ("[CLS]", "[SEP]", "[PAD]", "[MASK]")
@@ -207,10 +192,7 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print, resume: bo
         raise SystemExit(f"{base}: pretraining supports BERT-style encoders (a 'cls' MLM head)")
     steps_per_epoch = math.ceil(len(train_seqs) / cfg.batch_size)
     total = cfg.max_steps or steps_per_epoch * cfg.epochs
-    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
-    rest = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
-    optim = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                               {"params": rest, "weight_decay": 0.0}], lr=cfg.lr)
+    optim = adamw(model, cfg.lr, cfg.weight_decay)
     sched = get_linear_schedule_with_warmup(optim, int(cfg.warmup * total), total)
 
     def held_loss() -> float:

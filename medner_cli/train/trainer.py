@@ -167,15 +167,15 @@ def _appending(log: Callable[[str], None], path: Path) -> Callable[[str], None]:
     return both
 
 
-def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = False) -> dict:
-    """Train and save the kept epoch to ``cfg.out``; returns the run's metadata."""
+def start_run(cfg, log_name: str, log: Callable[[str], None], resume: bool):
+    """The run folder, its appending log, the checkpoint path, the checkpoint to resume from
+    (None for a fresh run; refused if its settings differ from ``cfg``) and the start time
+    (earlier by the time already spent); torch's threads and seeds are set from ``cfg``."""
     import torch
-    from tqdm import tqdm
-    from transformers import AutoModelForTokenClassification, get_linear_schedule_with_warmup
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    log = _appending(log, out / "train.log")
+    log = _appending(log, out / log_name)
     ckpt_path = out / CHECKPOINT
     ckpt = None
     if resume:
@@ -189,6 +189,27 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     seed_all(cfg.seed)
+    return out, log, ckpt_path, ckpt, started
+
+
+def adamw(model, lr: float, weight_decay: float):
+    """AdamW without weight decay on biases and LayerNorm weights (BERT's recipe)."""
+    import torch
+
+    named = list(model.named_parameters())
+    plain = [any(k in n for k in ("bias", "LayerNorm")) for n, _ in named]
+    return torch.optim.AdamW(
+        [{"params": [p for (_, p), f in zip(named, plain) if not f], "weight_decay": weight_decay},
+         {"params": [p for (_, p), f in zip(named, plain) if f], "weight_decay": 0.0}], lr=lr)
+
+
+def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = False) -> dict:
+    """Train and save the kept epoch to ``cfg.out``; returns the run's metadata."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForTokenClassification, get_linear_schedule_with_warmup
+
+    out, log, ckpt_path, ckpt, started = start_run(cfg, "train.log", log, resume)
     base = Path(cfg.base) if cfg.base else default_base()
     tokenizer = load_tokenizer(base / "tokenizer.json")
     specials = tuple(tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
@@ -218,10 +239,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
     rng = random.Random(cfg.seed)
     steps_per_epoch = math.ceil(len(train_ex) / cfg.batch_size)
     total = cfg.max_steps or steps_per_epoch * cfg.epochs
-    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
-    rest = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
-    optim = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                               {"params": rest, "weight_decay": 0.0}], lr=cfg.lr)
+    optim = adamw(model, cfg.lr, cfg.weight_decay)
     sched = get_linear_schedule_with_warmup(optim, int(cfg.warmup * total), total)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100, label_smoothing=cfg.label_smoothing)
     history, best, best_state, step = [], -1.0, None, 0
