@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from medner_cli.cli import cli
+from tiny_model import build_tiny_bert
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -26,22 +27,9 @@ SENTENCES = [
 @pytest.fixture
 def tiny_mlm_base(tmp_path):
     """A randomly initialised 2-layer BERT whose vocabulary has word pieces and [MASK]."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
-
     words = sorted({w.lower() for s in SENTENCES for w in s.split() if w != "##chloroquine"})
-    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "##chloroquine", *words]
-    vocab = {w: i for i, w in enumerate(pieces)}
-    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    base = tmp_path / "base"
-    base.mkdir()
-    tok.save(str(base / "tokenizer.json"))
-    config = transformers.BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
-                                     num_attention_heads=2, intermediate_size=64,
-                                     max_position_embeddings=64)
-    transformers.BertModel(config).save_pretrained(base)
-    return base
+    return build_tiny_bert(tmp_path / "base",
+                           ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "##chloroquine", *words])
 
 
 @pytest.mark.parametrize("tokenized, text", [

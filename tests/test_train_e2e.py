@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from medner_cli.cli import cli
 from medner_cli.infer import OnnxRunner
+from tiny_model import build_tiny_bert
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -35,21 +36,8 @@ def pubtator(path):
 @pytest.fixture
 def tiny_base(tmp_path):
     """A randomly initialised 2-layer BERT with a word-level vocabulary of the fixture."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
-
     words = sorted({w.lower() for _, t, a, _ in DOCS for w in (t + " " + a).replace(".", " . ").split()})
-    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
-    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    base = tmp_path / "base"
-    base.mkdir()
-    tok.save(str(base / "tokenizer.json"))
-    config = transformers.BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
-                                     num_attention_heads=2, intermediate_size=64,
-                                     max_position_embeddings=64)
-    transformers.BertModel(config).save_pretrained(base)
-    return base
+    return build_tiny_bert(tmp_path / "base", ["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])
 
 
 def test_train_export_annotate(tmp_path, tiny_base):

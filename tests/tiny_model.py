@@ -67,3 +67,20 @@ def build_tiny_model(folder: Path, window: int = 16, overlap: int = 4) -> Path:
             "provenance": {"note": "built by tests/tiny_model.py"}}
     (folder / "config.json").write_text(json.dumps(card))
     return folder
+
+
+def build_tiny_bert(folder: Path, pieces: list[str]) -> Path:
+    """A randomly initialised 2-layer BERT (hidden size 32) with the WordPiece vocabulary
+    ``pieces``, as a Hugging Face folder: a base encoder for training and pretraining tests."""
+    import transformers
+
+    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(pieces)}, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    folder.mkdir(parents=True, exist_ok=True)
+    tok.save(str(folder / "tokenizer.json"))
+    config = transformers.BertConfig(vocab_size=len(pieces), hidden_size=32, num_hidden_layers=2,
+                                     num_attention_heads=2, intermediate_size=64,
+                                     max_position_embeddings=64)
+    transformers.BertModel(config).save_pretrained(folder)
+    return folder
