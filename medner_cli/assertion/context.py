@@ -68,15 +68,16 @@ def find(lex: Lexicon, low: str, s: int, e: int,
             if x < b and a < y:
                 break
         else:
-            kind = rules[0].kind
-            if kind == PSEUDO:
+            if any(r.kind == PSEUDO for r in rules):
                 continue
-            if kind == TERMINATION:
-                cats = rules[0].categories if len(rules) == 1 else \
-                    frozenset(c for r in rules for c in r.categories)
-                terms.append(Term(a, b, frozenset(cats)))
-                continue
+            # a word may end some scopes and start another ("start" ends a history and, after
+            # "if ...,", starts a hypothetical drug)
+            ending = [r for r in rules if r.kind == TERMINATION]
+            if ending:
+                terms.append(Term(a, b, frozenset(c for r in ending for c in r.categories)))
             for r in rules:
+                if r.kind == TERMINATION:
+                    continue
                 if r.preceded_by is not None and r.preceded_by.search(low[s:a]) is None:
                     continue
                 if r.not_preceded_by is not None and r.not_preceded_by.search(low[s:a]) is not None:
@@ -101,10 +102,11 @@ def _blocks(lex: Lexicon, item: Cue | Term, cue: Cue) -> bool:
 
 
 def _adjacent(low: str, first: Cue | Term, second: Cue | Term) -> bool:
-    """A ":" or ";" right next to the trigger ends nothing of it: "Denies: fever". A
-    word term still does: "most likely due to a virus"."""
+    """A ":" right next to the trigger ends nothing of it: "Denies: fever". A ";" still
+    does ("was given and then stopped; digoxin level 0.9"), and so does a word term ("most
+    likely due to a virus")."""
     term = first if isinstance(first, Term) else second
-    return (isinstance(term, Term) and low[term.start:term.end] in (":", ";")
+    return (isinstance(term, Term) and low[term.start:term.end] == ":"
             and not low[first.end:second.start].strip())
 
 

@@ -87,7 +87,8 @@ class Lexicon:
     path: str
 
     def matches(self, low: str, start: int, end: int) -> list[tuple[int, int, tuple[Rule, ...]]]:
-        """Non-overlapping matches in ``low[start:end]``: leftmost first, then longest.
+        """Non-overlapping matches in ``low[start:end]``: leftmost first, then longest; the
+        rules of a literal and a regex that match the same words all apply.
 
         Literals are found by a scan of one trie-shaped pattern that starts at a non-word
         character, so the regex engine skips ahead in C to the starts of words; regex rules
@@ -124,9 +125,12 @@ class Lexicon:
         if not extra:
             return found
         found.sort(key=lambda x: (x[0], x[0] - x[1]))
-        out, last = [], -1
+        out: list[tuple[int, int, tuple[Rule, ...]]] = []
+        last = -1
         for item in found:
-            if item[0] >= last:
+            if out and item[:2] == out[-1][:2]:  # a regex and a literal on the same words
+                out[-1] = (item[0], item[1], out[-1][2] + item[2])
+            elif item[0] >= last:
                 out.append(item)
                 last = item[1]
         return out
