@@ -174,6 +174,46 @@ def test_mesh_until_all_keeps_newer_descriptors(tmp_path: Path, corpus: Path):
     assert Linker.load(out).resolve("Chemical", "remifentanil").ids == ("MESH:D000077208",)
 
 
+GILDA_TSV = ("MESH\tD012640\tSeizures\tDOID\tDOID:1826\tepileptic convulsions\n"
+             "MESH\tD000077208\tRemifentanil\tCHEBI\tCHEBI:8802\tultiva\n"  # newer than corpus
+             "MESH\tC000002\tbevonium\tCHEBI\tCHEBI:135495\tbevonium cation\n"
+             "MESH\tD012640\tSeizures\tHP\tHP:0001250\tfits\n"  # HPO: not read
+             "MESH\tD006973\tHypertension\tDOID\tDOID:10763\tbenign prostatic hyperplasia\n"
+             "MESH\tD014605\tUveitis\tEFO\tEFO:1\tshared name\n"
+             "MESH\tD014606\tUveitis, Anterior\tEFO\tEFO:2\tshared name\n")
+BIOMAPPINGS = ("#curie_map:\n"
+               "subject_id\tsubject_label\tpredicate_id\tobject_id\tobject_label\n"
+               "doid:1\tiritis\tskos:exactMatch\tmesh:D014606\tUveitis, Anterior\n"
+               "mesh:D005665\tFurosemide\tskos:broadMatch\tchebi:1\tnot exact\n")
+
+
+def test_synonyms_add_names_of_other_vocabularies(tmp_path: Path, corpus: Path):
+    import zipfile
+
+    wheel = tmp_path / "gilda-1.6.1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("gilda/resources/mesh_mappings.tsv", GILDA_TSV)
+    sssom = tmp_path / "positive.sssom.tsv"
+    sssom.write_text(BIOMAPPINGS, encoding="utf-8")
+    csv = tmp_path / "subjects_mesh.csv"
+    csv.write_text(MESH_CSV, encoding="utf-8")
+    out = tmp_path / "syn"
+    assert link_build.main(["--train", str(corpus), "--mesh", str(csv), "--synonyms", str(wheel),
+                            "--synonyms", str(sssom), "--out", str(out)]) == 0
+    linker = Linker.load(out)
+    assert linker.resolve("Disease", "epileptic convulsions").ids == ("MESH:D012640",)
+    assert linker.resolve("Chemical", "ultiva") is None  # its descriptor is newer than the corpus
+    assert linker.resolve("Chemical", "bevonium cation").ids == ("MESH:C000002",)
+    assert linker.resolve("Disease", "iritis").ids == ("MESH:D014606",)  # biomappings, reversed
+    assert linker.resolve("Disease", "fits") is None  # HPO names are not read
+    assert linker.resolve("Disease", "shared name") is None  # two concepts
+    assert linker.resolve("Chemical", "not exact") is None  # only exact matches
+    # the corpus's own annotation wins over a synonym of another concept
+    assert linker.resolve("Disease", "benign prostatic hyperplasia").ids == ("MESH:D011470",)
+    notice = (out / link_build.NOTICE).read_text()
+    assert "gilda" in notice and "CC0" in notice and "Disease Ontology" in notice
+
+
 def test_corpus_annotation_wins_over_a_mesh_name(mesh_dir: Path):
     rows = _rows(mesh_dir / link_build.DICTIONARY)
     seizures = [r for r in rows if r[2] == "seizures" and r[0] == "exact"]

