@@ -10,8 +10,8 @@ from medner_cli.doc import Doc
 from medner_cli.read import read_inputs
 
 DATA = Path(__file__).parent / "data"
-FILES = ["sample_notes_gold.jsonl", "notes_dev.jsonl", "notes_eval.jsonl",
-         "sample_notes_dosage.jsonl", "heldout_dosage.jsonl"]
+# every gold file (assertion_cases.jsonl is the table of test_assertion.py, in its own layout)
+FILES = sorted(p.name for p in DATA.glob("*.jsonl") if p.name != "assertion_cases.jsonl")
 
 
 @pytest.mark.parametrize("name", FILES)
