@@ -414,6 +414,16 @@ MIXED = [
     ("Lithium level 0.6 mmol/L on lithium carbonate 300 mg BID", ["300 mg BID"]),
     ("1130   Insulin lispro correction scale AC/HS: BG 212 mg/dL     Given", ["AC/HS"]),
     ("Magnesium 4 g IV bolus then 2 g/hr; Mg level 4.2 mg/dL", ["4 g", "2 g/hr"]),
+    # lung function values, irrigation by a compound participle, a drug to avoid
+    ("PFTs today: FVC 2.08 L (56% predicted). Prednisone 10 mg daily.", ["10 mg daily"]),
+    ("The catheter was hand-irrigated with 600 mL of saline; Ditropan 5 mg PO TID.",
+     ["5 mg PO TID"]),
+    ("Avoid aspirin for 3 days; oxybutynin 5 mg PO q8h PRN.", ["5 mg PO q8h PRN"]),
+    # a schedule after a comma and "up to" continues the dose
+    ("Loperamide 2 mg as needed, up to 3 times a week.", ["2 mg as needed", "3 times a week"]),
+    # a hyphenated word that only ends in a cue word is not that cue
+    ("Referral to the stop-smoking service, with nicotine patches 21 mg/24 hours.",
+     ["21 mg/24 hours"]),
 ]
 
 # (sentence, the span, attributes it must carry; other keys may be present)

@@ -91,7 +91,10 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
     for i, tok in enumerate(before):
         if tok in POSITIVE or tok in OTHER_MEASURE or drug_like(tok, drugs):
             break
-        if tok in NEG or i < 2 and tok in LAB or mass_volume and tok in ORGAN and (
+        # a compound participle: "hand-irrigated with 600 mL"; not "20-gauge", "stop-smoking"
+        head, _, tail = tok.rpartition("-")
+        negative = tok in NEG or head.isalpha() and tail.endswith("ed") and tail in NEG
+        if negative or i < 2 and tok in LAB or mass_volume and tok in ORGAN and (
                 i < 2 or all(t in _LINKING for t in before[:i])):
             return False
         if i == 0 and tok == "on" and "L" in units:  # "on 2 L": oxygen

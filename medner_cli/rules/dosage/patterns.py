@@ -115,7 +115,8 @@ _PIECES = {
     "xdur": rf"""{_WORD_START}{_TIMES_WORD}(?P<xd_n>\d{{1,2}}|{NUMWORD}|a)
         {_WS}*{_EXTRA}doses?{_END}""",
     "dur": rf"""{_WORD_START}{_TIMES_WORD}
-        (?:(?:a{_WS}+total{_WS}+of|another|the{_WS}+next|the{_WS}+following|an{_WS}+additional)
+        (?:(?:a{_WS}+total{_WS}+of|another|the{_WS}+next|the{_WS}+following|an{_WS}+additional
+           |up{_WS}+to)
            {_WS}+)?
         (?P<du_n>{_SIMPLE}|an?){_WS}*-?{_WS}*{_EXTRA}(?P<du_u>{_DUR_UNIT}){_END}""",
     # frequencies: standing alone

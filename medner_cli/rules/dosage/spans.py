@@ -35,8 +35,9 @@ class DosageSpan(NamedTuple):
     attrs: dict[str, Any]
 
 
-# What may separate a Dosage from a schedule that continues it: "BID (2 times a day)".
-_CONTINUATION = regex.compile(r"[^\S\r\n]*(?:[,()][^\S\r\n]*){1,3}")
+# What may separate a Dosage from a schedule that continues it: "BID (2 times a day)", "2 mg as
+# needed, up to 3 times a week".
+_CONTINUATION = regex.compile(r"[^\S\r\n]*(?:[,()][^\S\r\n]*){1,3}(?:up[^\S\r\n]+to[^\S\r\n]+)?")
 _PIECE_GAP = regex.compile(r"[\s,/()\-]*")
 
 
