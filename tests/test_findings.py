@@ -176,6 +176,11 @@ EXTEND = [
     # two model spans one space apart are one mention
     (HEADER + "4. Iron deficiency anemia\n", ["Iron deficiency", "anemia"],
      ["Iron deficiency anemia"]),
+    # an organism (with its genus initial) is part of the infection's name
+    (HEADER + "Sepsis secondary to E. coli bacteremia.\n", ["coli bacteremia"],
+     ["E. coli bacteremia"]),
+    (HEADER + "Biopsies showed H. pylori gastritis.\n", ["gastritis"], ["H. pylori gastritis"]),
+    (HEADER + "Cultures grew staph; pneumonia improved.\n", ["pneumonia"], ["pneumonia"]),
 ]
 
 NO_EXTEND = [  # one-line abstracts follow BC5CDR: the extension must not fire

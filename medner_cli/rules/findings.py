@@ -539,6 +539,10 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
     site = head is not None and head in _SITE_OR_ORGAN
     organ_words = 0
     while True:
+        org = _ORGANISM_BEFORE.search(text, max(lo, start - 40), start)
+        if org is not None and org.group(1).lower() in ORGANISMS:
+            start = org.start()  # "E. coli bacteremia", "H. pylori gastritis", "MRSA pneumonia"
+            continue
         before = _word_before(text, start, lo)
         if before is None:
             break
@@ -592,6 +596,8 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
     return start, end
 
 
+# an organism word (with its genus initial) right before a disease: one span in the notes gold
+_ORGANISM_BEFORE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z-]*\.?)[ \t]+$")
 _RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsS")
 _NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS
 
