@@ -103,6 +103,8 @@ TRIM = [
     (HEADER + "CXR: right lower lobe consolidation.\n", "right lower lobe consolidation",
      ["consolidation"]),
     (HEADER + "Admitted with severe headache.\n", "severe headache", ["headache"]),
+    (HEADER + "No hemodynamically significant stenosis.\n", "hemodynamically significant stenosis",
+     ["stenosis"]),
     (HEADER + "Seen for a COPD exacerbation.\n", "COPD exacerbation", ["COPD"]),
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
     (HEADER + "She has osteoarthritis of both hips.\n", "osteoarthritis of", ["osteoarthritis"]),
@@ -181,6 +183,10 @@ EXTEND = [
      ["E. coli bacteremia"]),
     (HEADER + "Biopsies showed H. pylori gastritis.\n", ["gastritis"], ["H. pylori gastritis"]),
     (HEADER + "Cultures grew staph; pneumonia improved.\n", ["pneumonia"], ["pneumonia"]),
+    # type words of a name are kept; an organ adjective names a hypertension
+    (HEADER + "Known nonischemic cardiomyopathy.\n", ["cardiomyopathy"],
+     ["nonischemic cardiomyopathy"]),
+    (HEADER + "Ascites from portal hypertension.\n", ["hypertension"], ["portal hypertension"]),
 ]
 
 NO_EXTEND = [  # one-line abstracts follow BC5CDR: the extension must not fire

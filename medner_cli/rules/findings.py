@@ -159,7 +159,9 @@ KEEP_BEFORE = frozenset((
     "hospital-acquired", "healthcare-associated", "ventilator-associated", "primary",
     "secondary", "ischemic", "ischaemic", "benign",
     "malignant", "metastatic", "mixed", "major", "obstructive", "idiopathic", "congenital",
-    "hereditary", "familial", "nocturnal", "open-angle", "angle-closure"))
+    "hereditary", "familial", "nocturnal", "open-angle", "angle-closure", "morbid",
+    "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
+    "spontaneous", "degenerative"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
@@ -191,7 +193,7 @@ ORGAN_HEADS = frozenset((
     "dilation", "injury", "failure", "steatosis", "spasm", "spasms", "embolism", "emboli",
     "embolus", "thrombosis", "strain", "insufficiency", "irritation", "perforation",
     "torsion", "stricture", "petechiae", "vegetation", "vegetations", "aneurysm", "aneurysms",
-    "herniation", "thrombus", "hematoma", "dissection"))
+    "herniation", "thrombus", "hematoma", "dissection", "hypertension", "atherosclerosis"))
 _SITE_OR_ORGAN = SITE_HEADS | ORGAN_HEADS
 # pathology nouns measured on imaging ("a 4 mm stone")
 IMAGING_HEADS = frozenset((
@@ -421,6 +423,9 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
                 nxt in _LEAD_OF and j - i > 3 and words[i + 2] == "of"):
             i += 1  # "4 mm nodule", "CT evidence of", "three-pillow orthopnea", "scintigraphic
             continue  # evidence of"
+        if w.endswith("ly") and nxt in DESCRIPTORS and j - i > 2:
+            i += 1  # "hemodynamically significant stenosis"
+            continue
         if w in _SPAN_EDGE:
             if w in SIDES:
                 if nxt in FIXED_AFTER_SIDE or nxt.startswith(("ventric", "atri")) or (
