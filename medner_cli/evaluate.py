@@ -122,11 +122,12 @@ def run_eval(cfg: EvalConfig) -> dict:
     result = {"gold": cfg.gold, "pred": cfg.pred, "model": model, "sentences": cfg.sentences,
               "labels": labels if labels is not None else sorted(report.strict),
               **report.as_dict(), "ignored_predictions": extra}
-    if any(e.ids for g in gold for e in g.entities):
+    # a step switched off for this run is not scored (its fields are simply absent)
+    if cfg.link and any(e.ids for g in gold for e in g.entities):
         from medner_cli.link.score import concept_scores
 
         result["linking"] = concept_scores(pairs)
-    if any(e.assertion for g in gold for e in g.entities):
+    if cfg.assertion and any(e.assertion for g in gold for e in g.entities):
         from medner_cli.assertion import score_assertion
 
         result["assertion"] = score_assertion((g.entities, p.entities) for g, p in pairs)

@@ -223,6 +223,23 @@ def test_dosage_rules_run_when_gold_has_dosage(tmp_path, tiny_model):
     assert off["model"]["dosage"] is False and off["strict"]["Dosage"]["predicted"] == 0
 
 
+def test_switched_off_steps_are_not_scored(tmp_path, tiny_model):
+    import json
+
+    text = "No aspirin was given for angina."
+    ents = [{"start": 3, "end": 10, "label": "Chemical", "ids": ["MESH:D001241"],
+             "assertion": {"negated": True}}]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "a", "text": text, "entities": ents}) + "\n")
+    got = scores(gold, "--model", tiny_model)
+    assert "linking" in got and "assertion" in got
+    off = scores(gold, "--model", tiny_model, "--no-link", "--no-assertion")
+    assert "linking" not in off and "assertion" not in off  # not zeros for a step never run
+    from_file = scores(gold, gold)  # PRED's own fields are scored
+    assert from_file["linking"]["concepts"]["Chemical"]["f1"] == 1.0
+    assert from_file["assertion"]["negated"]["f1"] == 1.0
+
+
 def test_missing_prediction_names_the_ids(tmp_path, gold):
     pred = pred_jsonl(tmp_path / "pred.jsonl", {"2": (TEXT2, []), "9": ("other", [])})
     result = invoke(gold, pred)
