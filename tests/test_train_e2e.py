@@ -168,6 +168,27 @@ def test_interrupted_run_resumes_to_the_same_model(tmp_path, tiny_base):
         assert torch.allclose(x, y, atol=1e-6), name
 
 
+def test_stop_epoch_keeps_that_epoch_of_the_longer_schedule(tmp_path, tiny_base):
+    """--stop-epoch 1 of 3 ends where epoch 1 of the 3-epoch run stands (same learning rate
+    schedule), not where a 1-epoch run ends."""
+    from medner_cli.train.trainer import TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+
+    def run(name, **kw):
+        cfg = TrainConfig(train=[str(data)], out=str(tmp_path / name), base=str(tiny_base),
+                          window=12, overlap=4, lr=1e-3, batch_size=2, **kw)
+        meta = train(cfg, log=lambda m: None)
+        model = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / name)
+        return meta, model.state_dict()
+
+    stopped, a = run("stop", epochs=3, stop_epoch=1)
+    assert len(stopped["history"]) == 1 and stopped["selection"] == "epoch 1 of 3 (--stop-epoch)"
+    _, short = run("short", epochs=1)
+    assert any(not torch.allclose(a[k], short[k]) for k in a)  # a different schedule
+
+
 def test_partial_loss_is_cross_entropy_until_a_label_is_free():
     """Free labels only change the loss of "O" tokens of a corpus that lacks their type."""
     from medner_cli.train.data import Example

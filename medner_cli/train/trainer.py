@@ -62,6 +62,7 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0
     max_steps: int = 0
+    stop_epoch: int = 0  # end after this epoch of the ``epochs`` schedule (0: run them all)
     types: list[str] = field(default_factory=list)
     checkpoint_minutes: float = 5.0
 
@@ -309,7 +310,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         else:
             log(f"epoch {epoch}: loss {row['loss']} ({row['seconds']} s)")
         history.append(row)
-        done = step >= total or epoch == cfg.epochs
+        done = step >= total or epoch in (cfg.epochs, cfg.stop_epoch)
         save(epoch + 1, 0, [], rng.getstate())
         last_save = time.time()
         if done:
@@ -329,7 +330,9 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         "hyperparameters": asdict(cfg),
         "training_files": file_digests(cfg.train), "dev_files": file_digests(cfg.dev),
         "train_documents": len(train_docs), "train_windows": len(train_ex),
-        "selection": "best dev epoch" if dev_docs else "last epoch (no dev data)",
+        "selection": ("best dev epoch" if dev_docs else
+                      f"epoch {cfg.stop_epoch} of {cfg.epochs} (--stop-epoch)" if cfg.stop_epoch
+                      else "last epoch (no dev data)"),
         "best_epoch": kept["epoch"], "history": history,
         "wall_seconds": round(time.time() - started, 1),
         "machine": {**machine(), "torch_threads": torch.get_num_threads()},
