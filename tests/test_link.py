@@ -489,11 +489,20 @@ def test_step_sets_ids_names_and_dosage_drug(linker: Linker):
     assert out[3].ids == ["MESH:D005665", "DRUGBANK:DB00695"]  # MeSH added in front
 
 
-def test_step_leaves_existing_mesh_ids_alone(linker: Linker):
+def test_step_leaves_given_mesh_ids_alone(linker: Linker):
     doc = Doc("d", "Furosemide")
-    given = ent(doc, "Furosemide", "Chemical", ids=["MESH:D000001"], name="Given")
+    given = ent(doc, "Furosemide", "Chemical", ids=["MESH:D000001"], name="Given",
+                source="given")
     linker(doc, [given])
     assert given.ids == ["MESH:D000001"] and given.name == "Given"
+
+
+def test_dictionary_mesh_id_replaces_the_lexicon_layers(linker: Linker):
+    doc = Doc("d", "Furosemide")
+    lexicon = ent(doc, "Furosemide", "Chemical", ids=["MESH:D049994", "DRUGBANK:DB00695"],
+                  name="Furosemide", source="lexicon")  # the package's class id
+    linker(doc, [lexicon])
+    assert lexicon.ids == ["MESH:D005665", "DRUGBANK:DB00695"]
 
 
 def test_short_form_links_like_its_long_form(linker: Linker):

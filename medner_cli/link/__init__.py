@@ -24,8 +24,8 @@ Disease entity it can resolve gets ``ids`` (``MESH:`` ids first, then ``DRUGBANK
 
 ``name`` is MeSH's preferred name of ``ids[0]`` when the build had MeSH names, else the drug
 lexicon's name, else the concept's most frequent mention in the corpus.
-An entity that already has ids (the lexicon layer's) keeps them; MeSH ids are put in front only
-when it has none. A Dosage whose ``attrs["drug"]`` resolves gets ``attrs["drug_ids"]`` and
+An entity given with ids in the input keeps them; the lexicon layer's MeSH id gives way to the
+dictionary's (the drug package's is often a class), its DrugBank id stays. A Dosage whose ``attrs["drug"]`` resolves gets ``attrs["drug_ids"]`` and
 ``attrs["drug_name"]``.
 """
 
@@ -335,14 +335,19 @@ def _shared_list(ids: tuple[str, ...]) -> list[str]:
 
 
 def _apply(ent: Entity, link: Link) -> None:
-    """Put ``link`` on ``ent``; ids it already has (the lexicon layer's) win, MeSH ids are added
-    in front when it has none."""
+    """Put ``link`` on ``ent``. Ids given with the input win. The lexicon layer's ids keep their
+    DrugBank id, but the link's MeSH ids take the place of theirs: the drug package's MeSH id
+    is as often a class ("Lithium Compounds" for lithium) as the substance."""
     if not ent.ids:
         ent.ids, ent.name = _shared_list(link.ids), link.name
         return
-    if not any(i.startswith("MESH:") for i in ent.ids):
-        mesh = [i for i in link.ids if i.startswith("MESH:")]
-        ent.ids = mesh + [i for i in ent.ids if i not in mesh]
+    mesh = [i for i in link.ids if i.startswith("MESH:")]
+    had_mesh = any(i.startswith("MESH:") for i in ent.ids)
+    if mesh and (not had_mesh or ent.source != "given"):
+        others = [i for i in ent.ids if not i.startswith("MESH:")]
+        ent.ids = mesh + others + [i for i in link.ids if i not in mesh and i not in others]
+        if ent.source != "given":
+            ent.name = link.name or ent.name
     if not ent.name:
         ent.name = link.name
 
