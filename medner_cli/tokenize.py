@@ -7,6 +7,7 @@ where it sits furthest from an edge), and only the owner's prediction is kept.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,22 @@ def load_tokenizer(path: Path) -> Tokenizer:
     tok.no_truncation()
     tok.no_padding()
     return tok
+
+
+# the padding token of each family of sequence-start tokens (BERT's; RoBERTa's and MPNet's)
+_PAD_OF = {"[CLS]": "[PAD]", "<s>": "<pad>"}
+
+
+def special_ids(tokenizer: Tokenizer) -> tuple[int, int, int] | None:
+    """The (cls, sep, pad) ids the tokenizer's own post-processor adds, so an MPNet vocabulary,
+    which also holds BERT's [CLS], gets its <s>; None when they cannot be told."""
+    post = json.loads(tokenizer.to_str()).get("post_processor") or {}
+    if "cls" in post and "sep" in post:
+        cls, sep = post["cls"][0], post["sep"][0]
+    else:
+        cls, sep = "[CLS]", "[SEP]"
+    ids = tuple(tokenizer.token_to_id(t) for t in (cls, sep, _PAD_OF.get(cls, "[PAD]")))
+    return None if None in ids else ids
 
 
 def encode(tokenizer: Tokenizer, text: str) -> Encoding:

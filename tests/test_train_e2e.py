@@ -200,7 +200,8 @@ def test_partial_loss_is_cross_entropy_until_a_label_is_free():
     full = torch.nn.functional.cross_entropy(logits.view(-1, 5), tags.view(-1), ignore_index=-100)
     none = torch.zeros(1, 4, 3, dtype=torch.bool)
     assert torch.allclose(partial_loss(logits, tags, none), full)
-    _, _, got_tags, allowed = collate([Example(np.array([2, 5, 6, 3]), tags[0].numpy(), (1, 2))], 0)
+    _, _, got_tags, allowed, soft = collate([Example(np.array([2, 5, 6, 3]), tags[0].numpy(), (1, 2))], 0)
+    assert soft is None
     assert torch.equal(got_tags, tags)
     assert allowed[0, 1].tolist() == [False, True, True] and not allowed[0, 2].any()
     p = torch.softmax(logits[0, 1], -1)
@@ -225,3 +226,60 @@ def test_a_disease_only_corpus_does_not_teach_chemicals_as_o(tmp_path, tiny_base
     assert meta["types"] == ["Chemical", "Disease"]
     with pytest.raises(SystemExit, match="label-smoothing"):
         train(TrainConfig(**{**cfg.__dict__, "label_smoothing": 0.1}), log=lines.append)
+
+
+def test_a_student_learns_its_teachers_distributions(tmp_path, tiny_base):
+    """With the teacher's term alone (weight 1), training moves the student toward the
+    teacher's token distributions on gold and unlabelled windows; the run records its teacher
+    and leaves no cache behind."""
+    from medner_cli.tokenize import encode, load_tokenizer
+    from medner_cli.train.distill import TEACHER_CACHE, distill_loss, teacher_logits
+    from medner_cli.train.trainer import TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("Heparin caused asthma .\nLithium and warfarin .\nRenal failure was seen .\n" * 9)
+    common = dict(window=12, overlap=4, lr=1e-3, batch_size=2)
+    train(TrainConfig(train=[str(data)], out=str(tmp_path / "teacher"), base=str(tiny_base),
+                      epochs=3, **common), log=lambda m: None)
+    texts = [d[1] + " " + d[2] for d in DOCS] + ["Heparin caused asthma. Lithium and warfarin."]
+    tok = load_tokenizer(tiny_base / "tokenizer.json")
+    labels = ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
+    targets = teacher_logits(tmp_path / "teacher", labels, texts, [encode(tok, t) for t in texts])
+
+    def gap(folder):
+        student = teacher_logits(folder, labels, texts, [encode(tok, t) for t in texts])
+        return float(sum(distill_loss(torch.from_numpy(s), torch.from_numpy(t), 2.0)
+                         for s, t in zip(student, targets)))
+
+    result = CliRunner().invoke(cli, [
+        "train", "--train", str(data), "-o", str(tmp_path / "student"), "--base", str(tiny_base),
+        "--epochs", "1", "--max-steps", "1", "--window", "12", "--overlap", "4",
+        "--teacher", str(tmp_path / "teacher"), "--distill-weight", "1.0",
+        "--unlabelled", str(sentences), "--unlabelled-docs", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    before = gap(tmp_path / "student")
+    train(TrainConfig(train=[str(data)], out=str(tmp_path / "student"), base=str(tiny_base),
+                      epochs=8, teacher=str(tmp_path / "teacher"), distill_weight=1.0,
+                      unlabelled=[str(sentences)], unlabelled_docs=2, **common),
+          log=lambda m: None)
+    assert gap(tmp_path / "student") < 0.5 * before
+    meta = json.loads((tmp_path / "student" / "medner_train.json").read_text())
+    assert meta["unlabelled_documents"] == 2 and meta["teacher"]["folder"] == str(tmp_path / "teacher")
+    assert not (tmp_path / "student" / TEACHER_CACHE).exists()
+
+
+def test_a_teacher_must_predict_the_students_labels(tmp_path, tiny_base):
+    from medner_cli.train.trainer import TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+    common = dict(train=[str(data)], base=str(tiny_base), epochs=1, window=12, overlap=4)
+    train(TrainConfig(out=str(tmp_path / "teacher"), types=["Chemical"], **common), log=lambda m: None)
+    with pytest.raises(SystemExit, match="give both the same --types"):
+        train(TrainConfig(out=str(tmp_path / "s"), teacher=str(tmp_path / "teacher"), **common),
+              log=lambda m: None)
+    with pytest.raises(SystemExit, match="only through a --teacher"):
+        train(TrainConfig(out=str(tmp_path / "s"), unlabelled=[str(data)], unlabelled_docs=1,
+                          **common), log=lambda m: None)

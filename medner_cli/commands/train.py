@@ -34,12 +34,26 @@ from medner_cli.commands import exit_codes
 @click.option("--max-steps", default=0, help="Stop after this many steps (smoke tests).")
 @click.option("--checkpoint-minutes", default=5.0, show_default=True,
               help="Minutes between checkpoints (one is also written after every epoch).")
+@click.option("--teacher", default="", type=click.Path(file_okay=False),
+              help="A trained run folder (e.g. all-mpnet-base-v2 fine-tuned with medner train) "
+                   "whose token distributions the model also learns: distillation.")
+@click.option("--distill-weight", default=0.5, show_default=True,
+              help="Share of the loss that is the teacher's term (with --teacher).")
+@click.option("--temperature", default=2.0, show_default=True,
+              help="Softmax temperature of the teacher's term.")
+@click.option("--unlabelled", multiple=True,
+              help="Unlabelled text, one space-tokenized sentence a line, that the teacher labels "
+                   "for the model (repeatable; with --teacher and --unlabelled-docs).")
+@click.option("--unlabelled-docs", default=0,
+              help="How many 10-sentence pieces of --unlabelled to draw (by --seed).")
 @click.option("--resume", is_flag=True,
               help="Continue the run in --out from its last checkpoint, with the same options.")
 def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, base: str,
           epochs: int, stop_epoch: int, lr: float, batch_size: int, warmup: float, weight_decay: float,
           label_smoothing: float, window: int, overlap: int, types: str, seed: int,
-          threads: int, max_steps: int, checkpoint_minutes: float, resume: bool) -> None:
+          threads: int, max_steps: int, checkpoint_minutes: float, teacher: str,
+          distill_weight: float, temperature: float, unlabelled: tuple[str, ...],
+          unlabelled_docs: int, resume: bool) -> None:
     """Fine-tune a token-classification model, resumably."""
     try:
         from medner_cli.train.trainer import TrainConfig, train as run_training
@@ -50,6 +64,8 @@ def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, ba
                       weight_decay=weight_decay, label_smoothing=label_smoothing, window=window,
                       overlap=overlap, seed=seed, threads=threads, max_steps=max_steps,
                       types=[t for t in types.split(",") if t],
-                      checkpoint_minutes=checkpoint_minutes)
+                      checkpoint_minutes=checkpoint_minutes, teacher=teacher,
+                      distill_weight=distill_weight, temperature=temperature,
+                      unlabelled=list(unlabelled), unlabelled_docs=unlabelled_docs)
     with exit_codes():
         run_training(cfg, log=lambda m: click.echo(m, err=True), resume=resume)

@@ -21,6 +21,8 @@ class Example:
     tags: np.ndarray
     # labels an "O" tag may also be: those of types the example's corpus does not annotate
     free: tuple[int, ...] = ()
+    # teacher logits per token (``ids`` x labels), NaN rows where there is no soft target
+    soft: np.ndarray | None = None
 
 
 def unannotated(docs: Sequence[Doc], types: Sequence[str]) -> list[str]:
@@ -35,15 +37,22 @@ def free_labels(labels: Sequence[str], missing: Sequence[str]) -> tuple[int, ...
 
 
 def examples(docs: Sequence[Doc], tokenizer: Tokenizer, labels: Sequence[str], size: int,
-             overlap: int, cls_id: int, sep_id: int, free: tuple[int, ...] = ()) -> list[Example]:
+             overlap: int, cls_id: int, sep_id: int, free: tuple[int, ...] = (),
+             soft: Sequence[np.ndarray] | None = None, gold: bool = True) -> list[Example]:
+    """Each document's windows; ``soft`` holds per-document teacher logits on the same tokens,
+    and ``gold=False`` (unlabelled text) leaves every tag ignored, so only ``soft`` teaches."""
     out = []
-    for doc in docs:
+    for d, doc in enumerate(docs):
         enc = encode(tokenizer, doc.text)
-        tags = align(enc.offsets, doc.entities, labels)
+        tags = align(enc.offsets, doc.entities, labels) if gold else np.full(len(enc.ids), -100)
         for win in windows(len(enc.ids), size - 2, overlap):
             ids = with_specials(enc.ids[win.start:win.end], cls_id, sep_id)
             # -100 on [CLS]/[SEP]: the loss ignores them
-            out.append(Example(ids, np.concatenate(([-100], tags[win.start:win.end], [-100])), free))
+            ex = Example(ids, np.concatenate(([-100], tags[win.start:win.end], [-100])), free)
+            if soft is not None:
+                edge = np.full((1, soft[d].shape[-1]), np.nan, dtype=np.float32)
+                ex.soft = np.concatenate((edge, soft[d][win.start:win.end], edge))
+            out.append(ex)
     return out
 
 

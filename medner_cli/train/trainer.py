@@ -25,7 +25,9 @@ from medner_cli.doc import Doc
 from medner_cli.bio import labels as bio_labels
 from medner_cli.metrics import evaluate
 from medner_cli.pipeline import FIELD_STEPS, build
-from medner_cli.tokenize import load_tokenizer
+from medner_cli.tokenize import encode, load_tokenizer, special_ids
+from medner_cli.train.distill import (TEACHER_CACHE, distill_loss, load_cache, save_cache,
+                                      teacher_logits, unlabelled_documents)
 from medner_cli.gold import load_documents
 from medner_cli.train.data import Example, examples, file_digests, free_labels, unannotated
 
@@ -65,6 +67,12 @@ class TrainConfig:
     stop_epoch: int = 0  # end after this epoch of the ``epochs`` schedule (0: run them all)
     types: list[str] = field(default_factory=list)
     checkpoint_minutes: float = 5.0
+    teacher: str = ""  # a run folder whose logits the student also learns (train/distill.py)
+    distill_weight: float = 0.5
+    temperature: float = 2.0
+    unlabelled: list[str] = field(default_factory=list)  # one sentence a line, for the teacher
+    unlabelled_docs: int = 0
+    unlabelled_sentences: int = 10  # sentences per unlabelled pseudo-document
 
 
 def seed_all(seed: int) -> None:
@@ -84,8 +92,9 @@ def batches(items: Sequence[Example], size: int, rng: random.Random) -> list[lis
 
 
 def collate(batch: Sequence[Example], pad_id: int):
-    """Padded ids, mask and tags; plus, when an example has free labels, the labels each token
-    may be (``partial_loss``), else None."""
+    """Padded ids, mask and tags; when an example has free labels, the labels each token may be
+    (``partial_loss``), else None; when examples have teacher logits, those (NaN where there
+    are none), else None."""
     import torch
 
     width = max(len(e.ids) for e in batch)
@@ -104,7 +113,14 @@ def collate(batch: Sequence[Example], pad_id: int):
             outside = torch.from_numpy(e.tags == 0)  # "O" is label 0 (bio.labels)
             for k in e.free:
                 allowed[i, : len(e.tags), k] = outside
-    return ids, mask, tags, allowed
+    soft = None
+    if any(e.soft is not None for e in batch):
+        labels = next(e.soft.shape[-1] for e in batch if e.soft is not None)
+        soft = torch.full((len(batch), width, labels), float("nan"))
+        for i, e in enumerate(batch):
+            if e.soft is not None:
+                soft[i, : len(e.soft)] = torch.from_numpy(e.soft)
+    return ids, mask, tags, allowed, soft
 
 
 def partial_loss(logits, tags, allowed):
@@ -193,6 +209,35 @@ def start_run(cfg, log_name: str, log: Callable[[str], None], resume: bool):
     return out, log, ckpt_path, ckpt, started
 
 
+def teaching(cfg: TrainConfig, out: Path, labels: Sequence[str], tokenizer,
+             corpora: Sequence[Sequence[Doc]], log: Callable[[str], None]) -> list[list[np.ndarray]]:
+    """The teacher's logits on every document of every corpus, cached in the run folder so a
+    resumed run does not pay for the teacher again (the settings, teacher included, are checked
+    by ``start_run``)."""
+    flat = [d for docs in corpora for d in docs]
+    cache = out / TEACHER_CACHE
+    arrays = load_cache(cache, len(flat))
+    if arrays is None:
+        t0 = time.time()
+        arrays = teacher_logits(cfg.teacher, labels, [d.text for d in flat],
+                                [encode(tokenizer, d.text) for d in flat], cfg.threads)
+        save_cache(cache, arrays)
+        log(f"teacher {cfg.teacher}: logits for {len(flat)} documents ({time.time() - t0:.0f} s)")
+    out_lists, k = [], 0
+    for docs in corpora:
+        out_lists.append(arrays[k:k + len(docs)])
+        k += len(docs)
+    return out_lists
+
+
+def teacher_record(folder: str) -> dict:
+    """What the model card says about the teacher: its folder, base and dev score."""
+    meta = json.loads((Path(folder) / "medner_train.json").read_text())
+    dev = meta.get("dev_fp32", {}).get("strict", {}).get("micro", {}).get("f1")
+    return {"folder": folder, "base_model_name": meta.get("base_model_name"),
+            "best_epoch": meta.get("best_epoch"), "dev_fp32_f1": dev}
+
+
 def adamw(model, lr: float, weight_decay: float):
     """AdamW without weight decay on biases and LayerNorm weights (BERT's recipe)."""
     import torch
@@ -213,14 +258,21 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
     out, log, ckpt_path, ckpt, started = start_run(cfg, "train.log", log, resume)
     base = Path(cfg.base) if cfg.base else default_base()
     tokenizer = load_tokenizer(base / "tokenizer.json")
-    specials = tuple(tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
-    if None in specials:
-        raise SystemExit(f"{base}/tokenizer.json lacks [CLS], [SEP] or [PAD]")
+    specials = special_ids(tokenizer)
+    if specials is None:
+        raise SystemExit(f"{base}/tokenizer.json lacks [CLS], [SEP] or [PAD] (or <s>, </s>, <pad>)")
     corpora = [load_documents([name]) for name in cfg.train]
     train_docs = [d for docs in corpora for d in docs]
     dev_docs = load_documents(cfg.dev) if cfg.dev else []
     types = cfg.types or sorted({e.label for d in train_docs for e in d.entities})
     labels = bio_labels(types)
+    unlabelled_docs = (unlabelled_documents(cfg.unlabelled, cfg.unlabelled_docs,
+                                            cfg.unlabelled_sentences, cfg.seed)
+                       if cfg.unlabelled and cfg.unlabelled_docs else [])
+    if unlabelled_docs and not cfg.teacher:
+        raise SystemExit("--unlabelled teaches only through a --teacher's soft labels")
+    soft = (teaching(cfg, out, labels, tokenizer, [*corpora, unlabelled_docs] if unlabelled_docs
+                     else corpora, log) if cfg.teacher else [])
     train_ex = []
     for name, docs in zip(cfg.train, corpora):
         missing = unannotated(docs, types)
@@ -231,8 +283,12 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
             log(f"{name} annotates no {', '.join(missing)}: its O tokens may be "
                 f"{', '.join(missing)} (their loss is marginalised, not taught as O)")
         train_ex += examples(docs, tokenizer, labels, cfg.window, cfg.overlap, *specials[:2],
-                             free=free_labels(labels, missing))
-    log(f"{len(train_docs)} training documents -> {len(train_ex)} windows; "
+                             free=free_labels(labels, missing), soft=soft.pop(0) if soft else None)
+    if unlabelled_docs:
+        train_ex += examples(unlabelled_docs, tokenizer, labels, cfg.window, cfg.overlap,
+                             *specials[:2], soft=soft.pop(0), gold=False)
+    log(f"{len(train_docs)} training documents + {len(unlabelled_docs)} unlabelled -> "
+        f"{len(train_ex)} windows; "
         f"{len(dev_docs)} dev documents; labels {labels}")
     model = AutoModelForTokenClassification.from_pretrained(
         str(base), num_labels=len(labels), id2label=dict(enumerate(labels)),
@@ -273,12 +329,17 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         for b, batch in enumerate(tqdm(plan, desc=f"epoch {epoch}", leave=False, mininterval=5)):
             if b < skip:
                 continue
-            ids, mask, tags, allowed = collate(batch, specials[2])
+            ids, mask, tags, allowed, soft_t = collate(batch, specials[2])
             logits = model(input_ids=ids, attention_mask=mask).logits
-            if allowed is None:
+            if not (tags != -100).any():
+                loss = logits.sum() * 0.0  # unlabelled windows only: the teacher's term alone
+            elif allowed is None:
                 loss = loss_fn(logits.view(-1, logits.shape[-1]), tags.view(-1))
             else:
                 loss = partial_loss(logits, tags, allowed)
+            if soft_t is not None:
+                loss = ((1 - cfg.distill_weight) * loss
+                        + cfg.distill_weight * distill_loss(logits, soft_t, cfg.temperature))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optim.step()
@@ -330,6 +391,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         "hyperparameters": asdict(cfg),
         "training_files": file_digests(cfg.train), "dev_files": file_digests(cfg.dev),
         "train_documents": len(train_docs), "train_windows": len(train_ex),
+        "unlabelled_documents": len(unlabelled_docs),
+        "teacher": teacher_record(cfg.teacher) if cfg.teacher else None,
         "selection": ("best dev epoch" if dev_docs else
                       f"epoch {cfg.stop_epoch} of {cfg.epochs} (--stop-epoch)" if cfg.stop_epoch
                       else "last epoch (no dev data)"),
@@ -341,5 +404,6 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         meta["dev_fp32"] = kept["dev"]
     (out / "medner_train.json").write_text(json.dumps(meta, indent=2))
     ckpt_path.unlink(missing_ok=True)  # the run is complete: the saved model is the result
+    (out / TEACHER_CACHE).unlink(missing_ok=True)
     log(f"kept epoch {kept['epoch']}; saved to {out}")
     return meta

@@ -1,0 +1,61 @@
+"""The distillation pieces a student run relies on: token alignment and the loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+from medner_cli.tokenize import Encoding, special_ids
+from medner_cli.train.distill import on_student_tokens, unlabelled_documents
+
+torch = pytest.importorskip("torch")
+
+
+def test_teacher_logits_move_to_the_student_token_with_the_same_offsets():
+    teacher = Encoding(np.array([5, 6, 7]), np.array([[0, 7], [8, 11], [11, 14]]))
+    student = Encoding(np.array([1, 2]), np.array([[0, 7], [8, 14]]))  # "aspirin", "asthma"
+    logits = np.arange(9, dtype=np.float32).reshape(3, 3)
+    out = on_student_tokens(teacher, logits, student)
+    assert out[0].tolist() == [0, 1, 2] and np.isnan(out[1]).all()
+    same = on_student_tokens(teacher, logits, teacher)
+    assert np.array_equal(same, logits)
+
+
+def test_distill_loss_is_the_tempered_kl_over_tokens_with_a_target():
+    from medner_cli.train.distill import distill_loss
+
+    torch.manual_seed(0)
+    student, teacher = torch.randn(1, 3, 5), torch.randn(1, 3, 5)
+    assert float(distill_loss(teacher.clone(), teacher, 2.0)) == pytest.approx(0.0, abs=1e-6)
+    masked = teacher.clone()
+    masked[0, 1] = float("nan")
+    p = torch.softmax(teacher[0, [0, 2]] / 2, -1)
+    kl = (p * (p.log() - torch.log_softmax(student[0, [0, 2]] / 2, -1))).sum(-1).mean() * 4
+    assert torch.allclose(distill_loss(student, masked, 2.0), kl)
+    assert float(distill_loss(student, torch.full((1, 3, 5), float("nan")), 2.0)) == 0.0
+
+
+def test_special_ids_follow_the_tokenizers_post_processor():
+    """An MPNet vocabulary holds BERT's [CLS] too; its sequences start with <s>."""
+    vocab = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "[UNK]", "[CLS]", "[SEP]", "[PAD]", "a"])}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    assert special_ids(tok) == (4, 5, 6)  # no post-processor: BERT's names
+    tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
+    assert special_ids(tok) == (0, 2, 1)
+    tok.post_processor = processors.BertProcessing(("[SEP]", 5), ("[CLS]", 4))
+    assert special_ids(tok) == (4, 5, 6)
+
+
+def test_unlabelled_pieces_are_detokenized_consecutive_sentences(tmp_path):
+    path = tmp_path / "s.txt"
+    path.write_text("".join(f"Sentence {i} ( x ) .\n" for i in range(7)))
+    docs = unlabelled_documents([str(path)], 2, 3, seed=1)
+    assert len(docs) == 2 and all(not d.entities for d in docs)
+    assert docs[0].text.startswith("Sentence ") and "(x)." in docs[0].text
+    starts = [int(d.text.split()[1]) for d in docs]
+    assert all(s % 3 == 0 for s in starts)  # pieces start at a multiple of 3 sentences
+    assert unlabelled_documents([str(path)], 2, 3, seed=1) == docs  # the seed fixes the draw
+    assert len(unlabelled_documents([str(path)], 10, 3, seed=1)) == 3  # all there are
