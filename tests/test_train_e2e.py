@@ -283,3 +283,44 @@ def test_a_teacher_must_predict_the_students_labels(tmp_path, tiny_base):
     with pytest.raises(SystemExit, match="only through a --teacher"):
         train(TrainConfig(out=str(tmp_path / "s"), unlabelled=[str(data)], unlabelled_docs=1,
                           **common), log=lambda m: None)
+
+
+def test_a_resumed_distillation_reads_the_teachers_cache(tmp_path, tiny_base):
+    """A distillation run stopped mid-way resumes without running the teacher again and ends
+    with the weights of an uninterrupted run."""
+    from medner_cli.train.distill import TEACHER_CACHE
+    from medner_cli.train.trainer import TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+    common = dict(train=[str(data)], base=str(tiny_base), window=12, overlap=4, lr=1e-3,
+                  batch_size=2)
+    train(TrainConfig(out=str(tmp_path / "teacher"), epochs=2, **common), log=lambda m: None)
+
+    def config(out):
+        return TrainConfig(out=str(out), epochs=3, teacher=str(tmp_path / "teacher"),
+                           checkpoint_minutes=0, **common)
+
+    train(config(tmp_path / "whole"), log=lambda m: None)
+
+    class Stop(Exception):
+        pass
+
+    first = []
+
+    def stop_in_epoch_2(message):
+        first.append(message)
+        if message.startswith("epoch 2:"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        train(config(tmp_path / "cut"), log=stop_in_epoch_2)
+    assert (tmp_path / "cut" / TEACHER_CACHE).exists()
+    assert any(m.startswith("teacher ") for m in first)
+    second = []
+    train(config(tmp_path / "cut"), log=second.append, resume=True)
+    assert not any(m.startswith("teacher ") for m in second)
+    a = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "whole")
+    b = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "cut")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.allclose(x, y, atol=1e-6), name
