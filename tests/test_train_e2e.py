@@ -268,6 +268,15 @@ def test_a_student_learns_its_teachers_distributions(tmp_path, tiny_base):
     meta = json.loads((tmp_path / "student" / "medner_train.json").read_text())
     assert meta["unlabelled_documents"] == 2 and meta["teacher"]["folder"] == str(tmp_path / "teacher")
     assert not (tmp_path / "student" / TEACHER_CACHE).exists()
+    model_dir = tmp_path / "student-model"
+    result = CliRunner().invoke(cli, ["export", str(tmp_path / "student"), "-o", str(model_dir)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    card = (model_dir / "config.json").read_text()
+    assert str(tmp_path) not in card  # the teacher and text are named without their folders
+    kd = json.loads(card)["provenance"]["distillation"]
+    assert kd["unlabelled_files"] == ["sentences.txt"] and kd["unlabelled_documents"] == 2
+    assert "unlabelled pieces of `sentences.txt`" in (model_dir / "README.md").read_text()
 
 
 def test_a_teacher_must_predict_the_students_labels(tmp_path, tiny_base):

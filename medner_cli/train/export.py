@@ -122,9 +122,12 @@ def _files(digests: dict[str, str]) -> dict[str, str]:
     return {Path(name).name: digest for name, digest in digests.items()}
 
 
+_PATHS = ("train", "dev", "out", "base", "teacher", "unlabelled")  # named elsewhere, without folders
+
+
 def provenance(meta: dict) -> dict:
     """How the weights were made: data by name and sha256, hyperparameters, training scores."""
-    hyper = {k: v for k, v in meta["hyperparameters"].items() if k not in ("train", "dev", "out", "base")}
+    hyper = {k: v for k, v in meta["hyperparameters"].items() if k not in _PATHS}
     out = {
         "base_model": meta.get("base_model_name", Path(meta["base_model"]).name),
         "training_files": _files(meta["training_files"]), "dev_files": _files(meta["dev_files"]),
@@ -135,12 +138,19 @@ def provenance(meta: dict) -> dict:
                      **({"dev_f1": _f1(h["dev"])} if "dev" in h else {})}
                     for h in meta["history"]],
     }
+    if meta.get("teacher"):
+        teacher = meta["teacher"]
+        out["distillation"] = {
+            "teacher": teacher["base_model_name"], "teacher_best_epoch": teacher["best_epoch"],
+            "teacher_dev_fp32_f1": teacher["dev_fp32_f1"],
+            "unlabelled_files": [Path(n).name for n in meta["hyperparameters"]["unlabelled"]],
+            "unlabelled_documents": meta.get("unlabelled_documents", 0)}
     if "soup" in meta:
         soup = meta["soup"]
         out["soup"] = {"recipe": soup["recipe"], "rejected": len(soup["rejected"]),
                        "ingredients": [{"dev_f1": i["dev_f1"], "best_epoch": i["best_epoch"],
                                         "hyperparameters": {k: v for k, v in i["hyperparameters"].items()
-                                                            if k not in ("train", "dev", "out", "base")}}
+                                                            if k not in _PATHS}}
                                        for i in soup["ingredients"]]}
     return out
 
@@ -254,6 +264,11 @@ def model_readme(card: dict) -> str:
                                                prov["hyperparameters"].items() if v not in ([], "")),
              f"- {prov['quantization']}; attention: {prov['attention']}",
              f"- size: {prov['size_bytes']['model.onnx'] / 1e6:.1f} MB (model.onnx and its weights)"]
+    if prov.get("distillation"):
+        kd = prov["distillation"]
+        lines.append(f"- distilled from a {kd['teacher']} teacher (dev fp32 F1 "
+                     f"{kd['teacher_dev_fp32_f1']}), with {kd['unlabelled_documents']} unlabelled "
+                     "pieces of " + (", ".join(f"`{n}`" for n in kd["unlabelled_files"]) or "no file"))
     if prov.get("resources"):
         lines.append("- data files: " + ", ".join(f"`{n}`" for n in prov["resources"])
                      + " (their notices are beside them)")
