@@ -189,6 +189,30 @@ def test_stop_epoch_keeps_that_epoch_of_the_longer_schedule(tmp_path, tiny_base)
     assert any(not torch.allclose(a[k], short[k]) for k in a)  # a different schedule
 
 
+def test_layers_keeps_the_bases_first_layers_and_exports(tmp_path, tiny_base):
+    """--layers 1 of the 2-layer base: the run keeps layer 0's weights and exports to 1 block."""
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+    run_dir, model_dir = tmp_path / "runs" / "shallow", tmp_path / "models" / "shallow"
+    runner = CliRunner()
+    args = ["train", "--train", str(data), "-o", str(run_dir), "--base", str(tiny_base),
+            "--epochs", "1", "--window", "12", "--overlap", "4", "--batch-size", "2"]
+    result = runner.invoke(cli, [*args, "--layers", "3"])
+    assert result.exit_code != 0 and "has only 2 layers" in result.output
+    result = runner.invoke(cli, [*args, "--layers", "1", "--lr", "0"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    shallow = transformers.AutoModelForTokenClassification.from_pretrained(run_dir)
+    base = transformers.AutoModel.from_pretrained(tiny_base)
+    assert shallow.config.num_hidden_layers == 1 and len(shallow.bert.encoder.layer) == 1
+    assert torch.equal(shallow.bert.encoder.layer[0].attention.self.query.weight,
+                       base.encoder.layer[0].attention.self.query.weight)  # lr 0: as loaded
+    result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--window", "10",
+                                 "--overlap", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    card = json.loads((model_dir / "config.json").read_text())
+    assert card["provenance"]["attention"].startswith("1 blocks without head transposes")
+
+
 def test_partial_loss_is_cross_entropy_until_a_label_is_free():
     """Free labels only change the loss of "O" tokens of a corpus that lacks their type."""
     from medner_cli.train.data import Example

@@ -46,6 +46,9 @@ from medner_cli.commands import exit_codes
                    "for the model (repeatable; with --teacher and --unlabelled-docs).")
 @click.option("--unlabelled-docs", default=0,
               help="How many 10-sentence pieces of --unlabelled to draw (by --seed).")
+@click.option("--layers", default=0, type=click.IntRange(min=0),
+              help="Keep only the base's first N layers (default: all): a shallower model is "
+                   "faster; dropping the top layers loses least (Sajjad et al., 2020).")
 @click.option("--resume", is_flag=True,
               help="Continue the run in --out from its last checkpoint, with the same options.")
 def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, base: str,
@@ -53,7 +56,7 @@ def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, ba
           label_smoothing: float, window: int, overlap: int, types: str, seed: int,
           threads: int, max_steps: int, checkpoint_minutes: float, teacher: str,
           distill_weight: float, temperature: float, unlabelled: tuple[str, ...],
-          unlabelled_docs: int, resume: bool) -> None:
+          unlabelled_docs: int, layers: int, resume: bool) -> None:
     """Fine-tune a token-classification model, resumably."""
     try:
         from medner_cli.train.trainer import TrainConfig, train as run_training
@@ -66,6 +69,7 @@ def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, ba
                       types=[t for t in types.split(",") if t],
                       checkpoint_minutes=checkpoint_minutes, teacher=teacher,
                       distill_weight=distill_weight, temperature=temperature,
-                      unlabelled=list(unlabelled), unlabelled_docs=unlabelled_docs)
+                      unlabelled=list(unlabelled), unlabelled_docs=unlabelled_docs,
+                      layers=layers)
     with exit_codes():
         run_training(cfg, log=lambda m: click.echo(m, err=True), resume=resume)

@@ -73,6 +73,7 @@ class TrainConfig:
     unlabelled: list[str] = field(default_factory=list)  # one sentence a line, for the teacher
     unlabelled_docs: int = 0
     unlabelled_sentences: int = 10  # sentences per unlabelled pseudo-document
+    layers: int = 0  # keep the base's first N layers (0: all): a shallower, faster model
 
 
 def seed_all(seed: int) -> None:
@@ -257,6 +258,9 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
 
     out, log, ckpt_path, ckpt, started = start_run(cfg, "train.log", log, resume)
     base = Path(cfg.base) if cfg.base else default_base()
+    depth = json.loads((base / "config.json").read_text()).get("num_hidden_layers", 0)
+    if cfg.layers > depth:
+        raise SystemExit(f"--layers {cfg.layers}: {base} has only {depth} layers")
     tokenizer = load_tokenizer(base / "tokenizer.json")
     specials = special_ids(tokenizer)
     if specials is None:
@@ -292,7 +296,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         f"{len(dev_docs)} dev documents; labels {labels}")
     model = AutoModelForTokenClassification.from_pretrained(
         str(base), num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={l: i for i, l in enumerate(labels)})
+        label2id={l: i for i, l in enumerate(labels)},
+        **({"num_hidden_layers": cfg.layers} if cfg.layers else {}))
     rng = random.Random(cfg.seed)
     steps_per_epoch = math.ceil(len(train_ex) / cfg.batch_size)
     total = cfg.max_steps or steps_per_epoch * cfg.epochs
