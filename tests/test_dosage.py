@@ -28,6 +28,12 @@ POSITIVE = [
     ("He received 3 injections of Botox into the detrusor.", ["3 injections"]),
     ("Timolol drops x2 were given.", ["x2"]),
     ("Ambien 10 mg for bedtime.", ["10 mg for bedtime"]),
+    # millilitres of a solution of stated strength, whatever the words before; infiltration
+    # gives a drug; a strength per a measured volume
+    ("After aspiration of clear CSF, 2 mL of 0.5% bupivacaine was injected.", ["2 mL of 0.5%"]),
+    ("Using a spinal needle for localization, the portal was made after infiltration with 5 mL "
+     "of the mixture.", ["5 mL"]),
+    ("Cefuroxime 1 mg/0.1 mL was injected intracamerally.", ["1 mg/0.1 mL"]),
     # discharge medication lists (i2b2 style)
     ("1. Lisinopril 10 mg p.o. daily.", ["10 mg p.o. daily"]),
     ("2. Metformin 500 mg p.o. b.i.d. with meals.", ["500 mg p.o. b.i.d. with meals"]),
@@ -232,6 +238,12 @@ POSITIVE = [
 NEGATIVE = [
     # a specimen's or an organ's weight, a urine flow
     "SPECIMEN: Cord lipoma, 4.5 x 3 cm, 11 grams, to pathology.",
+    "Resected tumor chips, approximately 4 grams, to pathology.",
+    "Sent curettings of 3 grams to pathology.",
+    # fluid totals and irrigation inflow, even of a solution of stated strength
+    "Crystalloid totaled 900 mL.",
+    "Hysteroscopic inflow 3 L of normal saline.",
+    "The bladder was irrigated with 1 L of 0.9% saline.",
     "The prostate is approximately 50 grams, smooth and symmetric.",
     "Uroflow: Qmax 8.2 mL/s with a voided volume of 210 mL.",
     # a bare number that is no strength: a result, a level, a name's number, a date, a vital
@@ -471,6 +483,8 @@ ATTRS = [
     ("He was given 2 doses", "2 doses", {"amount": 2.0, "unit": "dose"}),
     ("Vancomycin 15 mg/kg IV q12h", "15 mg/kg IV q12h", {"unit": "mg/kg", "per_day": 2.0}),
     ("Cisplatin 75 mg/m2 IV", "75 mg/m2", {"unit": "mg/m2", "route": "IV"}),
+    ("Amoxicillin 250 mg/5 mL suspension", "250 mg/5 mL", {"unit": "mg/5 mL", "amount": 250.0}),
+    ("Moxifloxacin 0.5 mg/0.1 mL intracameral", "0.5 mg/0.1 mL", {"unit": "mg/0.1 mL"}),
     ("Synthroid 88 µg daily", "88 µg daily", {"amount": 88.0, "unit": "mcg"}),
     ("Synthroid 88 ug daily", "88 ug daily", {"unit": "mcg"}),
     ("NS 1 liter bolus", "1 liter", {"amount": 1.0, "unit": "L"}),

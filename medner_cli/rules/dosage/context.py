@@ -37,6 +37,7 @@ _MASS_VOLUME = frozenset({"g", "mg", "mL", "L"})
 _LINKING = frozenset({"is", "was", "approximately", "approx", "about", "around", "roughly",
                       "estimated", "measures", "measured", "measuring", "weighs", "weighing"})
 _GAUGES = frozenset({14.0, 16.0, 18.0, 20.0, 22.0, 24.0})
+_OF = regex.compile(r"[^\S\r\n]+of[^\S\r\n]+")
 
 
 def tokens_before(text: str, pos: int, n: int) -> list[str]:
@@ -88,7 +89,7 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
     if mass_volume and before[:1] in (["cm"], ["mm"]):  # weighed after measured: "4 x 3 cm, 11 g"
         return False
     volume = any(u in ("mL", "L") or u.startswith(("mL/", "L/")) for u in units)
-    for i, tok in enumerate(before):
+    for i, tok in enumerate(before if not _volume_of_strength(text, pieces) else ()):
         if tok in POSITIVE or tok in OTHER_MEASURE or drug_like(tok, drugs):
             break
         # a compound participle: "hand-irrigated with 600 mL"; not "20-gauge", "stop-smoking"
@@ -116,6 +117,16 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
                                     and GAUGE_AFTER.intersection(tokens_after(text, p.end, 3))):
             return False  # needle or cannula gauge: "22g IV placed", "32G pen needles"
     return True
+
+
+def _volume_of_strength(text: str, pieces: list[Piece]) -> bool:
+    """"1.6 mL of 0.75%": millilitres of a solution of stated strength are a dose given, so the
+    words before it ("... return of clear fluid, 1.6 mL of 0.75% bupivacaine") do not unmake
+    it; no body fluid or balance is written so. Litres ("1 L of 0.9% saline") may be irrigation
+    or a fluid total and keep the scan."""
+    return any(a.kind == "dose" and canonical_unit(a.m["d_unit"]) == "mL" and b.kind == "pct"
+               and _OF.fullmatch(text, a.end, b.start) is not None
+               for a, b in zip(pieces, pieces[1:]))
 
 
 def pct_ok(text: str, piece: Piece, before: list[str], drugs: frozenset[str] = frozenset()) -> bool:

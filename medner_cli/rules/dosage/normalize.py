@@ -27,6 +27,7 @@ _PAREN = regex.compile(r"\([^)]*\)")
 _HALVES = regex.compile(
     rf"\b(?:({NUMWORD})\s+and\s+(?:a|one)[-\s]half|(?:a|one)[-\s]half|half(?:\s+an?)?)\b")
 _RANGE_SPLIT = regex.compile(r"\s*(?:[-–—‑−]|\bto\b|\bor\b)\s*")
+_PER_VOLUME = regex.compile(r"(\d+(?:\.\d+)?|\.\d+)ml")
 _MIXED = regex.compile(r"(\d+)\s+(\d)/(\d)")
 _SEPARATORS = regex.compile(r"[\s,]")  # thousands: "1,000", "20 000"
 _WITH_VULGAR = regex.compile(rf"(\d*)\s*-?\s*({VF})")
@@ -45,7 +46,8 @@ def canonical_unit(raw: str) -> str:
     out = [UNIT_NAMES.get(base, "unit" if base.startswith("international") else base)]
     for per in pers:
         key = _SPACES.sub("", per.lower())
-        out.append("24h" if key.startswith("24") else "5 mL" if key.startswith("5") else
+        volume = _PER_VOLUME.fullmatch(key)  # "mg/5 mL", "mg/0.1 mL"
+        out.append("24h" if key.startswith("24") else f"{volume[1]} mL" if volume else
                    PER_NAMES.get(key, key))
     return "/".join(out)
 

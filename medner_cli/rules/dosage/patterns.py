@@ -50,7 +50,7 @@ _MEASURE = rf"""(?:
   | milliequivalents?|meq|millimoles?|mmol|millicuries?|mci
 )"""
 _PER = rf"""(?:(?:{_WS}*/{_WS}*|{_WS}+per{_WS}+)
-    (?:kg|m2|m\^2|m²|sq\.?{_WS}?m|5{_WS}*ml|ml|dose|24{_WS}*(?:hours?|hrs?|h)|hours?|hrs?|h
+    (?:kg|m2|m\^2|m²|sq\.?{_WS}?m|(?:\d+(?:\.\d+)?|\.\d+){_WS}*ml|ml|dose|24{_WS}*(?:hours?|hrs?|h)|hours?|hrs?|h
      |minutes?|mins?|min|seconds?|secs?|sec|s|days?|d|weeks?|wks?|wk|actuations?|sprays?|puffs?
      |inhalations?))"""
 _FORM = r"""(?:
