@@ -57,3 +57,12 @@ def test_a_section_name_heading_a_line_is_dropped():
     kept = drop_headings(doc, sorted(ents, key=lambda e: e.start))
     assert [e.text for e in kept] == ["Alcohol", "Hypertension", "drug allergies", "Allergies"]
     assert kept[-1].start == text.rindex("Allergies")  # not a heading: no colon after it
+
+
+def test_a_review_of_systems_key_heading_a_line_is_dropped():
+    text = "NEUROLOGIC: No headache.\nPSYCHIATRIC: No depression.\nPsychiatric history: depression"
+    doc = Doc("d", text)
+    ents = [doc.span(m.start(), m.end(), "Disease", score=0.9, source="model")
+            for m in re.finditer(r"NEUROLOGIC|PSYCHIATRIC|headache|depression|Psychiatric", text)]
+    kept = drop_headings(doc, ents)
+    assert [e.text for e in kept] == ["headache", "depression", "Psychiatric", "depression"]

@@ -7,8 +7,9 @@ Chemical. A model entity is cut at each line break that starts a list item ("-",
 two letters or more and is not dose words alone. A line break without a list marker (wrapped
 prose: "congestive heart\nfailure") leaves the entity whole.
 
-It also tags section headings ("ALLERGIES: penicillin") as Disease. A model entity that is a
-section name (``SECTIONS``) at the start of a line, followed by a colon, is dropped: there it
+It also tags section headings ("ALLERGIES: penicillin", "PSYCHIATRIC: No depression") as
+Disease. A model entity that is a section name (``SECTIONS``, or a review-of-systems or exam
+key of ``findings.SYSTEMS``) at the start of a line, followed by a colon, is dropped: there it
 names the section, not a finding. Other words in that place stay ("Alcohol: 3-4 beers",
 "Hypertension: continue lisinopril" in a plan).
 """
@@ -19,6 +20,7 @@ import regex
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.rules.dosage import only_dose_words
+from medner_cli.rules.findings import SYSTEMS
 
 _ITEM_BREAK = regex.compile(r"\r?\n[^\S\r\n]*(?:[-*•·]|\d{1,2}[.)])[^\S\r\n]+")
 _WORD = regex.compile(r"\p{L}{2,}")
@@ -56,7 +58,8 @@ def drop_headings(doc: Doc, found: list[Entity]) -> list[Entity]:
 
 
 def _heading(text: str, ent: Entity) -> bool:
-    if ent.text.lower() not in SECTIONS:
+    key = ent.text.lower()
+    if key not in SECTIONS and key not in SYSTEMS:
         return False
     line_start = text.rfind("\n", 0, ent.start) + 1
     return (not text[line_start:ent.start].strip(" \t#*-")
