@@ -211,6 +211,7 @@ def test_layers_keeps_the_bases_first_layers_and_exports(tmp_path, tiny_base):
     assert result.exit_code == 0, result.output
     card = json.loads((model_dir / "config.json").read_text())
     assert card["provenance"]["attention"].startswith("1 blocks without head transposes")
+    assert ", its first 1 layers (--layers)" in (model_dir / "README.md").read_text()
 
 
 def test_partial_loss_is_cross_entropy_until_a_label_is_free():

@@ -256,7 +256,9 @@ def model_readme(card: dict) -> str:
              f"- window {rt['window']} tokens, overlap {rt['overlap']}",
              f"- min_score {rt['min_score']}, propagate {rt['propagate']}", "",
              "## How it was made", "",
-             f"- base encoder: {prov['base_model']}",
+             f"- base encoder: {prov['base_model']}" + (
+                 f", its first {prov['hyperparameters']['layers']} layers (--layers)"
+                 if prov["hyperparameters"].get("layers") else ""),
              "- training data: " + ", ".join(f"`{n}` (sha256 {d[:12]}...)"
                                               for n, d in prov["training_files"].items()),
              f"- selection: {prov['selection']}",
