@@ -301,7 +301,9 @@ def test_a_student_learns_its_teachers_distributions(tmp_path, tiny_base):
     assert str(tmp_path) not in card  # the teacher and text are named without their folders
     kd = json.loads(card)["provenance"]["distillation"]
     assert kd["unlabelled_files"] == ["sentences.txt"] and kd["unlabelled_documents"] == 2
-    assert "unlabelled pieces of `sentences.txt`" in (model_dir / "README.md").read_text()
+    readme = (model_dir / "README.md").read_text()
+    assert "unlabelled pieces of `sentences.txt`" in readme
+    assert "(no dev score)" in readme  # the teacher was trained without dev data
 
 
 def test_a_teacher_must_predict_the_students_labels(tmp_path, tiny_base):

@@ -268,8 +268,10 @@ def model_readme(card: dict) -> str:
              f"- size: {prov['size_bytes']['model.onnx'] / 1e6:.1f} MB (model.onnx and its weights)"]
     if prov.get("distillation"):
         kd = prov["distillation"]
-        lines.append(f"- distilled from a {kd['teacher']} teacher (dev fp32 F1 "
-                     f"{kd['teacher_dev_fp32_f1']}), with {kd['unlabelled_documents']} unlabelled "
+        f1 = kd["teacher_dev_fp32_f1"]
+        lines.append(f"- distilled from a fine-tuned {kd['teacher']} ("
+                     + (f"dev fp32 F1 {f1:.4f}" if f1 is not None else "no dev score")
+                     + f"), with {kd['unlabelled_documents']} unlabelled "
                      "pieces of " + (", ".join(f"`{n}`" for n in kd["unlabelled_files"]) or "no file"))
     if prov.get("resources"):
         lines.append("- data files: " + ", ".join(f"`{n}`" for n in prov["resources"])
