@@ -15,7 +15,7 @@ from medner_cli.doc import Doc, Entity
 from medner_cli.lexicon import DrugLexicon, LexiconStep, find_file, lexicon_step
 from medner_cli.lexicon.match import HEADER, key_of
 
-MODEL = Path(__file__).parent.parent / "models" / "minilm-l6-bc5cdr"
+MODEL = Path(__file__).parent.parent / "models" / "minilm-l4-bc5cdr"
 
 ROWS = [
     ("keflex", "Cephalexin", "", "DB00567"),

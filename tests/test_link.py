@@ -16,7 +16,7 @@ from medner_cli.link.normalize import key, morph_key, stem, variants
 from medner_cli.link.paraphrase import conjuncts, organ_form, vague_form
 from medner_cli.link.score import concept_scores, read_pubtator_mentions
 
-SHIPPED = Path(__file__).resolve().parents[1] / "models" / "minilm-l6-bc5cdr"
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "minilm-l4-bc5cdr"
 
 # a tiny corpus: offsets index title + " " + abstract
 TITLE = "Furosemide and renal and hepatic failure."

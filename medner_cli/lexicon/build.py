@@ -1,6 +1,6 @@
 """Build the drug lexicon (``drugs.tsv.gz`` + ``drugs.LICENSE.txt``) of a model folder.
 
-    python -m medner_cli.lexicon.build --out models/minilm-l6-bc5cdr
+    python -m medner_cli.lexicon.build --out models/minilm-l4-bc5cdr
 
 The names come from the PyPI package ``drug-named-entity-recognition`` (MIT, Fast Data Science):
 its data file ``drug_ner_dictionary.pkl.bz2`` maps ~107,000 lower-cased name variants to ~20,000
@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
                     "drugs.LICENSE.txt (a model folder)")
     ap.add_argument("--bc5cdr", type=Path, default=BC5CDR_TRAIN, help="BC5CDR training PubTator")
     ap.add_argument("--biomed", type=Path, default=BIOMED, help="tokenized biomedical sentences")
-    ap.add_argument("--tokenizer", type=Path, default=Path("models/minilm-l6-bc5cdr/"
+    ap.add_argument("--tokenizer", type=Path, default=Path("models/minilm-l4-bc5cdr/"
                                                            "tokenizer.json"),
                     help="a WordPiece tokenizer.json whose whole words count as common English")
     ap.add_argument("--plain", action="store_true", help="write drugs.tsv, not drugs.tsv.gz")

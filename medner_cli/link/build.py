@@ -1,8 +1,8 @@
 """Build the mention -> MeSH dictionary from BC5CDR PubTator annotations.
 
     python -m medner_cli.link.build --train CDR_TrainingSet.PubTator.txt \
-        --train CDR_DevelopmentSet.PubTator.txt --drugs models/minilm-l6-bc5cdr/drugs.tsv \
-        --out models/minilm-l6-bc5cdr
+        --train CDR_DevelopmentSet.PubTator.txt --drugs models/minilm-l4-bc5cdr/drugs.tsv \
+        --out models/minilm-l4-bc5cdr
 
 writes into ``--out``:
 
