@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from medner_cli.doc import Doc, Entity
 from medner_cli.lexicon import DrugLexicon, LexiconStep, find_file, lexicon_step
 from medner_cli.lexicon.match import HEADER, key_of
+from medner_cli.model import shipped_model_dir
 
-MODEL = Path(__file__).parent.parent / "models" / "minilm-l4-bc5cdr"
+MODEL = shipped_model_dir()
 
 ROWS = [
     ("keflex", "Cephalexin", "", "DB00567"),

@@ -15,8 +15,9 @@ from medner_cli.link.abbreviations import (abbreviation_labels, abbreviations, b
 from medner_cli.link.normalize import key, morph_key, stem, variants
 from medner_cli.link.paraphrase import conjuncts, organ_form, vague_form
 from medner_cli.link.score import concept_scores, read_pubtator_mentions
+from medner_cli.model import shipped_model_dir
 
-SHIPPED = Path(__file__).resolve().parents[1] / "models" / "minilm-l4-bc5cdr"
+SHIPPED = shipped_model_dir()
 
 # a tiny corpus: offsets index title + " " + abstract
 TITLE = "Furosemide and renal and hepatic failure."

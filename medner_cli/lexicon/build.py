@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from medner_cli.lexicon.match import HEADER, DrugLexicon, key_of
+from medner_cli.model import shipped_model_dir
 
 PACKAGE = "drug-named-entity-recognition"
 MODULE = "drug_named_entity_recognition"
@@ -401,8 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                     "drugs.LICENSE.txt (a model folder)")
     ap.add_argument("--bc5cdr", type=Path, default=BC5CDR_TRAIN, help="BC5CDR training PubTator")
     ap.add_argument("--biomed", type=Path, default=BIOMED, help="tokenized biomedical sentences")
-    ap.add_argument("--tokenizer", type=Path, default=Path("models/minilm-l4-bc5cdr/"
-                                                           "tokenizer.json"),
+    ap.add_argument("--tokenizer", type=Path, default=shipped_model_dir() / "tokenizer.json",
                     help="a WordPiece tokenizer.json whose whole words count as common English")
     ap.add_argument("--plain", action="store_true", help="write drugs.tsv, not drugs.tsv.gz")
     ap.add_argument("--dropped", type=Path, help="also write the dropped variants and why (TSV)")
