@@ -7,6 +7,8 @@ text reads as an abstract, where only the genre-neutral rules run.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from medner_cli.doc import Doc, Entity
@@ -409,3 +411,13 @@ def test_resources_have_headers_and_entries():
         entries = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
         assert entries and len(entries) == len(set(entries)), name
     assert "prostate" in findings.ANATOMY and "urgency" in findings.SYMPTOMS
+
+
+@pytest.mark.parametrize("text", [
+    "Pleasant, obese man", "diaphoretic  woman and febrile\tchild", "3obese man", "x_ill man",
+    "obese patient female", "obese man woman", "sick man² abcd girl", "ILL MALE", "ſick boy",
+    "febrile gentlemanly", "lethargic infant, toddler", "man", ""])
+def test_states_before_person_match_a_full_scan(text):
+    """The backward search finds what the pattern tried at every word finds."""
+    scan = re.compile(r"\b([^\W\d_]{4,})[ \t]+" + findings._PERSONS, re.IGNORECASE)
+    assert findings._states_before_person(text) == [m.span(1) for m in scan.finditer(text)]

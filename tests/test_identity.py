@@ -64,3 +64,18 @@ def test_without_the_identity_step_header_names_stay():
     doc = Doc("n", "Attending: Brzezinski\nGave aspirin.\n")
     found = build(skip={"dosage", "identities"})(doc, _decoded(doc))
     assert [e.text for e in found] == ["Brzezinski", "aspirin"]
+
+
+def test_values_are_what_a_scan_with_the_field_pattern_finds():
+    """field_values tries the pattern only before separators; it must find what a scan from
+    every character finds, on the hard cases: keys across spaces and tabs, a key inside another
+    field's value, a key glued to a word, non-ASCII letters, '#' and CRLF."""
+    from medner_cli.rules.identity import _FIELD
+
+    cases = [HEADER, "Electronically  Signed\tby: Dr. X  Nurse: Y", "Attending: A Resident: B",
+             "co-patient: x\nxpatient: y\n(MRN: 1)", "PCP#12 ſigned by: Q", "Patient:\r\nMRN:",
+             "signed by signed by: Z", "Primary  care physician: Dr Who\tDate of birth: 1/1/50",
+             "é patient name : Ana Lía\tDOB: 1/2/3", ": # :: ##"]
+    for text in cases:
+        scan = [m.span("value") for m in _FIELD.finditer(text) if m.end("value") > m.start("value")]
+        assert field_values(text) == scan, text
