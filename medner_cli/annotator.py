@@ -118,14 +118,14 @@ class Annotator:
             logits = self.model.logits(encs)
         infer_time = time.perf_counter() - t0
         total_tokens = sum(len(e.ids) for e in encs) or 1
-        out = []
+        decoded = []
         for i, (doc, enc, lg) in enumerate(zip(docs, encs, logits)):
             t1 = time.perf_counter()
-            with stats.stage("decode"):
-                found = self.model.decode(doc, enc, lg, self.min_score)
-            found = self.pipeline(doc, found, stats)
+            decoded.append(self.model.decode(doc, enc, lg, self.min_score))
             own[i] = time.perf_counter() - t1
-            out.append(found)
+        stats.stages["decode"] = stats.stages.get("decode", 0.0) + sum(own)
+        out = self.pipeline.run_all(docs, decoded, stats, own)
+        for doc, enc, found in zip(docs, encs, out):
             stats.tokens += len(enc.ids)
             stats.characters += len(doc.text)
             stats.documents += 1

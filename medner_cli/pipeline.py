@@ -14,9 +14,10 @@ steps because it reads the final Chemicals.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Protocol, Sequence
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.timing import Stats
@@ -140,13 +141,33 @@ class Pipeline:
         return tuple(name for name, _ in self.steps)
 
     def __call__(self, doc: Doc, found: list[Entity], stats: Stats | None = None) -> list[Entity]:
+        return self.run_all([doc], [found], stats)[0]
+
+    def run_all(self, docs: Sequence[Doc], founds: Sequence[list[Entity]],
+                stats: Stats | None = None, own: list[float] | None = None) -> list[list[Entity]]:
+        """``self(doc, found)`` for each pair, one step over all documents before the next (as
+        spaCy's ``pipe`` does): a step's code and data stay in the CPU caches from one document
+        to the next, where running all steps on a document in turn made each step evict the
+        others' (a third of the lexicon's time on short notes). Each document's own seconds are
+        added to ``own[i]``."""
+        out = list(founds)
+        if stats is None and own is None:
+            for _, step in self.steps:
+                out = [step(d, f) for d, f in zip(docs, out)]
+            return out
+        clock = time.perf_counter
         for name, step in self.steps:
-            if stats is None:
-                found = step(doc, found)
-            else:
-                with stats.stage(name):
-                    found = step(doc, found)
-        return found
+            total = 0.0
+            for i, doc in enumerate(docs):
+                t0 = clock()
+                out[i] = step(doc, out[i])
+                spent = clock() - t0
+                total += spent
+                if own is not None:
+                    own[i] += spent
+            if stats is not None:
+                stats.stages[name] = stats.stages.get(name, 0.0) + total
+        return out
 
 
 def build(skip: Iterable[str] = (), order: Iterable[str] = ORDER, fields_only: bool = False,

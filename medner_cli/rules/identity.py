@@ -72,8 +72,11 @@ def _key_starts(text: str) -> list[int]:
     return sorted(starts)
 
 
+_NAME_SPLIT = regex.compile(r"[\s,.\-]+")
+
+
 def _name_or_id(text: str) -> bool:
-    words = [w for w in regex.split(r"[\s,.\-]+", text) if w[:1].isalpha()]
+    words = [w for w in _NAME_SPLIT.split(text) if w[:1].isalpha()]
     return any(c.isdigit() for c in text) or bool(words) and all(w[0].isupper() for w in words)
 
 
