@@ -416,8 +416,13 @@ def test_resources_have_headers_and_entries():
 @pytest.mark.parametrize("text", [
     "Pleasant, obese man", "diaphoretic  woman and febrile\tchild", "3obese man", "x_ill man",
     "obese patient female", "obese man woman", "sick man² abcd girl", "ILL MALE", "ſick boy",
-    "febrile gentlemanly", "lethargic infant, toddler", "man", ""])
+    "febrile gentlemanly", "lethargic infant, toddler", "man", "", "Weak  PATİENT",
+    "sickly gırl", "obese\tWOMAN-like", " pale child"])
 def test_states_before_person_match_a_full_scan(text):
-    """The backward search finds what the pattern tried at every word finds."""
+    """The backward search finds what the pattern tried at every word finds, whether it looks
+    the person words up in the lower-cased text or (the fallback) with the pattern."""
     scan = re.compile(r"\b([^\W\d_]{4,})[ \t]+" + findings._PERSONS, re.IGNORECASE)
-    assert findings._states_before_person(text) == [m.span(1) for m in scan.finditer(text)]
+    expected = [m.span(1) for m in scan.finditer(text)]
+    low = text.lower()
+    assert findings._states_before_person(text, low if len(low) == len(text) else text) == expected
+    assert findings._states_before_person(text, text) == expected

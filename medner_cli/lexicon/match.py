@@ -252,12 +252,12 @@ class DrugLexicon:
         ascii_text = low.isascii()
         rendering = _render(low)
         parts = rendering.split(b" ")
-        keyset = self._bkeyset
-        found = [i for i, part in enumerate(parts) if part in keyset]
-        if not found:
+        present = self._bkeyset.intersection(parts)  # the few keys in the text (a small set
+        if not present:  # is faster to test each word against than all keys)
             return []
+        found = [i for i, part in enumerate(parts) if part in present]
         offsets = list(accumulate(map(len, parts[:found[-1]])))
-        rendered = self._rendered
+        rendered, grouped = self._rendered, self._grouped
         occurrences: list[tuple[int, str]] = []
         for i in found:
             j = offsets[i - 1] + i if i else 0
@@ -270,7 +270,7 @@ class DrugLexicon:
             e = j + len(key)
             if key in single:
                 cands.append((-len(key), j, e, key))
-            plain, after = self._entries(key)
+            plain, after = grouped.get(key) or self._entries(key)
             entries = plain
             if after and j:  # the run before the key, past up to 3 separators
                 t = j - 1

@@ -978,7 +978,8 @@ def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
     return table
 
 
-_CUES = _cue_table()
+# (first word, its length, its table) of each cue
+_CUE_LIST = tuple((first, len(first), table) for first, table in _cue_table().items())
 
 
 _DOSE_BEFORE = re.compile(
@@ -1006,8 +1007,7 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     if len(low) != n:  # a character whose lower case is longer: scan as written
         low = text
     starts = []
-    for first, table in _CUES.items():  # cue words, found with str.find (fast)
-        k = len(first)
+    for first, k, table in _CUE_LIST:  # cue words, found with str.find (fast)
         i = low.find(first)
         while i >= 0:
             j = i + k
@@ -1065,32 +1065,57 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                 if span:
                     out.append(span)
             i = low.find(unit, i + 2)
-    for s, e in _states_before_person(text):  # "Pleasant, obese man", "diaphoretic woman"
+    for s, e in _states_before_person(text, low):  # "Pleasant, obese man", "diaphoretic woman"
         if text[s:e].lower() in SYMPTOMS.phrases:
             out.append((s, e))
     return out
 
 
-def _states_before_person(text: str) -> list[tuple[int, int]]:
+def _states_before_person(text: str, low: str) -> list[tuple[int, int]]:
     """What ``re.finditer(r"\\b([^\\W\\d_]{4,})[ \\t]+" + _PERSONS, text, re.I)`` captures: a word
     of four letters or more before a person word; found from the person words back, since that
-    pattern, tried at every word, was a tenth of this step's time."""
+    pattern, tried at every word, was a tenth of this step's time. ``low`` is ``text`` lower-cased
+    (or ``text`` itself where that changes its length)."""
     out: list[tuple[int, int]] = []
     last = 0
-    for m in _PERSON.finditer(text):
-        end = start = m.start()
+    for end, after in _person_words(text, low):
+        start = end
         while start > 0 and _STATE_CHAR.match(text[start - 1]):
             start -= 1
         if end - start >= 4 and start >= last and not (start and _WORD_CHAR.match(text[start - 1])):
             out.append((start, end))
-            last = m.end()
+            last = after
     return out
+
+
+def _person_words(text: str, low: str) -> list[tuple[int, int]]:
+    """The spans of ``_PERSON.finditer(text)`` (spaces, then a person word), in order; looked
+    up with ``str.find`` in ``low`` unless a character's lower case is not one character or is
+    dotless i, which ``re.IGNORECASE`` matches to i."""
+    if low is text or "\u0131" in text:
+        return [m.span() for m in _PERSON.finditer(text)]
+    n = len(low)
+    spans = []
+    for word in _PERSON_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            j = i + len(word)
+            if i and low[i - 1] in " \t" and not (j < n and _WORD_CHAR.match(low[j])):
+                s = i - 1
+                while s > 0 and low[s - 1] in " \t":
+                    s -= 1
+                spans.append((s, j))
+            i = low.find(word, j)
+    spans.sort()
+    return spans
 
 
 _TYPED_DIABETES = re.compile(r"\btype[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b",
                              re.IGNORECASE)
 # a symptom adjective that describes the patient on examination (``_states_before_person``)
-_PERSONS = r"(?:man|woman|male|female|gentleman|lady|patient|boy|girl|child|infant|toddler)\b"
+_PERSON_WORDS = ("man", "woman", "male", "female", "gentleman", "lady", "patient", "boy", "girl",
+                 "child", "infant", "toddler")
+_PERSONS = "(?:" + "|".join(_PERSON_WORDS) + r")\b"
 _PERSON = re.compile(r"[ \t]+" + _PERSONS, re.IGNORECASE)
 _STATE_CHAR = re.compile(r"[^\W\d_]")
 _WORD_CHAR = re.compile(r"\w")
