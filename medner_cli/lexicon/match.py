@@ -257,7 +257,7 @@ class DrugLexicon:
             return []
         found = [i for i, part in enumerate(parts) if part in present]
         offsets = list(accumulate(map(len, parts[:found[-1]])))
-        rendered, grouped = self._rendered, self._grouped
+        rendered = self._rendered
         occurrences: list[tuple[int, str]] = []
         for i in found:
             j = offsets[i - 1] + i if i else 0
@@ -270,7 +270,7 @@ class DrugLexicon:
             e = j + len(key)
             if key in single:
                 cands.append((-len(key), j, e, key))
-            plain, after = grouped.get(key) or self._entries(key)
+            plain, after = self._entries(key)
             entries = plain
             if after and j:  # the run before the key, past up to 3 separators
                 t = j - 1
