@@ -28,7 +28,7 @@ import numpy as np
 from medner_cli.doc import Doc, Entity
 from medner_cli.errors import DataError, UsageError
 from medner_cli.gold import load_documents
-from medner_cli.machine import machine
+from medner_cli.machine import INT8_FLAGS, machine
 
 DEFAULT_DOCS, DEFAULT_CHARS = 40, 70_000  # without --docs: a default run stays well under 2 min
 _WARMUP = 8  # sentences and documents run untimed before each model is timed
@@ -461,7 +461,9 @@ def notes(result: dict) -> str:
     """What the columns mean and what machine they come from, printed under the tables."""
     m, s = result["machine"], result["settings"]
     f1 = f"strict micro F1 on {s['gold']}" if s["gold"] else "F1: no --gold given"
-    return (f"Machine: {m['cpu']}, {m['cores']} cores, onnxruntime {m['onnxruntime']}, Python "
+    flags = m.get("cpu_flags")
+    ext = "" if flags is None else f" ({', '.join(flags) or 'none of ' + '/'.join(INT8_FLAGS)})"
+    return (f"Machine: {m['cpu']}{ext}, {m['cores']} cores, onnxruntime {m['onnxruntime']}, Python "
             f"{m['python']}. {s['documents']} documents ({s['sentences']} sentences) from "
             f"{s['source']}; medians of {s['repeats']} repeats. {f1}. ms/sentence: p50 latency "
             f"at batch 1 on 1 thread. docs/s: {s['workers_max']} single-threaded worker "

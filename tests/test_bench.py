@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from medner_cli.bench import DEFAULT_CHARS, DEFAULT_DOCS, BenchConfig, bench_docs
+from medner_cli.bench import DEFAULT_CHARS, DEFAULT_DOCS, BenchConfig, bench_docs, notes as footer
 from medner_cli.cli import cli
+from medner_cli.machine import cpuinfo
 
 NOTES = ["The patient was given aspirin for angina.",
          "History of renal failure on lisinopril.\nStarted heparin for sepsis.",
@@ -111,6 +112,31 @@ def test_markdown_renders_tables(tiny_model, gold):
     assert cells[-1].strip() == "1.00x"
     assert "| figure |" in result.stdout and "| peak RSS MB |" in result.stdout
     assert lines[-1].startswith("Machine: ") and "onnxruntime" in lines[-1]
+
+
+def test_cpuinfo_names_the_int8_extensions(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse2 avx avx2 "
+                    "avx512f avx512_vnni\n\nprocessor\t: 1\nflags\t\t: fpu\n")
+    assert cpuinfo(info) == ("Some CPU", ["avx2", "avx512f", "avx512_vnni"])
+    info.write_text("model name\t: Old CPU\nflags\t\t: fpu sse2 avx\n")
+    assert cpuinfo(info) == ("Old CPU", [])
+    info.write_text("processor\t: 0\nFeatures\t: fp asimd\n")  # an ARM machine
+    assert cpuinfo(info) == (None, None)
+    assert cpuinfo(tmp_path / "missing") == (None, None)
+
+
+@pytest.mark.parametrize("flags, shown", [
+    (["avx2"], "Machine: X (avx2), 2 cores"),
+    ([], "Machine: X (none of avx2/avx512f/avx512_vnni/avx_vnni/amx_int8), 2 cores"),
+    (None, "Machine: X, 2 cores"),
+])
+def test_footer_says_which_int8_path_ran(flags, shown):
+    settings = {"gold": None, "documents": 1, "sentences": 1, "source": "s", "repeats": 1,
+                "workers_max": 1}
+    result = {"machine": {"cpu": "X", "cpu_flags": flags, "cores": 2, "onnxruntime": "1",
+                          "python": "3"}, "settings": settings, "baseline": "b"}
+    assert footer(result).startswith(shown)
 
 
 def test_rich_table_is_printed(tiny_model, notes):
