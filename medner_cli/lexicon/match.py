@@ -399,7 +399,8 @@ class LexiconStep:
       a partial overlap; several entities; an entity that is not the model's or is neither
       Chemical nor Disease): ``found`` wins and the hit is dropped.
 
-    The result never overlaps more than ``found`` did and is in order of start.
+    The result never overlaps more than ``found`` did. With hits it is in order of start;
+    without, ``found`` comes back as given (the pipeline hands every step sorted entities).
     """
 
     def __init__(self, lexicon: DrugLexicon, disease_exact: bool = True,
