@@ -62,7 +62,7 @@ def gold(tmp_path) -> Path:
 
 def test_json_has_every_figure(tiny_model, notes):
     out = bench_json("--model", tiny_model, "--docs-from", notes, *SMALL)
-    assert {"cpu", "cores", "onnxruntime", "python"} <= set(out["machine"])
+    assert {"cpu", "cpu_flags", "cores", "onnxruntime", "python"} <= set(out["machine"])
     assert out["settings"]["documents"] == 4 and out["settings"]["sentences"] == 5
     assert out["settings"]["source"] == str(notes) and out["settings"]["workers_max"] == 2
     (row,) = out["results"]
