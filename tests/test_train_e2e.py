@@ -189,6 +189,43 @@ def test_stop_epoch_keeps_that_epoch_of_the_longer_schedule(tmp_path, tiny_base)
     assert any(not torch.allclose(a[k], short[k]) for k in a)  # a different schedule
 
 
+def test_a_resume_may_stop_earlier_but_not_after_the_weights_moved_on(tmp_path, tiny_base):
+    """A run checkpointed at the end of epoch 2, resumed with --stop-epoch 2, ends with the
+    weights of a run that stopped there; --stop-epoch 1 is refused, those weights are gone."""
+    from medner_cli.train.trainer import CHECKPOINT, TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+
+    def config(name, **kw):
+        return TrainConfig(train=[str(data)], out=str(tmp_path / name), base=str(tiny_base),
+                           epochs=3, window=12, overlap=4, lr=1e-3, batch_size=2,
+                           checkpoint_minutes=1e6, **kw)  # checkpoints at epoch ends only
+
+    train(config("whole", stop_epoch=2), log=lambda m: None)
+
+    class Stop(Exception):
+        pass
+
+    def stop_in_epoch_3(message):
+        if message.startswith("epoch 3:"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        train(config("cut"), log=stop_in_epoch_3)
+    assert (tmp_path / "cut" / CHECKPOINT).exists()
+    with pytest.raises(SystemExit, match="--stop-epoch 1: .* has trained past epoch 1"):
+        train(config("cut", stop_epoch=1), resume=True)
+    lines = []
+    meta = train(config("cut", stop_epoch=2, threads=1), log=lines.append, resume=True)
+    assert lines[1].startswith("resumed at epoch 3, batch 0")
+    assert meta["best_epoch"] == 2 and len(meta["history"]) == 2
+    a = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "whole")
+    b = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "cut")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.allclose(x, y, atol=1e-6), name
+
+
 def test_layers_keeps_the_bases_first_layers_and_exports(tmp_path, tiny_base):
     """--layers 1 of the 2-layer base: the run keeps layer 0's weights and exports to 1 block."""
     data = tmp_path / "gold.pubtator"

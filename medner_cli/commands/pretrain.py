@@ -33,7 +33,8 @@ from medner_cli.commands import exit_codes
 @click.option("--checkpoint-minutes", default=5.0, show_default=True,
               help="Minutes between checkpoints (one is also written after every epoch).")
 @click.option("--resume", is_flag=True,
-              help="Continue the run in --out from its last checkpoint, with the same options.")
+              help="Continue the run in --out from its last checkpoint, with the same options "
+                   "(--threads and --checkpoint-minutes may change).")
 def pretrain(sentences: tuple[str, ...], documents: tuple[str, ...], out: str, base: str,
              epochs: int, lr: float, batch_size: int, length: int, mask_share: float,
              warmup: float, weight_decay: float, held_out: int, seed: int, threads: int,

@@ -51,7 +51,8 @@ from medner_cli.commands import exit_codes
               help="Keep only the base's first N layers (default: all): a shallower model is "
                    "faster; dropping the top layers loses least (Sajjad et al., 2020).")
 @click.option("--resume", is_flag=True,
-              help="Continue the run in --out from its last checkpoint, with the same options.")
+              help="Continue the run in --out from its last checkpoint, with the same options "
+                   "(--stop-epoch, --threads and --checkpoint-minutes may change).")
 def train(train_paths: tuple[str, ...], dev_paths: tuple[str, ...], out: str, base: str,
           epochs: int, stop_epoch: int, lr: float, batch_size: int, warmup: float, weight_decay: float,
           label_smoothing: float, window: int, overlap: int, types: str, seed: int,

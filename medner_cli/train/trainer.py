@@ -45,6 +45,9 @@ def default_base() -> Path:
 
 
 CHECKPOINT = "checkpoint.pt"
+# Settings a resumed run may change: where it stops, how often it checkpoints, its threads.
+# The rest decide the weights, so a resume with any of them changed is refused.
+RESUMABLE_CHANGES = frozenset({"stop_epoch", "checkpoint_minutes", "threads"})
 
 
 @dataclass(kw_only=True)
@@ -187,8 +190,9 @@ def _appending(log: Callable[[str], None], path: Path) -> Callable[[str], None]:
 
 def start_run(cfg, log_name: str, log: Callable[[str], None], resume: bool):
     """The run folder, its appending log, the checkpoint path, the checkpoint to resume from
-    (None for a fresh run; refused if its settings differ from ``cfg``) and the start time
-    (earlier by the time already spent); torch's threads and seeds are set from ``cfg``."""
+    (None for a fresh run; refused if a setting outside ``RESUMABLE_CHANGES`` differs from
+    ``cfg``) and the start time (earlier by the time already spent); torch's threads and seeds
+    are set from ``cfg``."""
     import torch
 
     out = Path(cfg.out)
@@ -200,8 +204,9 @@ def start_run(cfg, log_name: str, log: Callable[[str], None], resume: bool):
         if not ckpt_path.exists():
             raise SystemExit(f"--resume: no {CHECKPOINT} in {out}")
         ckpt = torch.load(ckpt_path, weights_only=False)
-        if ckpt["config"] != asdict(cfg):
-            changed = sorted(k for k, v in asdict(cfg).items() if ckpt["config"].get(k) != v)
+        changed = sorted(k for k, v in asdict(cfg).items()
+                         if ckpt["config"].get(k) != v and k not in RESUMABLE_CHANGES)
+        if changed:
             raise SystemExit(f"--resume: {out} was started with other settings ({', '.join(changed)})")
     started = time.time() - (ckpt["elapsed"] if ckpt else 0.0)
     if cfg.threads:
@@ -313,6 +318,10 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         history, best, best_state, step = ckpt["history"], ckpt["best"], ckpt["best_state"], ckpt["step"]
         first_epoch, skip, losses = ckpt["epoch"], ckpt["batch"], ckpt["losses"]
         rng.setstate(ckpt["epoch_rng"])
+        if cfg.stop_epoch and (first_epoch - 1, skip) > (cfg.stop_epoch, 0):
+            raise SystemExit(f"--resume --stop-epoch {cfg.stop_epoch}: {out} has trained past "
+                             f"epoch {cfg.stop_epoch} (it stands at epoch {first_epoch}, batch "
+                             f"{skip}); its weights at the end of that epoch are gone")
         log(f"resumed at epoch {first_epoch}, batch {skip}, step {step}")
 
     def save(epoch: int, batch: int, losses: list[float], epoch_rng: object) -> None:
@@ -324,7 +333,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
             "elapsed": time.time() - started})
 
     last_save = time.time()
-    for epoch in range(first_epoch, cfg.epochs + 1):
+    last_epoch = min(cfg.stop_epoch or cfg.epochs, cfg.epochs)
+    for epoch in range(first_epoch, last_epoch + 1):
         model.train()
         t0 = time.time()
         epoch_rng = rng.getstate()  # the epoch's batches are rebuilt from it on resume
@@ -376,7 +386,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print, resume: bool = F
         else:
             log(f"epoch {epoch}: loss {row['loss']} ({row['seconds']} s)")
         history.append(row)
-        done = step >= total or epoch in (cfg.epochs, cfg.stop_epoch)
+        done = step >= total or epoch == last_epoch
         save(epoch + 1, 0, [], rng.getstate())
         last_save = time.time()
         if done:
