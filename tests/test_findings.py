@@ -153,6 +153,43 @@ def test_cut_rule(text, model, expected):
     assert _texts(out) == expected
 
 
+COORDINATED = [
+    # the model tags the last conjunct; the modifiers before it share its head (abstracts too)
+    ("Rats given it showed renal or hepatic toxicity.", ["hepatic toxicity"],
+     ["renal or hepatic toxicity"]),
+    ("A list: cardiac, renal, and respiratory failure.", ["respiratory failure"],
+     ["cardiac, renal, and respiratory failure"]),
+    # a modifier the model tagged alone is taken in
+    ("It caused optic and peripheral neuropathy.", ["optic", "peripheral neuropathy"],
+     ["optic and peripheral neuropathy"]),
+    (HEADER + "Hx: subarachnoid and cerebral hemorrhage in 2019.\n",
+     ["subarachnoid", "cerebral hemorrhage"], ["subarachnoid and cerebral hemorrhage"]),
+    # a mention of its own before the conjunction, a word that is not a modifier, or a word
+    # that qualifies the case rather than the disease: no extension
+    ("He had fever and renal failure.", ["fever", "renal failure"], ["fever", "renal failure"]),
+    ("It rose with age and renal impairment.", ["renal impairment"], ["renal impairment"]),
+    ("No clinical or renal toxicity was seen.", ["renal toxicity"], ["renal toxicity"]),
+    ("Severe and hepatic toxicity", ["hepatic toxicity"], ["hepatic toxicity"]),
+    # the entity must start with a modifier and have a head after it
+    ("Both ischemic and hemorrhagic were seen.", ["hemorrhagic"], ["hemorrhagic"]),
+    ("Seen in renal and heart failure.", ["heart failure"], ["heart failure"]),
+]
+
+
+@pytest.mark.parametrize("text,model,expected", COORDINATED)
+def test_coordinated_modifiers_rule(text, model, expected):
+    _, out = _run(text, [(m, "Disease") for m in model])
+    assert _texts(out) == expected
+
+
+def test_coordinated_modifiers_stop_at_another_entity():
+    text = "Treated with renal and hepatic toxicity drugs."
+    doc = _doc(text, [("renal", "Chemical"), ("hepatic toxicity", "Disease")])
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    assert _texts(out) == ["hepatic toxicity"] and _texts(out, "Chemical") == ["renal"]
+
+
 # --- model Disease spans: extend and merge (notes only) -----------------------------------
 
 EXTEND = [

@@ -11,6 +11,9 @@ Everywhere (abstracts too), on the model's Disease entities:
 - **cut** at a line break that starts a ``Key:`` line ("left knee\\nBack pain: no"), and
   between coordinated mentions that each have a head of their own ("suprapubic pain and bladder
   spasms"; "pleural or pericardial effusion" stays one span);
+- **extend** a span that begins with a modifier left over the modifiers coordinated with it,
+  which share its head: "renal or hepatic toxicity" where the model tagged "hepatic toxicity"
+  (a modifier tagged alone, as "optic" of "optic and peripheral neuropathy", is taken in);
 - **trim** side words (left, right, bilateral, ...), descriptors (mild, severe, pleuritic, ...),
   "evidence of" and a sub-location ("right lower lobe") at the left edge, unless the side
   belongs to a fixed name (left ventricular, right heart, left lower quadrant); function words
@@ -1316,6 +1319,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
                 else:
                     fixed.append(doc.span(*span, "Disease", score=ent.score, source=ent.source))
     fixed.sort(key=lambda e: (e.start, e.end))
+    fixed = _coordinated(doc, fixed)
     if note:
         fixed = _merge_and_extend(doc, fixed)
     spans = [(e.start, e.end) for e in fixed]
@@ -1338,6 +1342,66 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
             s, e = _extend(text, s, e, lo, hi)
         out.append(doc.span(s, e, "Disease", score=1.0, source="rule"))
     out.sort(key=lambda e: (e.start, e.end))
+    return out
+
+
+# an adjective by its ending, as the modifiers that share a disease head are ("renal",
+# "hepatic", "cardiac", "tubular", "venous", "respiratory", "subarachnoid")
+_MODIFIER = re.compile(r"[^\W\d_]{2,}(?:al|ic|ac|ar|ory|ous|oid|ive)", re.IGNORECASE)
+_CONJUNCTION_BEFORE = re.compile(r"(?:[ \t]*,[ \t]*(?:(?:and|or|and/or)[ \t]+)?|"
+                                 r"[ \t]+(?:and|or|and/or)[ \t]+)$")
+_COMMA_BEFORE = re.compile(r"[ \t]*,[ \t]*$")
+# adjectives that say how a case went or was seen, not the site or kind of the disease
+_CASE_ADJECTIVES = DESCRIPTORS | frozenset((
+    "clinical", "subclinical", "experimental", "typical", "atypical", "general", "total",
+    "normal", "abnormal", "potential", "initial", "usual", "unusual", "original", "final",
+    "physical", "fatal", "nonfatal", "non-fatal", "lethal", "nonlethal", "serious", "similar",
+    "positive", "negative", "additional", "individual", "statistical", "symptomatic",
+    "asymptomatic", "sporadic"))
+
+
+def _modifier(word: str) -> bool:
+    """Is ``word`` a modifier that coordinated mentions may share a head after?"""
+    return (_MODIFIER.fullmatch(word) is not None and word.lower() not in _CASE_ADJECTIVES
+            and not _conditionish(word))
+
+
+def _coordinated(doc: Doc, ents: list[Entity]) -> list[Entity]:
+    """A model Disease that begins with a modifier, extended left over the modifiers
+    coordinated with it: the model tags "hepatic toxicity" of "renal or hepatic toxicity",
+    "peripheral neuropathy" (and "optic") of "optic and peripheral neuropathy", and the
+    guideline's composite mention is the whole. A modifier the model tagged alone is taken in;
+    any other entity stops the extension."""
+    text = doc.text
+    out: list[Entity] = []
+    for ent in ents:
+        words = _WORD.findall(ent.text)
+        if ent.label != "Disease" or ent.source != "model" or len(words) < 2 or \
+                not _modifier(words[0]):
+            out.append(ent)
+            continue
+        start, conjunction = ent.start, _CONJUNCTION_BEFORE
+        while True:
+            # not past the entity before, unless it is a model Disease that may be taken in
+            lo = 0 if not out else out[-1].start if (out[-1].label, out[-1].source) == (
+                "Disease", "model") else out[-1].end
+            m = conjunction.search(text, max(lo, start - 12), start)
+            if m is None:
+                break
+            k = m.start()
+            while k > lo and (text[k - 1].isalnum() or text[k - 1] in "-'’"):
+                k -= 1
+            if not _modifier(text[k:m.start()]):
+                break
+            if out and out[-1].end > k:  # the modifier is an entity: only a model Disease alone
+                alone = out[-1]
+                if (alone.label, alone.source, alone.start, alone.end) != \
+                        ("Disease", "model", k, m.start()):
+                    break
+                out.pop()
+            start, conjunction = k, _COMMA_BEFORE  # "myoclonic, atonic, and ...": commas on
+        out.append(ent if start == ent.start else
+                   doc.span(start, ent.end, "Disease", score=ent.score, source="model"))
     return out
 
 
