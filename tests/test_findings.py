@@ -159,6 +159,16 @@ COORDINATED = [
      ["renal or hepatic toxicity"]),
     ("A list: cardiac, renal, and respiratory failure.", ["respiratory failure"],
      ["cardiac, renal, and respiratory failure"]),
+    # a singular body part is a modifier too
+    ("No family history of breast or ovarian cancer.", ["ovarian cancer"],
+     ["breast or ovarian cancer"]),
+    (HEADER + "CC: leg and back pain for 2 weeks\n", ["back pain"], ["leg and back pain"]),
+    ("Seen in renal and heart failure.", ["heart failure"], ["renal and heart failure"]),
+    # a body part in the plural heads a finding of its own; a bare comma lists mentions
+    ("Found with pinpoint pupils and respiratory depression.", ["respiratory depression"],
+     ["respiratory depression"]),
+    ("Echo: sparkling myocardium, biatrial enlargement.", ["biatrial enlargement"],
+     ["biatrial enlargement"]),
     # a modifier the model tagged alone is taken in
     ("It caused optic and peripheral neuropathy.", ["optic", "peripheral neuropathy"],
      ["optic and peripheral neuropathy"]),
@@ -172,7 +182,7 @@ COORDINATED = [
     ("Severe and hepatic toxicity", ["hepatic toxicity"], ["hepatic toxicity"]),
     # the entity must start with a modifier and have a head after it
     ("Both ischemic and hemorrhagic were seen.", ["hemorrhagic"], ["hemorrhagic"]),
-    ("Seen in renal and heart failure.", ["heart failure"], ["heart failure"]),
+    ("Seen with renal and Crohn disease.", ["Crohn disease"], ["Crohn disease"]),
 ]
 
 

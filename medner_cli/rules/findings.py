@@ -1346,10 +1346,10 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
 
 
 # an adjective by its ending, as the modifiers that share a disease head are ("renal",
-# "hepatic", "cardiac", "tubular", "venous", "respiratory", "subarachnoid")
+# "hepatic", "cardiac", "tubular", "venous", "respiratory", "subarachnoid"); a singular body
+# part is one too ("leg and back pain", "breast or ovarian cancer")
 _MODIFIER = re.compile(r"[^\W\d_]{2,}(?:al|ic|ac|ar|ory|ous|oid|ive)", re.IGNORECASE)
-_CONJUNCTION_BEFORE = re.compile(r"(?:[ \t]*,[ \t]*(?:(?:and|or|and/or)[ \t]+)?|"
-                                 r"[ \t]+(?:and|or|and/or)[ \t]+)$")
+_CONJUNCTION_BEFORE = re.compile(r"(?:[ \t]*,)?[ \t]+(?:and|or|and/or)[ \t]+$")
 _COMMA_BEFORE = re.compile(r"[ \t]*,[ \t]*$")
 # adjectives that say how a case went or was seen, not the site or kind of the disease
 _CASE_ADJECTIVES = DESCRIPTORS | frozenset((
@@ -1362,8 +1362,10 @@ _CASE_ADJECTIVES = DESCRIPTORS | frozenset((
 
 def _modifier(word: str) -> bool:
     """Is ``word`` a modifier that coordinated mentions may share a head after?"""
-    return (_MODIFIER.fullmatch(word) is not None and word.lower() not in _CASE_ADJECTIVES
-            and not _conditionish(word))
+    low = word.lower()
+    singular_part = low in ANATOMY.phrases and not (low[-1:] == "s" and low[:-1] in ANATOMY.phrases)
+    return ((_MODIFIER.fullmatch(word) is not None or singular_part)
+            and low not in _CASE_ADJECTIVES and not _conditionish(word))
 
 
 def _coordinated(doc: Doc, ents: list[Entity]) -> list[Entity]:
