@@ -1377,9 +1377,9 @@ def _coordinated(doc: Doc, ents: list[Entity]) -> list[Entity]:
     text = doc.text
     out: list[Entity] = []
     for ent in ents:
-        words = _WORD.findall(ent.text)
-        if ent.label != "Disease" or ent.source != "model" or len(words) < 2 or \
-                not _modifier(words[0]):
+        first = _WORD.match(ent.text) if (ent.label, ent.source) == ("Disease", "model") else None
+        if first is None or _WORD.search(ent.text, first.end()) is None or \
+                not _modifier(first.group()):
             out.append(ent)
             continue
         start, conjunction = ent.start, _CONJUNCTION_BEFORE
