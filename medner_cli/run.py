@@ -123,6 +123,7 @@ def run(cfg: RunConfig, stats: Stats | None = None, stdout: IO[bytes] | None = N
     ok = False
     try:
         for item in annotate_stream(items, cfg.options, cfg.workers, cfg.chunk_size, stats):
+            stop.check()  # a signal Python swallowed (in a finaliser) still stops the run now
             if isinstance(item, ReadError):
                 stats.failed += 1
                 report(item)
@@ -136,7 +137,7 @@ def run(cfg: RunConfig, stats: Stats | None = None, stdout: IO[bytes] | None = N
                 continue
             if progress:
                 progress(1)
-        stop.check()  # a signal Python swallowed still stops the run before the commit
+        stop.check()  # ... and before the commit
         ok = True
     finally:
         stats.wall = time.perf_counter() - started

@@ -247,3 +247,34 @@ def test_a_swallowed_interrupt_still_stops_the_run(tiny_model, tmp_path):
     finally:
         stop.restore(previous)
     assert list(tmp_path.iterdir()) == [src]
+
+
+def test_a_swallowed_terminate_stops_the_run_at_once_not_at_the_end(tiny_model, tmp_path):
+    """A batch of many documents must not run to its end after a SIGTERM Python dropped."""
+    import pytest
+
+    from medner_cli import stop
+    from medner_cli.run import RunConfig, run
+
+    src = tmp_path / "many.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": "aspirin for angina"}) + "\n"
+                           for i in range(2000)))
+    written = []
+
+    def swallow_once(n: int) -> None:
+        written.append(n)
+        if len(written) == 1:
+            try:
+                stop._on_signal(signal.SIGTERM, None)
+            except stop.Terminated:
+                pass  # what "Exception ignored in ..." amounts to
+
+    previous = stop.install()
+    try:
+        with pytest.raises(stop.Terminated):
+            run(RunConfig(inputs=[str(src)], output=str(tmp_path / "out.jsonl"),
+                          options=Options(model=tiny_model)), progress=swallow_once)
+    finally:
+        stop.restore(previous)
+    assert len(written) == 1
+    assert list(tmp_path.iterdir()) == [src]
