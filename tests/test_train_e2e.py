@@ -66,6 +66,24 @@ def test_train_export_annotate(tmp_path, tiny_base):
     assert soup_log["dev_fp32"]["strict"]["micro"]["f1"] >= max(
         json.loads((tmp_path / "runs" / n / "medner_train.json").read_text())["dev_fp32"]["strict"]["micro"]["f1"]
         for n in ("tiny", "tiny7"))
+    result = runner.invoke(cli, ["soup", str(run_dir), str(tmp_path / "runs" / "tiny7"), "-o",
+                                 str(tmp_path / "runs" / "nodev")])
+    assert result.exit_code == 2 and "needs --dev data" in result.output
+    uniform_dir = tmp_path / "runs" / "uniform"  # final runs: nothing left to choose on
+    result = runner.invoke(cli, ["soup", str(run_dir), str(tmp_path / "runs" / "tiny7"),
+                                 "--uniform", "-o", str(uniform_dir)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    uniform_log = json.loads((uniform_dir / "medner_train.json").read_text())["soup"]
+    assert [i["run"] for i in uniform_log["ingredients"]] == [str(run_dir), str(tmp_path / "runs" / "tiny7")]
+    assert uniform_log["rejected"] == [] and uniform_log["recipe"].startswith("uniform")
+    from safetensors.numpy import load_file
+
+    a, b, mean = (load_file(str(d / "model.safetensors"))
+                  for d in (run_dir, tmp_path / "runs" / "tiny7", uniform_dir))
+    floats = [k for k in mean if mean[k].dtype.kind == "f"]
+    assert floats and not np.allclose(a[floats[0]], b[floats[0]])
+    for key in floats:
+        assert np.allclose(mean[key], (a[key] + b[key]) / 2, atol=1e-6), key
     run_dir = soup_dir
 
     result = runner.invoke(cli, ["export", str(run_dir), "-o", str(model_dir), "--overlap", "10"])

@@ -11,12 +11,18 @@ from medner_cli.commands import exit_codes
 
 @click.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--dev", "dev_paths", multiple=True, required=True,
-              help="Dev data that decides which runs join the soup (repeatable).")
+@click.option("--dev", "dev_paths", multiple=True,
+              help="Dev data that decides which runs join the soup (repeatable); with "
+                   "--uniform, only scored.")
+@click.option("--uniform", is_flag=True,
+              help="Average every run instead of choosing on dev (for runs trained on the dev "
+                   "set too).")
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
               help="Run folder to write, for medner export.")
-def soup(runs: tuple[str, ...], dev_paths: tuple[str, ...], out: str) -> None:
-    """Greedy weight-average of RUNS (medner train folders from one base encoder)."""
+def soup(runs: tuple[str, ...], dev_paths: tuple[str, ...], uniform: bool, out: str) -> None:
+    """Weight-average of RUNS: greedy on --dev, or all of them with --uniform.
+
+    RUNS are medner train folders fine-tuned from one base encoder."""
     try:
         from medner_cli.train.soup import soup as make_soup
     except ImportError as exc:
@@ -26,4 +32,4 @@ def soup(runs: tuple[str, ...], dev_paths: tuple[str, ...], out: str) -> None:
             raise click.UsageError(f"{run} has no medner_train.json: not a medner train run folder")
     with exit_codes():
         make_soup([Path(r) for r in runs], list(dev_paths), Path(out),
-                  log=lambda m: click.echo(m, err=True))
+                  log=lambda m: click.echo(m, err=True), uniform=uniform)
