@@ -73,6 +73,7 @@ def test_train_export_annotate(tmp_path, tiny_base):
     result = runner.invoke(cli, ["soup", str(run_dir), str(tmp_path / "runs" / "tiny7"),
                                  "--uniform", "-o", str(uniform_dir)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert "no dev data scored" in result.stderr and "nan" not in result.stderr
     uniform_log = json.loads((uniform_dir / "medner_train.json").read_text())["soup"]
     assert [i["run"] for i in uniform_log["ingredients"]] == [str(run_dir), str(tmp_path / "runs" / "tiny7")]
     assert uniform_log["rejected"] == [] and uniform_log["recipe"].startswith("uniform")

@@ -68,7 +68,7 @@ def soup(runs: Sequence[Path], dev_paths: Sequence[str], out: Path,
     order = (list(range(len(runs))) if not docs
              else sorted(range(len(runs)), key=lambda i: -f1(single[i])))
     for i in order:
-        log(f"{runs[i]}: dev F1 {f1(single[i]):.4f}")
+        log(f"{runs[i]}: dev F1 {f1(single[i]):.4f}" if docs else f"{runs[i]}")
     pot = _load(runs[order[0]])
     if uniform:
         chosen = order
