@@ -207,6 +207,10 @@ POSITIVE = [
     # a schedule split off by a comma or parenthesis right after a dose continues it
     ("Tylenol 650 mg q6h (every 6 hours) as needed", ["650 mg q6h", "every 6 hours", "as needed"]),
     ("Ativan 1 mg IV q4h, prn agitation", ["1 mg IV q4h", "prn"]),
+    # ... also across a route set off by commas, which goes to the dose before it
+    ("Amoxicillin 875 mg, by mouth, every 12 hours, for 10 days.",
+     ["875 mg", "every 12 hours", "for 10 days"]),
+    ("Lovenox 40 mg, subcutaneously, daily.", ["40 mg", "daily"]),
     # more units, separators and schedules
     ("Heparin 5,000 units subcut x1 in preoperative holding", ["5,000 units subcut x1"]),
     ("Ondansetron 4 mg IV once for nausea", ["4 mg IV once"]),
@@ -236,6 +240,8 @@ POSITIVE = [
 
 # Sentences where nothing may fire: labs, vitals, fluids, sizes, weights, behaviour, prose.
 NEGATIVE = [
+    # a route between commas continues a dose only: here there is none
+    "Tolerating 2 meals, by mouth, daily.",
     # a specimen's or an organ's weight, a urine flow
     "SPECIMEN: Cord lipoma, 4.5 x 3 cm, 11 grams, to pathology.",
     "Resected tumor chips, approximately 4 grams, to pathology.",
@@ -440,6 +446,7 @@ MIXED = [
 
 # (sentence, the span, attributes it must carry; other keys may be present)
 ATTRS = [
+    ("Tylenol 650 mg, PO, q6h PRN pain.", "650 mg", {"route": "PO"}),
     ("Lasix 40 mg PO b.i.d. x 5 days",
      "40 mg PO b.i.d. x 5 days",
      {"amount": 40.0, "unit": "mg", "route": "PO", "frequency": "BID", "per_day": 2.0,

@@ -137,11 +137,18 @@ def find_dosages(text: str, drugs: frozenset[str] = frozenset()) -> list[DosageS
     span), ``frequency``, ``per_day``, ``as_needed`` and ``duration``.
     """
     out: list[DosageSpan] = []
+    tail = -1  # where the last Dosage ends, or a route set off by commas after it
     for chain in chains(text):
-        follows = bool(out) and (
-            _CONTINUATION.fullmatch(text, out[-1].end, chain[0].start) is not None)
+        follows = bool(out) and _CONTINUATION.fullmatch(text, tail, chain[0].start) is not None
         if hit := _evaluate(text, chain, follows, drugs):
             out.append(hit)
+            tail = hit.end
+        elif follows and all(p.kind in INNER for p in chain):
+            # "875 mg, by mouth, every 12 hours": the route belongs to the order, which goes on
+            tail = chain[-1].end
+            if "route" not in out[-1].attrs and (routes := [p for p in chain
+                                                             if p.kind == "route"]):
+                out[-1].attrs["route"] = span_attrs([], routes)["route"]
     return out
 
 
