@@ -59,3 +59,28 @@ def test_unlabelled_pieces_are_detokenized_consecutive_sentences(tmp_path):
     assert all(s % 3 == 0 for s in starts)  # pieces start at a multiple of 3 sentences
     assert unlabelled_documents([str(path)], 2, 3, seed=1) == docs  # the seed fixes the draw
     assert len(unlabelled_documents([str(path)], 10, 3, seed=1)) == 3  # all there are
+
+
+def test_the_teacher_cache_is_read_only_for_the_inputs_it_was_made_from(tmp_path):
+    from medner_cli.train.distill import cache_key, load_cache, save_cache
+
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    (teacher / "medner_train.json").write_text('{"wall_seconds": 1}')
+    texts = ["aspirin asthma", "no drug"]
+    student = [Encoding(np.array([1, 2]), np.array([[0, 7], [8, 14]])),
+               Encoding(np.array([3, 4]), np.array([[0, 2], [3, 7]]))]
+    key = cache_key(teacher, texts, student)
+    arrays = [np.ones((2, 3), np.float32), np.zeros((2, 3), np.float32)]
+    cache = tmp_path / "teacher_logits.npz"
+    save_cache(cache, arrays, key)
+    assert [a.tolist() for a in load_cache(cache, key)] == [a.tolist() for a in arrays]
+    other_texts = cache_key(teacher, ["aspirin asthmas", "no drug"], student)
+    other_tokens = cache_key(teacher, texts, [student[0], Encoding(np.array([3]),
+                                                                   np.array([[0, 7]]))])
+    (teacher / "medner_train.json").write_text('{"wall_seconds": 2}')  # another teacher run
+    other_teacher = cache_key(teacher, texts, student)
+    for stale in (other_texts, other_tokens, other_teacher):
+        assert stale != key and load_cache(cache, stale) is None
+    np.savez(cache, *arrays)  # a cache without a key (an older medner) is recomputed
+    assert load_cache(cache, key) is None

@@ -416,3 +416,34 @@ def test_a_resumed_distillation_reads_the_teachers_cache(tmp_path, tiny_base):
     b = transformers.AutoModelForTokenClassification.from_pretrained(tmp_path / "cut")
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.allclose(x, y, atol=1e-6), name
+
+
+def test_a_stale_teacher_cache_is_not_read(tmp_path, tiny_base):
+    """A run started afresh in a folder that holds another teacher's cache (a run stopped
+    mid-way) runs its own teacher, though the number of documents is the same."""
+    from medner_cli.train.distill import TEACHER_CACHE
+    from medner_cli.train.trainer import TrainConfig, train
+
+    data = tmp_path / "gold.pubtator"
+    pubtator(data)
+    common = dict(train=[str(data)], base=str(tiny_base), window=12, overlap=4, lr=1e-3,
+                  batch_size=2)
+    for name, epochs in (("a", 1), ("b", 2)):
+        train(TrainConfig(out=str(tmp_path / name), epochs=epochs, **common), log=lambda m: None)
+
+    class Stop(Exception):
+        pass
+
+    def stop_in_epoch_1(message):
+        if message.startswith("epoch 1:"):
+            raise Stop
+
+    run = tmp_path / "student"
+    with pytest.raises(Stop):
+        train(TrainConfig(out=str(run), epochs=2, teacher=str(tmp_path / "a"), **common),
+              log=stop_in_epoch_1)
+    assert (run / TEACHER_CACHE).exists()
+    logged = []
+    train(TrainConfig(out=str(run), epochs=1, teacher=str(tmp_path / "b"), **common),
+          log=logged.append)
+    assert any(m.startswith(f"teacher {tmp_path / 'b'}") for m in logged)

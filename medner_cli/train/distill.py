@@ -11,6 +11,7 @@ all-mpnet-base-v2 split every BC5CDR development abstract identically).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -68,19 +69,32 @@ def on_student_tokens(teacher: Encoding, logits: np.ndarray, student: Encoding) 
     return out
 
 
-def save_cache(path: Path, arrays: Sequence[np.ndarray]) -> None:
+def cache_key(teacher: str | Path, texts: Sequence[str], student: Sequence[Encoding]) -> str:
+    """What the cached logits depend on: the teacher run (its ``medner_train.json``, unique to
+    the run), every text and the student's tokens. A cache left by another teacher, other data
+    or another student tokenizer is not read, even with the same number of documents."""
+    digest = hashlib.sha256((Path(teacher) / "medner_train.json").read_bytes())
+    for text, enc in zip(texts, student, strict=True):
+        digest.update(text.encode("utf-8") + b"\0")
+        digest.update(np.ascontiguousarray(enc.offsets, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def save_cache(path: Path, arrays: Sequence[np.ndarray], key: str) -> None:
     """Write beside, then rename, so a run killed mid-write recomputes rather than misreads."""
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, *arrays)
+    np.savez(tmp, *arrays, key=np.array(key))
     tmp.replace(path)
 
 
-def load_cache(path: Path, count: int) -> list[np.ndarray] | None:
+def load_cache(path: Path, key: str) -> list[np.ndarray] | None:
+    """The cached logits, or None when there are none or they were made from other inputs."""
     if not path.exists():
         return None
     with np.load(path) as data:
-        arrays = [data[f"arr_{i}"] for i in range(len(data.files))]
-    return arrays if len(arrays) == count else None
+        if "key" not in data.files or str(data["key"]) != key:
+            return None
+        return [data[f"arr_{i}"] for i in range(len(data.files) - 1)]
 
 
 def unlabelled_documents(paths: Sequence[str], count: int, sentences: int, seed: int) -> list[Doc]:

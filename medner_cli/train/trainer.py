@@ -26,8 +26,8 @@ from medner_cli.bio import labels as bio_labels
 from medner_cli.metrics import evaluate
 from medner_cli.pipeline import FIELD_STEPS, build
 from medner_cli.tokenize import encode, load_tokenizer, special_ids
-from medner_cli.train.distill import (TEACHER_CACHE, distill_loss, load_cache, save_cache,
-                                      teacher_logits, unlabelled_documents)
+from medner_cli.train.distill import (TEACHER_CACHE, cache_key, distill_loss, load_cache,
+                                      save_cache, teacher_logits, unlabelled_documents)
 from medner_cli.gold import load_documents
 from medner_cli.train.data import Example, examples, file_digests, free_labels, unannotated
 
@@ -218,16 +218,17 @@ def start_run(cfg, log_name: str, log: Callable[[str], None], resume: bool):
 def teaching(cfg: TrainConfig, out: Path, labels: Sequence[str], tokenizer,
              corpora: Sequence[Sequence[Doc]], log: Callable[[str], None]) -> list[list[np.ndarray]]:
     """The teacher's logits on every document of every corpus, cached in the run folder so a
-    resumed run does not pay for the teacher again (the settings, teacher included, are checked
-    by ``start_run``)."""
+    resumed run does not pay for the teacher again; the cache is keyed by the teacher run, the
+    texts and the student's tokens (``cache_key``), so a stale one is recomputed, not read."""
     flat = [d for docs in corpora for d in docs]
-    cache = out / TEACHER_CACHE
-    arrays = load_cache(cache, len(flat))
+    texts = [d.text for d in flat]
+    student = [encode(tokenizer, t) for t in texts]
+    cache, key = out / TEACHER_CACHE, cache_key(cfg.teacher, texts, student)
+    arrays = load_cache(cache, key)
     if arrays is None:
         t0 = time.time()
-        arrays = teacher_logits(cfg.teacher, labels, [d.text for d in flat],
-                                [encode(tokenizer, d.text) for d in flat], cfg.threads)
-        save_cache(cache, arrays)
+        arrays = teacher_logits(cfg.teacher, labels, texts, student, cfg.threads)
+        save_cache(cache, arrays, key)
         log(f"teacher {cfg.teacher}: logits for {len(flat)} documents ({time.time() - t0:.0f} s)")
     out_lists, k = [], 0
     for docs in corpora:
