@@ -572,6 +572,60 @@ def test_abbreviations_can_be_switched_off(model_dir: Path):
     assert found[0].ids == ["MESH:D011470"] and found[1].ids is None
 
 
+def _short_form_linker(**kwargs) -> Linker:
+    """Two diseases, a name that dacarbazine and the coagulation disorder share in short, and
+    clinical short forms for them."""
+    tables = {("exact", "Disease"): {"hypertension": "D006973", "pleural effusion": "D010996"},
+              ("exact", "*"): {"dic": "D003606", "pulmonary embolism": "D011655",
+                               "disseminated intravascular coagulation": "D004211"}}
+    short = {("Disease", "HTN"): "hypertension", ("Disease", "PE"): "pulmonary embolism",
+             ("Disease", "DIC"): "disseminated intravascular coagulation",
+             ("Disease", "XYZ"): "no such disease"}
+    return Linker(tables, short_forms=short, **kwargs)
+
+
+def test_clinical_short_forms_link_like_their_long_forms():
+    doc = Doc("d", "Hx of HTN, DIC and PE; htn; XYZ. Dacarbazine (DIC) given.")
+    found = [ent(doc, "HTN", "Disease"), ent(doc, "DIC", "Disease"), ent(doc, "PE", "Disease"),
+             ent(doc, "htn", "Disease"), ent(doc, "XYZ", "Disease"),
+             ent(doc, "DIC", "Chemical", nth=1)]
+    _short_form_linker()(doc, found)
+    assert [e.ids for e in found] == [["MESH:D006973"], ["MESH:D004211"], ["MESH:D011655"],
+                                      None,  # the table is case-sensitive
+                                      None,  # a long form that resolves to nothing
+                                      ["MESH:D003606"]]  # the Chemical keeps its name's link
+
+
+def test_a_document_defining_a_short_form_outranks_the_table():
+    doc = Doc("d", "Small pleural effusion (PE). The PE is unchanged.")
+    found = [ent(doc, "pleural effusion", "Disease"), ent(doc, "PE", "Disease"),
+             ent(doc, "PE", "Disease", nth=1)]
+    _short_form_linker()(doc, found)
+    assert [e.ids for e in found] == [["MESH:D010996"]] * 3
+
+
+def test_clinical_short_forms_are_switched_off_with_abbreviations():
+    doc = Doc("d", "Hx of HTN.")
+    found = [ent(doc, "HTN", "Disease")]
+    _short_form_linker(abbreviations=False)(doc, found)
+    assert found[0].ids is None
+
+
+def test_every_shipped_short_form_resolves_with_the_shipped_dictionary(tmp_path: Path):
+    from medner_cli.link import SHORT_FORMS, read_short_forms
+
+    table = read_short_forms(SHORT_FORMS)
+    assert len(table) > 100 and ("Disease", "HTN") in table
+    linker = Linker.load(shipped_model_dir())
+    unresolved = [(label, short, long) for (label, short), long in table.items()
+                  if linker.resolve(label, long) is None]
+    assert unresolved == []
+    bad = tmp_path / "short_forms.tsv"
+    bad.write_text("# comment\nHTN\tDisease\thypertension\nCKD\tDiseases\tchronic kidney disease\n")
+    with pytest.raises(ValueError, match=r"short_forms.tsv:3: expected"):
+        read_short_forms(bad)
+
+
 def test_linker_for_loads_once_per_folder(model_dir: Path):
     first = linker_for(str(model_dir))
     assert linker_for(str(model_dir)) is first and first.resolve("Chemical", "Lasix")

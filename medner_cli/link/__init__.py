@@ -20,7 +20,13 @@ Disease entity it can resolve gets ``ids`` (``MESH:`` ids first, then ``DRUGBANK
    toxicity"), or each of coordinated modifiers ("renal or hepatic toxicity"), looked up as in
    1-3;
 5. a short form defined in the document ("benign prostatic hyperplasia (BPH)"): the link of the
-   entity that is its long form, or else its long form's text resolved as above.
+   entity that is its long form, or else its long form's text resolved as above;
+6. a clinical short form the document does not define (``short_forms.tsv``: "HTN", "CKD"):
+   its long form's text resolved as above.
+
+Steps 5 and 6 also run for a short form that steps 1-4 linked by a MeSH name or synonym alone,
+not by a mention of its label: "DIC" is a name of dacarbazine, and "ITP" of inosine
+triphosphate, but a Disease "DIC" is disseminated intravascular coagulation.
 
 ``name`` is MeSH's preferred name of ``ids[0]`` when the build had MeSH names, else the drug
 lexicon's name, else the concept's most frequent mention in the corpus.
@@ -45,6 +51,7 @@ from medner_cli.link.paraphrase import conjuncts, organ_form, vague_form
 
 DICTIONARY = "mesh_bc5cdr.tsv.gz"
 NAMES = "mesh_names.tsv.gz"
+SHORT_FORMS = Path(__file__).with_name("short_forms.tsv")
 LINKED = ("Chemical", "Disease")
 _CACHE_SIZE = 200_000
 AGREEMENT = 0.9  # share of a variant's dictionary annotations that must agree on its ids
@@ -69,7 +76,7 @@ def find_file(folder: Path, name: str) -> Path | None:
 class Link(NamedTuple):
     ids: tuple[str, ...]  # with prefixes, most likely first
     name: str | None
-    how: str  # "exact", "lexicon", "morph", "order", "squash", "abbreviation"
+    how: str  # "exact", "name", "lexicon", "morph", "order", "squash", "abbreviation", ...
 
 
 def _fields(path: Path, wanted: tuple[str, ...], strict: bool = True) -> list[list[str]]:
@@ -148,6 +155,7 @@ class Linker:
     drugbank: dict[str, str] = field(default_factory=dict)  # "D005665" -> "DB00695"
     drugs: Mapping[str, tuple[str, str]] | Path | None = None
     abbreviations: bool = True
+    short_forms: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (label, "HTN")
     _db_mesh: dict[str, str] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[str, str], Link | None] = field(default_factory=dict, repr=False)
 
@@ -183,7 +191,7 @@ class Linker:
             drugs = Path(drugs)
         if isinstance(drugs, Path) and not lazy_drugs:
             drugs = read_lexicon(drugs)
-        return cls(tables, names, drugbank, drugs, abbreviations)
+        return cls(tables, names, drugbank, drugs, abbreviations, read_short_forms(SHORT_FORMS))
 
     def _lexicon(self) -> Mapping[str, tuple[str, str]] | None:
         if isinstance(self.drugs, Path):
@@ -233,10 +241,11 @@ class Linker:
     def _lookup(self, label: str, text: str) -> Link | None:
         k = key(text)
         ids = self._get("exact", label, k)
+        how = "exact"
         if ids is None:
-            ids = self._get("exact", "*", k)  # a MeSH name
+            ids, how = self._get("exact", "*", k), "name"  # a MeSH name or synonym
         if ids is not None:  # "-1": the annotators gave that mention no id
-            return self._link(ids, "exact") if ids != "-1" else None
+            return self._link(ids, how) if ids != "-1" else None
         drug = self._drug(k) if label == "Chemical" else None
         if drug is not None and drug.ids[0].startswith("MESH:"):
             return drug
@@ -288,11 +297,11 @@ class Linker:
         for i, ent in enumerate(found):
             if ent.label in LINKED:
                 link = self.resolve(ent.label, ent.text)
-                if link is None:
-                    pending.append(i)
-                else:
+                if link is not None:
                     links[i] = link
-        if pending and self.abbreviations and "(" in doc.text:
+                if link is None or link.how == "name" and _short(ent.text):
+                    pending.append(i)
+        if pending and self.abbreviations:
             for i in pending:
                 if link := self._short_form(doc, found, links, found[i].label, found[i].text):
                     links[i] = link
@@ -310,22 +319,46 @@ class Linker:
 
     def _short_form(self, doc: Doc, found: list[Entity], links: dict[int, Link], label: str,
                     text: str) -> Link | None:
-        """The concept of the long form that ``text`` abbreviates in this document, if any: the
-        link of the entity of the same label ending where the long form ends, or else of the
-        long form's text."""
+        """The concept of the long form that ``text`` abbreviates: in this document, the link
+        of the entity of the same label ending where the long form ends, or else of the long
+        form's text; where the document does not define it, of the long form that
+        ``short_forms`` gives it."""
         text = text.strip()
+        if len(text) > 10:
+            return None
         # cheap test first: a short form is defined as "(BPH" or "BPH ("
-        if len(text) > 10 or (f"({text}" not in doc.text and f"{text} (" not in doc.text):
-            return None
-        span = long_form_of(doc, text)
+        span = (long_form_of(doc, text) if f"({text}" in doc.text or f"{text} (" in doc.text
+                else None)
         if span is None:
-            return None
+            long = self.short_forms.get((label, text))
+            link = self.resolve(label, long) if long else None
+            return link._replace(how="short form") if link else None
         start, end = span
         for i, ent in enumerate(found):
             if i in links and ent.end == end and ent.start < end and ent.label == label:
                 return links[i]._replace(how="abbreviation")
         link = self.resolve(label, doc.text[start:end])
         return link._replace(how="abbreviation") if link else None
+
+
+def _short(text: str) -> bool:
+    """Whether ``text`` may be a short form: one word, mostly capitals ("DIC", "AFib")."""
+    text = text.strip()
+    return 1 < len(text) <= 10 and " " not in text and sum(c.isupper() for c in text) >= 2
+
+
+def read_short_forms(path: Path) -> dict[tuple[str, str], str]:
+    """(label, short form) -> long form, from ``short form<TAB>type<TAB>long form`` lines."""
+    out = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[1] not in LINKED:
+            raise ValueError(f"{path}:{number}: expected short form, Chemical or Disease, "
+                             f"long form (tab-separated): {line!r}")
+        out[parts[1], parts[0]] = parts[2]
+    return out
 
 
 @lru_cache(maxsize=65536)
