@@ -386,3 +386,46 @@ def test_build_collision_guard(tmp_path):
     assert lex.get("Keflex") == ("Cephalexin", ("DRUGBANK:DB00567",))
     licence = (tmp_path / "out" / "drugs.LICENSE.txt").read_text()
     assert "drug-named-entity-recognition 9.9" in licence and "MIT License" in licence
+
+
+# --- drug short forms ---------------------------------------------------------------------------
+
+def test_drug_short_forms_are_chemicals_where_nothing_else_is(lex):
+    doc = Doc("d", "Continue ASA 81 mg daily, INH with B6, TMP-SMX DS BID; 5-FU; TXA given.")
+    txa = model(doc, "TXA", "Disease")  # a model Disease with the span gives way
+    out = LexiconStep(lex)(doc, [txa])
+    assert spans(out) == [("ASA", "Chemical", "lexicon"), ("INH", "Chemical", "lexicon"),
+                          ("TMP-SMX", "Chemical", "lexicon"),
+                          ("5-FU", "Chemical", "lexicon"),  # the lexicon's own hit
+                          ("TXA", "Chemical", "lexicon")]
+    assert out[0].ids is None and out[0].name is None  # the linker resolves them
+    assert out[3].ids == ["DRUGBANK:DB00544"]
+
+
+@pytest.mark.parametrize("text", [
+    "ASA class II", "ASA physical status 3", "ASA 3, Mallampati II", "ASA: III", "ASA II-III",
+    "PCN tube", "asa and inh", "MTXs", "XASA", "Inh",
+])
+def test_drug_short_forms_not_a_drug(lex, text):
+    assert LexiconStep(lex)(Doc("d", text), []) == []
+
+
+def test_drug_short_forms_can_be_left_out(lex):
+    doc = Doc("d", "Continue ASA 325 mg. INH level pending.")  # a drug's level: a Chemical
+    assert spans(LexiconStep(lex)(doc, [])) == [("ASA", "Chemical", "lexicon"),
+                                                ("INH", "Chemical", "lexicon")]
+    assert LexiconStep(lex, short_forms=False)(doc, []) == []
+
+
+def test_every_drug_short_form_links_with_the_shipped_files():
+    from medner_cli.lexicon.match import SHORT_FORMS
+    from medner_cli.link import Linker
+
+    linker = Linker.load(MODEL)
+    forms = [line for line in SHORT_FORMS.read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    doc = Doc("d", "\n".join(forms))
+    found = LexiconStep(DrugLexicon.load(MODEL))(doc, [])
+    assert [e.text for e in found] == forms  # each is found as written, whole
+    linker(doc, found)
+    assert [e.text for e in found if not e.ids] == []

@@ -24,6 +24,11 @@ A hit is then extended (docs/lexicon.md, "Salts and brand suffixes"):
   no anion word follows it ("Lasix potassium chloride" is two drugs);
 - by a trademark suffix after a brand or other synonym, in upper case as written ("Septra DS",
   "Toprol XL", "Darvocet-N"); not after a generic name ("metoprolol XL" is metoprolol).
+
+Drug short forms (``short_forms.txt``: "ASA", "INH", "TMP-SMX") are found beside the lexicon,
+case-sensitively, as whole words, where no lexicon name is; not where a scale reading or a
+tube follows ("ASA class II", "ASA 3", "PCN tube"). Their hits carry no ids:
+the linker resolves them (``medner_cli/link/short_forms.tsv``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import re
+from functools import cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
@@ -340,6 +346,33 @@ class DrugLexicon:
         return hits
 
 
+SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
+# after a short form, what says it is no drug: a scale reading ("ASA class II", "ASA: 3",
+# "ASA III"; a number from 1 to 6 with no unit after it), a tube or a catheter ("PCN tube").
+# A level is no such sign: a drug measured in a level is still a Chemical ("INH level").
+_NOT_A_DRUG_AFTER = re.compile(
+    r"[ \t]*(?::[ \t]*)?(?:(?i:class|physical status|PS|score|grade|tubes?|catheter)\b"
+    r"|(?:I{1,3}|IV|VI?)\b|[1-6](?!\d|[.,/]\d)(?![ \t]*(?i:mg|mcg|g|units?|meq|tabs?|tablets?)\b))")
+
+
+@cache
+def _short_form_pattern() -> re.Pattern[str]:
+    forms = [line.strip() for line in SHORT_FORMS.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    forms += [f[0].upper() + f[1:] for f in forms if f.islower()]  # "vanc", "Vanc"
+    alternation = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternation})(?![^\W_])")
+
+
+def short_form_hits(text: str, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with the drug short forms of ``text`` that none of them overlaps, in order."""
+    extra = [Hit(m.start(), m.end(), m.group(), "", ())
+             for m in _short_form_pattern().finditer(text)
+             if not _NOT_A_DRUG_AFTER.match(text, m.end())
+             and not any(h.start < m.end() and m.start() < h.end for h in hits)]
+    return sorted(hits + extra) if extra else hits
+
+
 def _ids(row: Sequence[str]) -> tuple[str, ...]:
     mesh, drugbank = (row[2], row[3]) if len(row) >= 4 else ("", "")
     return ((f"MESH:{mesh}",) if mesh else ()) + ((f"DRUGBANK:{drugbank}",) if drugbank else ())
@@ -399,18 +432,23 @@ class LexiconStep:
       a partial overlap; several entities; an entity that is not the model's or is neither
       Chemical nor Disease): ``found`` wins and the hit is dropped.
 
+    The drug short forms count as hits unless ``short_forms`` is false.
+
     The result never overlaps more than ``found`` did. With hits it is in order of start;
     without, ``found`` comes back as given (the pipeline hands every step sorted entities).
     """
 
     def __init__(self, lexicon: DrugLexicon, disease_exact: bool = True,
-                 analytes: frozenset[str] = LAB_ANALYTES):
+                 analytes: frozenset[str] = LAB_ANALYTES, short_forms: bool = True):
         self.lexicon = lexicon
         self.disease_exact = disease_exact
         self.analytes = analytes
+        self.short_forms = short_forms
 
     def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:
         hits = self.lexicon.find(doc.text)
+        if self.short_forms:
+            hits = short_form_hits(doc.text, hits)
         if not hits:
             return found
         found = sorted(found, key=lambda e: (e.start, e.end))
@@ -437,7 +475,7 @@ class LexiconStep:
                 continue
             if o.start == hit.start and o.end == hit.end:
                 if o.label == "Chemical":
-                    if not o.ids:
+                    if not o.ids and hit.name:  # a short form's hit has no name to give
                         o.ids, o.name = list(hit.ids) or None, hit.name
                     continue
                 if self.disease_exact:
@@ -461,7 +499,7 @@ class LexiconStep:
     @staticmethod
     def _entity(doc: Doc, hit: Hit) -> Entity:
         return doc.span(hit.start, hit.end, "Chemical", score=1.0, source="lexicon",
-                        ids=list(hit.ids) or None, name=hit.name)
+                        ids=list(hit.ids) or None, name=hit.name or None)
 
 
 def lexicon_step(model_dir: str | Path) -> LexiconStep:

@@ -348,7 +348,8 @@ def _short(text: str) -> bool:
 
 
 def read_short_forms(path: Path) -> dict[tuple[str, str], str]:
-    """(label, short form) -> long form, from ``short form<TAB>type<TAB>long form`` lines."""
+    """(label, short form) -> long form, from ``short form<TAB>type<TAB>long form`` lines; a
+    lower-case short form also with a capital first letter."""
     out = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -358,6 +359,8 @@ def read_short_forms(path: Path) -> dict[tuple[str, str], str]:
             raise ValueError(f"{path}:{number}: expected short form, Chemical or Disease, "
                              f"long form (tab-separated): {line!r}")
         out[parts[1], parts[0]] = parts[2]
+        if parts[0].islower():  # at the start of a line or sentence: "Vanc"
+            out[parts[1], parts[0][0].upper() + parts[0][1:]] = parts[2]
     return out
 
 
