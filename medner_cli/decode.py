@@ -6,6 +6,7 @@ with an I- tag. The best valid path is found by Viterbi over the token log-proba
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import numpy as np
@@ -100,6 +101,8 @@ def _stretches(tags: np.ndarray, logp: np.ndarray, labels: Sequence[str],
 
 
 _EDGE_WORDS = frozenset(("and", "or", "nor", ",", ";", "/", "&"))
+# a count after a finding ("hypoglycemia x2", "emesis x 3") is how often, not part of its name
+_COUNT_TAIL = re.compile(r"[ \t]+[x×][ \t]?\d+$")
 
 
 def spans(tags: np.ndarray, probs: np.ndarray, offsets: np.ndarray, labels: Sequence[str],
@@ -135,7 +138,8 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
 
 def entities(doc: Doc, offsets: np.ndarray, logits: np.ndarray, labels: Sequence[str],
              allowed: np.ndarray, min_score: float = 0.0) -> list[Entity]:
-    """Model entities of one document, word-snapped, with text taken from the document itself."""
+    """Model entities of one document, word-snapped, without a count at their end ("x2"), with
+    text taken from the document itself."""
     if len(offsets) == 0:
         return []
     tags, probs = decode(logits, labels, allowed)
@@ -144,6 +148,8 @@ def entities(doc: Doc, offsets: np.ndarray, logits: np.ndarray, labels: Sequence
         if score < min_score:
             continue
         s, e = snap(doc.text, s, e)
+        if count := _COUNT_TAIL.search(doc.text, s, e):
+            e = count.start()  # "hypoglycemia x2": the count is how often, not the finding
         if out and s < out[-1].end:  # two chunks inside one word: keep the surer one
             if score <= out[-1].score:
                 continue

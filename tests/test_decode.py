@@ -137,3 +137,17 @@ def test_a_conjunction_at_a_chunk_edge_is_left_out_of_span_and_score():
     offsets = np.array([[0, 5], [6, 9], [10, 17], [18, 25]])
     tags, probs = np.array([b, i, i, i]), np.array([1.0, 1.0, 1.0, 1.0])
     assert spans(tags, probs, offsets, LABELS, text) == [(0, 25, "Disease", 1.0)]
+
+
+def test_a_count_at_an_entity_end_is_left_out():
+    from medner_cli.decode import entities
+    from medner_cli.doc import Doc
+
+    doc = Doc("d", "hypoglycemia x2 and emesis x 3; x2")
+    # hypoglycemia x ##2 and emesis x 3 ; x ##2: the model stops inside "x2" or takes the count
+    offsets = np.array([[0, 12], [13, 14], [14, 15], [16, 19], [20, 26], [27, 28], [29, 30],
+                        [30, 31], [32, 33], [33, 34]])
+    b, i, o = [0, 0, 0, 5, 0], [0, 0, 0, 0, 5], [5, 0, 0, 0, 0]
+    rows = [b, i, o, o, b, i, i, o, b, i]
+    found = entities(doc, offsets, _logits(rows), LABELS, transitions(LABELS))
+    assert [e.text for e in found] == ["hypoglycemia", "emesis", "x2"]  # a count alone stays
