@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
 from medner_cli.doc import Doc, Entity
+from medner_cli.forms import WholeForms
 
 LEXICON = "drugs.tsv.gz"  # the file in a model folder (a plain "drugs.tsv" is read too)
 FILES = (LEXICON, "drugs.tsv")  # looked for in this order
@@ -356,20 +357,35 @@ _NOT_A_DRUG_AFTER = re.compile(
 
 
 @cache
-def _short_form_pattern() -> re.Pattern[str]:
+def _short_forms() -> WholeForms:
     forms = [line.strip() for line in SHORT_FORMS.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
     forms += [f[0].upper() + f[1:] for f in forms if f.islower()]  # "vanc", "Vanc"
-    alternation = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternation})(?![^\W_])")
+    return WholeForms(forms, hyphen_joins=True)
 
 
-def short_form_hits(text: str, hits: list[Hit]) -> list[Hit]:
-    """``hits`` with the drug short forms of ``text`` that none of them overlaps, in order."""
-    extra = [Hit(m.start(), m.end(), m.group(), "", ())
-             for m in _short_form_pattern().finditer(text)
-             if not _NOT_A_DRUG_AFTER.match(text, m.end())
-             and not any(h.start < m.end() and m.start() < h.end for h in hits)]
+# fluids: "NS" and "LR" (and premixes, "D5-1/2NS") are normal saline and lactated Ringer's
+# beside a volume ("2L NS", "500 cc of LR") or with a rate or a bolus after ("NS @ 100", "LR
+# bolus", "D5-1/2NS at 75"); elsewhere they mean other things ("NS" not significant, "LR"
+# likelihood ratio), and BC5CDR does not annotate the saline of its abstracts' methods
+_FLUIDS = WholeForms(("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR", "D5 LR",
+                      "1/2NS", "1/2 NS", "NS", "LR"), not_before="/")
+_VOLUME_BEFORE = re.compile(
+    r"\d[ \t]*(?:L|mL|ml|cc|liters?|litres?|mL/kg|cc/kg)[ \t]+(?:of[ \t]+)?$")
+_RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
+                         r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h)")
+
+
+def short_form_hits(doc: Doc, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with the drug short forms of the document that none of them overlaps, in
+    order."""
+    text = doc.text
+    extra = [Hit(s, e, text[s:e], "", ()) for s, e in _short_forms().find(doc)
+             if not _NOT_A_DRUG_AFTER.match(text, e)
+             and not any(h.start < e and s < h.end for h in hits)]
+    extra += [Hit(s, e, text[s:e], "", ()) for s, e in _FLUIDS.find(doc)
+              if (_VOLUME_BEFORE.search(text, max(0, s - 16), s) or _RATE_AFTER.match(text, e))
+              and not any(h.start < e and s < h.end for h in hits)]
     return sorted(hits + extra) if extra else hits
 
 
@@ -448,7 +464,7 @@ class LexiconStep:
     def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:
         hits = self.lexicon.find(doc.text)
         if self.short_forms:
-            hits = short_form_hits(doc.text, hits)
+            hits = short_form_hits(doc, hits)
         if not hits:
             return found
         found = sorted(found, key=lambda e: (e.start, e.end))
