@@ -286,6 +286,9 @@ ADD = [
     # disease abbreviations
     (HEADER + "PMH: HTN, HLD and T2DM; prior DVT/PE.\n", [],
      ["HTN", "HLD", "T2DM", "DVT", "PE"]),
+    # ... and as a note in lower case writes them; a symptom shorthand is one span
+    (HEADER + "pt w/ hx htn, dm2, afib/chf. c/o sob, no cp, no n/v/d.\n", [],
+     ["htn", "dm2", "afib", "chf", "sob", "cp", "n/v/d"]),
     # a pathology noun after a size
     (HEADER + "US showed a 1.2 cm simple cyst in the liver.\n", [], ["cyst"]),
     # a list after a long qualifier, a verb inside the list, a cause, a patient's state
@@ -315,6 +318,8 @@ NO_ADD = [  # clinical-looking words outside a clinical context: nothing may be 
     (HEADER + "PE: well appearing\n", [], []),  # an exam heading, not pulmonary embolism
     (HEADER + "HISTORY OF PRESENT ILLNESS: The patient is a 54-year-old woman.\n", [], []),
     (HEADER + "Dextromethorphan (DM) was stopped; DM levels were low.\n", [], []),
+    (HEADER + "pe: well appearing. hearing aids; cap and pad given; htn-like.\n", [], []),
+    ("In rats given htn-free chow the cp index rose.", [], []),  # an abstract: not a note
     ("The frequency of sexual relations and the urgency of the study were assessed.", [], []),
 ]
 

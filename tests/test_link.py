@@ -611,6 +611,19 @@ def test_clinical_short_forms_are_switched_off_with_abbreviations():
     assert found[0].ids is None
 
 
+def test_short_forms_also_read_in_lower_case_unless_two_fold_together(tmp_path: Path):
+    from medner_cli.link import read_short_forms
+
+    path = tmp_path / "short_forms.tsv"
+    path.write_text("HTN\tDisease\thypertension\nMS\tDisease\tmultiple sclerosis\n"
+                    "Ms\tDisease\tmitral stenosis\nvanc\tChemical\tvancomycin\n")
+    table = read_short_forms(path)
+    assert table["Disease", "htn"] == "hypertension"
+    assert ("Disease", "ms") not in table  # "ms" could be either
+    assert table["Disease", "MS"] == "multiple sclerosis" and table["Chemical", "Vanc"] == \
+        "vancomycin"
+
+
 def test_every_shipped_short_form_resolves_with_the_shipped_dictionary(tmp_path: Path):
     from medner_cli.link import SHORT_FORMS, read_short_forms
 

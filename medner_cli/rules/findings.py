@@ -56,6 +56,7 @@ from bisect import bisect_left
 from importlib.resources import files
 
 from medner_cli.doc import Doc, Entity
+from medner_cli.forms import WholeForms
 from medner_cli.rules.dosage.context import drug_like
 
 _RESOURCES = files("medner_cli.rules") / "resources"
@@ -122,6 +123,9 @@ PROCEDURES = _Vocab(_entries("findings_procedures.txt"))
 ORGANISMS = _entries("findings_organisms.txt")
 SYMPTOMS = _Vocab(_entries("findings_symptoms.txt"))
 ABBREVIATIONS = _entries("findings_abbreviations.txt", lower=False)
+LOWER_ABBREVIATIONS = _entries("findings_abbreviations_lower.txt", lower=False)
+# a whole word ("/" may join it to another: "htn/hld"), the longest form first ("n/v/d")
+_LOWER_ABBREVIATION = WholeForms(LOWER_ABBREVIATIONS, not_after="_-", not_before="_-")
 SYSTEMS = _entries("findings_systems.txt")
 ANALYTES = _entries("findings_analytes.txt")
 DRUG_CLASSES = _entries("findings_drug_classes.txt")
@@ -1056,6 +1060,9 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                     e >= n or not (text[e].isalnum() or text[e] == "-")) and \
                     not (s in keyed and text.startswith(":", e)) and word not in _defined(doc):
                 out.append((s, e))
+    for s, e in _LOWER_ABBREVIATION.find(doc):  # a note in lower case: "hx htn, dm2"
+        if not (s in keyed and text.startswith(":", e)) and text[s:e] not in _defined(doc):
+            out.append((s, e))
     for unit in ("mm", "cm"):  # "a 4 mm stone", "1.4 cm left adrenal nodule"
         i = low.find(unit)
         while i >= 0:
