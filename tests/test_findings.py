@@ -345,6 +345,11 @@ CHEMICAL = [
     (HEADER + "Labs: creatinine 1.4 mg/dL, potassium 3.2 mEq/L.\n", ["creatinine", "potassium"],
      [], []),
     (HEADER + "Potassium nadired at 3.0 on day 2.\n", ["Potassium"], [], []),
+    (HEADER + "Ca 8.9, Mg 1.4, phos 2.1\n", ["Ca", "Mg", "phos"], [], []),
+    # a model Chemical ends at a line break, unless a long line was wrapped inside the name
+    (HEADER + "2. DM2 - hold metformin\nCa 8.9\n", ["metformin\nCa"], ["metformin"], []),
+    (HEADER + "He was given " + "x" * 50 + " and potassium\nchloride 20 mEq.\n",
+     ["potassium\nchloride"], ["potassium\nchloride"], []),
     (HEADER + "Give potassium chloride 20 mEq PO and magnesium 2 g IV.\n",
      ["potassium chloride", "magnesium"], ["potassium chloride", "magnesium"], []),
     # device and strength words after a name, combinations joined

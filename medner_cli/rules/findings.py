@@ -326,8 +326,8 @@ _FIELD_BREAK = re.compile(r"\r?\n[ \t]*(?=[^\W\d_][^:\r\n]{0,40}:|[^\W\d_a-z]+(?
 _COORD = re.compile(r"[ \t]*,[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+|[ \t]*/[ \t]*")
 _RESULT_AFTER = re.compile(
     r"[ \t]*(?:\([^()\r\n]{0,15}\)[ \t]*)?(?:[IT][ \t]+)?(?:(?:was|is|now|at|peaked|nadired|"
-    r"on|repeat|this|morning|today)[ \t]+){0,3}(?:[<>≤≥~][ \t]*)?\d[\d.,]*"
-    r"(?:[ \t]*(?:->|→|-)[ \t]*\d[\d.,]*)?"
+    r"on|repeat|this|morning|today)[ \t]+){0,3}(?:[<>≤≥~][ \t]*)?\d(?:[.,]?\d)*"
+    r"(?:[ \t]*(?:->|→|-)[ \t]*\d(?:[.,]?\d)*)?"
     r"(?P<unit>[ \t]*[^\W\d_µ%]*[µ%]?[^\W\d_]*(?:/[^\W_.]+)?)?", re.IGNORECASE)
 _DOSE_UNIT = re.compile(r"[ \t]*(?:mg|g|gm|mcg|µg|ug|meq|mmol|units?|u|iu|ml|l|tabs?|tablets?|"
                         r"capsules?|puffs?|drops?)$", re.IGNORECASE)
@@ -684,6 +684,26 @@ def _person(text: str, ent: Entity) -> bool:
     return bool(_TITLE_BEFORE.search(text, max(0, ent.start - 30), ent.start) or
                 _TITLE_BEFORE.match(ent.text + " ", 0, ent.text.find(" ") + 1) or
                 _CREDENTIAL_AFTER.match(text, ent.end, min(len(text), ent.end + 40)))
+
+
+WRAP_WIDTH = 60  # a line this long that a span runs off was wrapped, not ended
+
+
+def _line_pieces(doc: Doc, ent: Entity) -> list[Entity]:
+    """A model Chemical cut at the line breaks it crosses ("metformin" and "Ca" of a list line
+    and the lab line after it), except where a long line was wrapped inside a name."""
+    text, out, at = doc.text, [], ent.start
+    for m in re.finditer(r"[ \t]*\r?\n[ \t]*", ent.text):
+        brk = ent.start + m.start()
+        if brk - (text.rfind("\n", 0, brk) + 1) >= WRAP_WIDTH:
+            continue
+        if brk > at:
+            out.append(doc.span(at, brk, ent.label, score=ent.score, source=ent.source))
+        at = ent.start + m.end()
+    if at < ent.end:
+        out.append(doc.span(at, ent.end, ent.label, score=ent.score, source=ent.source)
+                   if at > ent.start else ent)
+    return out
 
 
 def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
@@ -1311,9 +1331,10 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
         if ent.source != "model" or ent.label not in ("Disease", "Chemical"):
             fixed.append(ent)
         elif ent.label == "Chemical":
-            new = _chemical(doc, ent, note)
-            if new is not None:
-                fixed.append(new)
+            for piece in _line_pieces(doc, ent) if note and "\n" in ent.text else (ent,):
+                new = _chemical(doc, piece, note)
+                if new is not None:
+                    fixed.append(new)
         elif not (note and (_person(text, ent) or _table_header(text, ent) or
                             "vaccin" in text[ent.end:ent.end + 40].lower() and
                             _VACCINE_AFTER.match(text, ent.end, ent.end + 40))):
