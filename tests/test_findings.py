@@ -287,8 +287,15 @@ ADD = [
     (HEADER + "PMH: HTN, HLD and T2DM; prior DVT/PE.\n", [],
      ["HTN", "HLD", "T2DM", "DVT", "PE"]),
     # ... and as a note in lower case writes them; a symptom shorthand is one span
-    (HEADER + "pt w/ hx htn, dm2, afib/chf. c/o sob, no cp, no n/v/d.\n", [],
-     ["htn", "dm2", "afib", "chf", "sob", "cp", "n/v/d"]),
+    (HEADER + "pt w/ hx htn, dm2, afib/chf. c/o sob, no cp, no n/v/d. esrd 2/2 dm.\n", [],
+     ["htn", "dm2", "afib", "chf", "sob", "cp", "n/v/d", "esrd", "dm"]),
+    # shorthand heads of notes, with what they are of; a model span cut at "/" gives way
+    (HEADER + "PMH: hx bipolar d/o, etoh use d/o, prostate ca, bone mets and L hip fx.\n", [],
+     ["bipolar d/o", "etoh use d/o", "prostate ca", "bone mets", "hip fx"]),
+    (HEADER + "Seen for seizure d/o follow-up.\n", ["seizure d"], ["seizure d/o"]),
+    (HEADER + "91F w/ confusion, more somnolent.\n", [], ["confusion", "somnolent"]),
+    (HEADER + "p/w hematemesis x2 + melena; fever w/ rigors.\n", [],
+     ["hematemesis", "melena", "rigors"]),
     # a pathology noun after a size
     (HEADER + "US showed a 1.2 cm simple cyst in the liver.\n", [], ["cyst"]),
     # a list after a long qualifier, a verb inside the list, a cause, a patient's state
@@ -319,6 +326,7 @@ NO_ADD = [  # clinical-looking words outside a clinical context: nothing may be 
     (HEADER + "HISTORY OF PRESENT ILLNESS: The patient is a 54-year-old woman.\n", [], []),
     (HEADER + "Dextromethorphan (DM) was stopped; DM levels were low.\n", [], []),
     (HEADER + "pe: well appearing. hearing aids; cap and pad given; htn-like.\n", [], []),
+    (HEADER + "Ca 8.9, CA 19-9 pending; the ca was low; ran 5 mi; fx unknown.\n", [], []),
     ("In rats given htn-free chow the cp index rose.", [], []),  # an abstract: not a note
     ("The frequency of sexual relations and the urgency of the study were assessed.", [], []),
 ]

@@ -611,6 +611,13 @@ def test_clinical_short_forms_are_switched_off_with_abbreviations():
     assert found[0].ids is None
 
 
+def test_shorthand_heads_link_spelled_out(shipped: Linker):
+    assert shipped.resolve("Disease", "bipolar d/o").ids == ("MESH:D001714",)
+    assert shipped.resolve("Disease", "hip fx").name == "Hip Fractures"
+    assert shipped.resolve("Disease", "prostate ca").how == "shorthand"
+    assert shipped.resolve("Disease", "d/o") is None  # a head alone names nothing
+
+
 def test_short_forms_also_read_in_lower_case_unless_two_fold_together(tmp_path: Path):
     from medner_cli.link import read_short_forms
 

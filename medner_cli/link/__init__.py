@@ -47,7 +47,7 @@ from typing import IO, Mapping, NamedTuple
 from medner_cli.doc import Doc, Entity
 from medner_cli.link.abbreviations import long_form_of
 from medner_cli.link.normalize import key, variants
-from medner_cli.link.paraphrase import conjuncts, organ_form, vague_form
+from medner_cli.link.paraphrase import conjuncts, organ_form, spelled_form, vague_form
 
 DICTIONARY = "mesh_bc5cdr.tsv.gz"
 NAMES = "mesh_names.tsv.gz"
@@ -224,6 +224,9 @@ class Linker:
     def _paraphrased(self, text: str) -> Link | None:
         """A disease by the wording MeSH would use (``paraphrase``); a coordination links only
         when every one of its mentions does, to all their ids."""
+        spelled = spelled_form(text)
+        if spelled and (link := self.resolve("Disease", spelled)):
+            return link._replace(how="shorthand")
         for how, form in (("organ", organ_form(text)), ("vague", vague_form(text))):
             if form and (link := self._lookup("Disease", form)):
                 return link._replace(how=how)

@@ -34,6 +34,18 @@ _WORD = r"(?!(?:and|or)\b)[^\s,]+"
 _COORDINATED = regex.compile(rf"(.+?){_SEPARATOR}({_WORD}(?: {_WORD}){{0,2}}) ({_WORD})")
 _SPLIT = regex.compile(_SEPARATOR)
 
+# the shorthand heads of notes, spelled out ("bipolar d/o", "prostate ca", "hip fx")
+SHORTHAND_HEADS = {"d/o": "disorder", "ca": "cancer", "mets": "metastases", "fx": "fracture"}
+
+
+def spelled_form(text: str) -> str | None:
+    """"bipolar d/o" -> "bipolar disorder"; None unless the last of two or more words is a
+    shorthand head."""
+    words = text.split()
+    if len(words) < 2 or words[-1].casefold() not in SHORTHAND_HEADS:
+        return None
+    return " ".join(words[:-1] + [SHORTHAND_HEADS[words[-1].casefold()]])
+
 
 def organ_form(text: str) -> str | None:
     """"renal disease" -> "kidney disease"; None when no word is an organ adjective."""

@@ -155,7 +155,7 @@ _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
     "feels", "feeling", "became", "becomes", "remains", "remained", "appeared", "appears", "looks",
     "looked", "denies", "denied", "reports", "reported", "endorses", "endorsed", "notes",
-    "noted", "without", "with"))
+    "noted", "without", "with", "more", "less", "increasingly"))
 # "evidence of X", "signs of X": the mention is X
 _LEAD_OF = frozenset(("evidence", "signs", "sign", "symptoms", "history", "episodes", "episode",
                       "features", "findings"))
@@ -315,9 +315,9 @@ _ANSWER = re.compile(
     r"occasional|occasionally|sometimes|rarely|often|frequently|intermittent|intermittently|"
     r"mild|moderate|severe|unsure|some|\d)\b", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*(?:(?:and|or|nor)[ \t]+)?|[ \t]+(?:and/or|and|or|nor)"
-                        r"[ \t]+|[ \t]*/[ \t]*)", re.IGNORECASE)
+                        r"[ \t]+|[ \t]*/[ \t]*|[ \t]+[+&][ \t]+)", re.IGNORECASE)
 _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
-                        r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or)[ \t])", re.IGNORECASE)
+                        r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or|[+&])[ \t])", re.IGNORECASE)
 _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
                        r"months?|years?)[ \t]+of[ \t]+", re.IGNORECASE)
 _ITEM = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*")
@@ -980,12 +980,14 @@ _CUE_PHRASES = {
     "endorsed": "lex", "describes": "lex", "described": "lex", "presents with": "lex",
     "presented with": "lex", "presenting with": "lex", "developed": "lex", "develops": "lex",
     "noticed": "lex", "experienced": "lex", "experiencing": "lex", "with": "lex", "prn": "lex",
+    "w/": "lex", "p/w": "lex",
     "as needed for": "lex", "call for": "lex", "return for": "lex", "monitor for": "lex",
     "call if": "lex", "return if": "lex", "expect": "lex", "notable for": "cond",
     "significant for": "cond", "remarkable for": "cond", "showed": "cond", "shows": "cond",
     "revealed": "cond", "reveals": "cond", "demonstrated": "cond", "demonstrates": "cond",
     "likely": "cond", "for": "dose",
-    "history of": "cond", "h/o": "cond", "hx of": "cond", "possible": "cond",
+    "history of": "cond", "h/o": "cond", "hx of": "cond", "hx": "cond",
+    "possible": "cond",
     "probable": "cond", "suspected": "cond", "suspicion for": "cond", "concern for": "cond",
     "concerning for": "cond", "suspicious for": "cond", "consistent with": "cond",
     "rule out": "cond", "r/o": "cond", "evaluate for": "cond", "risks of": "cond",
@@ -1081,7 +1083,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                     not (s in keyed and text.startswith(":", e)) and word not in _defined(doc):
                 out.append((s, e))
     for s, e in _LOWER_ABBREVIATION.find(doc):  # a note in lower case: "hx htn, dm2"
-        if not (s in keyed and text.startswith(":", e)) and text[s:e] not in _defined(doc):
+        if not (s in keyed and text.startswith(":", e)) and text[s:e] not in _defined(doc) \
+                and not _AFTER_NUMBER.search(text, max(0, s - 4), s):  # "ran 5 mi": a unit
             out.append((s, e))
     for unit in ("mm", "cm"):  # "a 4 mm stone", "1.4 cm left adrenal nodule"
         i = low.find(unit)
@@ -1318,6 +1321,48 @@ def note_layout(text: str) -> bool:
     return academic == 0 or sum(w in _CLINICAL for w in words) > academic
 
 
+_AFTER_NUMBER = re.compile(r"(?<![/\d.])\d+(?:\.\d+)?[ \t]+$")  # not "2/2" (secondary to)
+# shorthand heads of notes: "bipolar d/o" (disorder), "prostate ca" (cancer), "bone mets"
+# (metastases), "hip fx" (fracture), not before a value ("Ca 8.9", "CA 19-9")
+_SHORTHAND_HEAD = re.compile(r"(?<=[ \t])(d/o|ca|Ca|CA|mets|Mets|METS|fx|Fx|FX)(?![\w/-])"
+                             r"(?![ \t]*[:=]?[ \t]*[\d<>])")
+_HEAD_HINTS = ("d/o", "ca", "Ca", "CA", "mets", "Mets", "METS", "fx", "Fx", "FX")
+_HEAD_STOP = _ITEM_STOP_WORDS | _DETERMINERS | frozenset(("hx", "pmh", "known", "of"))
+
+
+def _shorthand_heads(doc: Doc, found: list[Entity]) -> list[Entity]:
+    """``found`` with each shorthand head and what it is of as one Disease: one or two words
+    before "d/o" ("etoh use d/o"), a body site or a site adjective before "ca" or "mets",
+    any word before "fx"; entities inside the span give way ("seizure d" of "seizure d/o", a
+    Chemical "etoh" of "etoh use d/o"), one reaching past it keeps it."""
+    text = doc.text
+    out = list(found)
+    for m in _SHORTHAND_HEAD.finditer(text):
+        head = m.group(1).lower()
+        start, at = None, m.start(1)
+        for _ in range(2 if head == "d/o" else 1):
+            before = _word_before(text, at, 0)
+            if before is None:
+                break
+            k, word = before
+            low = word.lower()
+            if len(word) < 2 or not word.isalpha() or low in _HEAD_STOP or (
+                    head in ("ca", "mets") and low not in ANATOMY.words and
+                    not _MODIFIER.fullmatch(word)):
+                break
+            start = at = k
+        if start is None:
+            continue
+        end = m.end(1)
+        over = [e for e in out if e.start < end and start < e.end]
+        if any(e.start < start or e.end > end + 2 for e in over):
+            continue
+        out = [e for e in out if e not in over]
+        out.append(doc.span(start, end, "Disease", score=1.0, source="rule"))
+    out.sort(key=lambda e: (e.start, e.end))
+    return out
+
+
 # --- the step -----------------------------------------------------------------------------
 
 def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
@@ -1350,6 +1395,8 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     fixed = _coordinated(doc, fixed)
     if note:
         fixed = _merge_and_extend(doc, fixed)
+        if any(h in text for h in _HEAD_HINTS):
+            fixed = _shorthand_heads(doc, fixed)
     spans = [(e.start, e.end) for e in fixed]
     diseases = {e.start for e in fixed if e.label == "Disease"}
     taken = _Taken(list(spans))
