@@ -101,6 +101,9 @@ def test_drop_rule(text, model, expected):
 # --- model Disease spans: trim and cut ---------------------------------------------------
 
 TRIM = [
+    (HEADER + "1. STAGE IIIA NON-SMALL CELL LUNG CANCER\n", "STAGE IIIA NON-SMALL CELL LUNG CANCER",
+     ["NON-SMALL CELL LUNG CANCER"]),
+    (HEADER + "lungs with wheezing comma no crackles\n", "wheezing comma", ["wheezing", "crackles"]),
     (HEADER + "He has left knee pain after a fall.\n", "left knee pain", ["knee pain"]),
     (HEADER + "CXR: right lower lobe consolidation.\n", "right lower lobe consolidation",
      ["consolidation"]),
@@ -294,6 +297,8 @@ ADD = [
      ["bipolar d/o", "etoh use d/o", "prostate ca", "bone mets", "hip fx"]),
     (HEADER + "Seen for seizure d/o follow-up.\n", ["seizure d"], ["seizure d/o"]),
     (HEADER + "91F w/ confusion, more somnolent.\n", [], ["confusion", "somnolent"]),
+    (HEADER + "Cath showed a 90 percent stenosis. Denies chills or wt loss.\n", [],
+     ["stenosis", "chills", "wt loss"]),
     (HEADER + "p/w hematemesis x2 + melena; fever w/ rigors.\n", [],
      ["hematemesis", "melena", "rigors"]),
     # a pathology noun after a size

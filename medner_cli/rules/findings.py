@@ -187,7 +187,10 @@ _COUNTED = re.compile(r"(?:\d+|one|two|three|four|five|six)-|[^\W_]+-(?:detected
 _NEUTRAL = SIDES | POSITIONS | FUNCTION | DESCRIPTORS | SUBLOCATIONS
 _PLACE = SIDES | POSITIONS | FUNCTION | SUBLOCATIONS
 _SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCATIONS
-_SPAN_END = FUNCTION | AFTER_NAME | STAGING
+# punctuation a dictation kept as words ("wheezing comma"); never the end of a disease name
+_DICTATED = frozenset(("comma", "period"))
+_SPAN_END = FUNCTION | AFTER_NAME | STAGING | _DICTATED
+_STAGE_VALUE = re.compile(r"(?:[0-4]|i{1,3}|iv)[a-c]?\d?", re.IGNORECASE)
 # a body site is part of the mention before these (NOTES_GOLD.md: body sites)
 SITE_HEADS = frozenset((
     "pain", "pains", "ache", "aches", "swelling", "edema", "oedema", "tenderness",
@@ -320,6 +323,7 @@ _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
                         r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or|[+&])[ \t])", re.IGNORECASE)
 _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
                        r"months?|years?)[ \t]+of[ \t]+", re.IGNORECASE)
+_PERCENT = re.compile(r"\d+(?:\.\d+)?[ \t]*(?:%|percent)[ \t]+", re.IGNORECASE)
 _ITEM = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*")
 _FIELD_BREAK = re.compile(r"\r?\n[ \t]*(?=[^\W\d_][^:\r\n]{0,40}:|[^\W\d_a-z]+(?:[ /&-]+"
                           r"[^\W\d_a-z]+)*[ \t]*\r?$)", re.MULTILINE)
@@ -426,6 +430,9 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
     i, j = 0, len(words)
     while j - i > 1:
         w, nxt = words[i], words[i + 1]
+        if w == "stage" and j - i > 2 and _STAGE_VALUE.fullmatch(nxt):
+            i += 2  # "stage IIIA non-small cell lung cancer": the stage is no part of it
+            continue
         if w[0].isdigit() or w in _SIZE_WORDS or w in IMAGING_KEYS or _COUNTED.match(w) or (
                 nxt in _LEAD_OF and j - i > 3 and words[i + 2] == "of"):
             i += 1  # "4 mm nodule", "CT evidence of", "three-pillow orthopnea", "scintigraphic
@@ -521,7 +528,7 @@ def _clean_words(text: str, start: int, end: int, lo: int,
         return None
     words = [text[s:e].lower() for s, e in toks]
     w0 = words[0]
-    if w0 in _SPAN_EDGE or words[-1] in _SPAN_END or (len(words) > 2 and words[-2] in STAGING) \
+    if w0 in _SPAN_EDGE or w0 == "stage" or words[-1] in _SPAN_END or (len(words) > 2 and words[-2] in STAGING) \
             or w0[0].isdigit() or w0 in _SIZE_WORDS or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
             or w0.endswith("ly") and len(words) > 2 and words[1] in DESCRIPTORS:
         ij = _trim(words)
@@ -844,6 +851,10 @@ def _skip_words(text: str, pos: int, limit: int) -> int:
     if m:
         pos = m.end()
     while True:
+        m = _PERCENT.match(text, pos, limit)  # "showed a 90% stenosis"
+        if m:
+            pos = m.end()
+            continue
         m = _WORD.match(text, pos, limit)
         if not m or m.group().lower() not in _DETERMINERS:
             return pos
