@@ -299,6 +299,7 @@ ADD = [
     (HEADER + "91F w/ confusion, more somnolent.\n", [], ["confusion", "somnolent"]),
     (HEADER + "Cath showed a 90 percent stenosis. Denies chills or wt loss.\n", [],
      ["stenosis", "chills", "wt loss"]),
+    (HEADER + "She appears dehydrated and became lethargic.\n", [], ["dehydrated", "lethargic"]),
     (HEADER + "p/w hematemesis x2 + melena; fever w/ rigors.\n", [],
      ["hematemesis", "melena", "rigors"]),
     # a pathology noun after a size
@@ -333,6 +334,8 @@ NO_ADD = [  # clinical-looking words outside a clinical context: nothing may be 
     (HEADER + "pe: well appearing. hearing aids; cap and pad given; htn-like.\n", [], []),
     (HEADER + "Ca 8.9, CA 19-9 pending; the ca was low; ran 5 mi; fx unknown.\n", [], []),
     ("In rats given htn-free chow the cp index rose.", [], []),  # an abstract: not a note
+    ("We report a venlafaxine interaction in a 23-year-old man. " * 9 +  # an abstract:
+     "Within 2 h he became confused with jerking movements.", [], []),  # no adjectives
     ("The frequency of sexual relations and the urgency of the study were assessed.", [], []),
 ]
 
