@@ -368,9 +368,9 @@ def read_short_forms(path: Path) -> dict[tuple[str, str], str]:
     lower: dict[tuple[str, str], dict[str, str]] = {}  # notes in lower case: "htn", "afib"
     for (label, form), long in out.items():
         lower.setdefault((label, form.lower()), {})[long.lower()] = long
-    for key, longs in lower.items():
-        if key not in out and len(longs) == 1:  # not where two forms fold together
-            out[key] = next(iter(longs.values()))
+    for folded, longs in lower.items():
+        if folded not in out and len(longs) == 1:  # not where two forms fold together
+            out[folded] = next(iter(longs.values()))
     return out
 
 

@@ -56,7 +56,7 @@ from bisect import bisect_left
 from importlib.resources import files
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.forms import WholeForms
+from medner_cli.forms import WholeForms, word_runs
 from medner_cli.rules.dosage.context import drug_like
 
 _RESOURCES = files("medner_cli.rules") / "resources"
@@ -528,8 +528,8 @@ def _clean_words(text: str, start: int, end: int, lo: int,
         return None
     words = [text[s:e].lower() for s, e in toks]
     w0 = words[0]
-    if w0 in _SPAN_EDGE or w0 == "stage" or words[-1] in _SPAN_END or (len(words) > 2 and words[-2] in STAGING) \
-            or w0[0].isdigit() or w0 in _SIZE_WORDS or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
+    if w0 in _SPAN_EDGE or w0 == "stage" or words[-1] in _SPAN_END or (
+            len(words) > 2 and words[-2] in STAGING) or w0[0].isdigit() or w0 in _SIZE_WORDS or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
             or w0.endswith("ly") and len(words) > 2 and words[1] in DESCRIPTORS:
         ij = _trim(words)
         if ij is None:
@@ -694,13 +694,14 @@ def _person(text: str, ent: Entity) -> bool:
 
 
 WRAP_WIDTH = 60  # a line this long that a span runs off was wrapped, not ended
+_LINE_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 
 
 def _line_pieces(doc: Doc, ent: Entity) -> list[Entity]:
     """A model Chemical cut at the line breaks it crosses ("metformin" and "Ca" of a list line
     and the lab line after it), except where a long line was wrapped inside a name."""
     text, out, at = doc.text, [], ent.start
-    for m in re.finditer(r"[ \t]*\r?\n[ \t]*", ent.text):
+    for m in _LINE_BREAK.finditer(ent.text):
         brk = ent.start + m.start()
         if brk - (text.rfind("\n", 0, brk) + 1) >= WRAP_WIDTH:
             continue
@@ -1339,7 +1340,7 @@ _AFTER_NUMBER = re.compile(r"(?<![/\d.])\d+(?:\.\d+)?[ \t]+$")  # not "2/2" (sec
 # (metastases), "hip fx" (fracture), not before a value ("Ca 8.9", "CA 19-9")
 _SHORTHAND_HEAD = re.compile(r"(?<=[ \t])(d/o|ca|Ca|CA|mets|Mets|METS|fx|Fx|FX)(?![\w/-])"
                              r"(?![ \t]*[:=]?[ \t]*[\d<>])")
-_HEAD_HINTS = ("d/o", "ca", "Ca", "CA", "mets", "Mets", "METS", "fx", "Fx", "FX")
+_HEAD_RUNS = frozenset(("ca", "Ca", "CA", "mets", "Mets", "METS", "fx", "Fx", "FX"))
 _HEAD_STOP = _ITEM_STOP_WORDS | _DETERMINERS | frozenset(("hx", "pmh", "known", "of"))
 
 
@@ -1370,7 +1371,8 @@ def _shorthand_heads(doc: Doc, found: list[Entity]) -> list[Entity]:
         over = [e for e in out if e.start < end and start < e.end]
         if any(e.start < start or e.end > end + 2 for e in over):
             continue
-        out = [e for e in out if e not in over]
+        gone = {id(e) for e in over}
+        out = [e for e in out if id(e) not in gone]
         out.append(doc.span(start, end, "Disease", score=1.0, source="rule"))
     out.sort(key=lambda e: (e.start, e.end))
     return out
@@ -1408,7 +1410,8 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     fixed = _coordinated(doc, fixed)
     if note:
         fixed = _merge_and_extend(doc, fixed)
-        if any(h in text for h in _HEAD_HINTS):
+        runs = word_runs(doc)  # a cheap test first: is any head in the text?
+        if not _HEAD_RUNS.isdisjoint(runs) or ("d" in runs and "o" in runs):
             fixed = _shorthand_heads(doc, fixed)
     spans = [(e.start, e.end) for e in fixed]
     diseases = {e.start for e in fixed if e.label == "Disease"}
