@@ -713,3 +713,11 @@ def test_chemicals_found_earlier_count_as_drug_names() -> None:
     found = [text[d.start:d.end] for d in find_dosages(text, words)]
     assert found == ["0.005%", "1 drop both eyes at bedtime"]
 
+
+
+def test_a_count_of_what_a_patient_takes_is_no_strength() -> None:
+    """A bare number right after a drug is its strength ("Lipitor 40"), but not when drinks,
+    packs or cups follow it."""
+    text = "Social: EtOH 2-3 drinks/week. Lipitor 40 at night."
+    found = [text[d.start:d.end] for d in find_dosages(text, frozenset({"etoh", "lipitor"}))]
+    assert found == ["40 at night"]

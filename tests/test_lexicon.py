@@ -441,6 +441,12 @@ def test_fluid_short_forms_need_a_volume_or_a_rate():
                                                   ("D5-1/2NS", "lexicon"), ("LR", "lexicon")]
 
 
+def test_iv_after_a_short_form_is_its_route_but_after_asa_a_class():
+    text = "Continue vanc IV. ASA IV, E. EtOH 2-3 beers/wk."
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["vanc", "EtOH"]
+
+
 def test_a_short_form_joined_by_a_hyphen_to_a_word_is_not_one():
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", "vaso-vagal episode; vaso 0.04"), [])
     assert [(e.start, e.text) for e in found] == [(20, "vaso")]

@@ -353,7 +353,9 @@ SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # A level is no such sign: a drug measured in a level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:(?i:class|physical status|PS|score|grade|tubes?|catheter)\b"
-    r"|(?:I{1,3}|IV|VI?)\b|[1-6](?!\d|[.,/]\d)(?![ \t]*(?i:mg|mcg|g|units?|meq|tabs?|tablets?)\b))")
+    r"|(?:I{1,3}|IV|VI?)\b|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|meq|tabs?|tablets?)\b))")
+# "IV" after a drug is its route ("vanc IV"); only the anaesthetists' ASA takes a class there
+_SCALED = frozenset(("ASA",))
 
 
 @cache
@@ -376,12 +378,17 @@ _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b
                          r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h)")
 
 
+def _scale_after(text: str, start: int, end: int) -> bool:
+    m = _NOT_A_DRUG_AFTER.match(text, end)
+    return m is not None and (m.group().strip(" \t:") != "IV" or text[start:end] in _SCALED)
+
+
 def short_form_hits(doc: Doc, hits: list[Hit]) -> list[Hit]:
     """``hits`` with the drug short forms of the document that none of them overlaps, in
     order."""
     text = doc.text
     extra = [Hit(s, e, text[s:e], "", ()) for s, e in _short_forms().find(doc)
-             if not _NOT_A_DRUG_AFTER.match(text, e)
+             if not _scale_after(text, s, e)
              and not any(h.start < e and s < h.end for h in hits)]
     extra += [Hit(s, e, text[s:e], "", ()) for s, e in _FLUIDS.find(doc)
               if (_VOLUME_BEFORE.search(text, max(0, s - 16), s) or _RATE_AFTER.match(text, e))

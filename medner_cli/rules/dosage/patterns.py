@@ -97,6 +97,8 @@ def _dotted(letters: str) -> str:
 
 # Everything that starts with a number is one alternative, so that the number is read once;
 # the named group after it (same names as the word-led pieces) tells what it is.
+# what a patient takes by the count that is no dose: "EtOH 2-3 drinks/week", "nicotine 1 pack"
+_CONSUMED = r"drinks?|beers?|glass(?:es)?|cigarettes?|packs?|cans?|cups?|shots?"
 _NUMBER_LED = rf"""{_NUM_START}(?P<amt>{_AMOUNT})(?:
     {_WS}*(?P<lab>{_LAB_UNIT})
   | {_WS}*(?P<o2>{_O2})
@@ -108,7 +110,8 @@ _NUMBER_LED = rf"""{_NUM_START}(?P<amt>{_AMOUNT})(?:
         (?:course|taper|regimen|trial|treatment){_END})
   | {_WS}*(?P<wfreq>(?:times?|x){_TO_PERIOD}{_PERIOD}{_END})
   | {_WS}*(?P<tfreq>(?:minutes?|mins?|hours?|hrs?){_WS}+{_MEAL_TIME}{_END})
-  | (?<=\d)(?P<bare>)(?![\p{{L}}\p{{N}}%/:\-]|[.,]\d|{_WS}*(?:{_MEASURE}|mgi)(?!\p{{L}}))
+  | (?<=\d)(?P<bare>)(?![\p{{L}}\p{{N}}%/:\-]|[.,]\d|{_WS}*(?:{_MEASURE}|mgi)(?!\p{{L}})
+        |{_WS}+(?:{_CONSUMED})(?!\p{{L}}))
 )"""
 _PIECES = {
     "num": _NUMBER_LED,
