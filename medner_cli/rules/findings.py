@@ -1028,7 +1028,7 @@ _CUE_LIST = tuple((first, len(first), table) for first, table in _cue_table().it
 _DOSE_BEFORE = re.compile(
     r"\d[ \t]*(?:mg|mcg|g|units?|ml|puffs?|tabs?|tablets?|drops?|capsules?)\b|\b(?:daily|"
     r"bid|tid|qid|nightly|qhs|weekly|prn|q\d+h|once|twice|at[ \t]+bedtime)\b", re.IGNORECASE)
-_UPPER_RUN = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z]*")
+_UPPER_RUN = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*")  # "HTN", "T2DM", "DM2"
 _CLAUSE_STOP = re.compile(r"[.;:!?](?=\s|$)|\n")
 
 
