@@ -290,6 +290,7 @@ ADD = [
     (HEADER + "PMH: HTN, HLD and T2DM; prior DVT/PE.\n", [],
      ["HTN", "HLD", "T2DM", "DVT", "PE"]),
     (HEADER + "Plan: spinal (obesity; DM2), then SIADH workup.\n", [], ["DM2", "SIADH"]),
+    (HEADER + "Denies SI/HI. Codeine (N/V).\n", [], ["SI/HI", "N/V"]),
     # ... and as a note in lower case writes them; a symptom shorthand is one span
     (HEADER + "pt w/ hx htn, dm2, afib/chf. c/o sob, no cp, no n/v/d. esrd 2/2 dm.\n", [],
      ["htn", "dm2", "afib", "chf", "sob", "cp", "n/v/d", "esrd", "dm"]),

@@ -124,8 +124,11 @@ ORGANISMS = _entries("findings_organisms.txt")
 SYMPTOMS = _Vocab(_entries("findings_symptoms.txt"))
 ABBREVIATIONS = _entries("findings_abbreviations.txt", lower=False)
 LOWER_ABBREVIATIONS = _entries("findings_abbreviations_lower.txt", lower=False)
-# a whole word ("/" may join it to another: "htn/hld"), the longest form first ("n/v/d")
-_LOWER_ABBREVIATION = WholeForms(LOWER_ABBREVIATIONS, not_after="_-", not_before="_-")
+# a whole word ("/" may join it to another: "htn/hld"), the longest form first ("n/v/d"); the
+# slash shorthands in capitals too ("codeine (N/V)")
+_LOWER_ABBREVIATION = WholeForms(
+    LOWER_ABBREVIATIONS | {f.upper() for f in LOWER_ABBREVIATIONS if "/" in f},
+    not_after="_-", not_before="_-")
 SYSTEMS = _entries("findings_systems.txt")
 ANALYTES = _entries("findings_analytes.txt")
 DRUG_CLASSES = _entries("findings_drug_classes.txt")
