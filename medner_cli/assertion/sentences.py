@@ -4,8 +4,9 @@ Notes are not prose: a list item, a heading, a ``Key: value`` field and a blank 
 what came before, whether or not a period does, and "Fever: none    Cough: yes" holds two
 fields. Wrapped prose does not ("no fever, chills or\\nnight sweats" is one sentence), which is
 why ``medner_cli.segment`` (a line break always ends a sentence) is not used here. A line break
-between two prose lines is kept inside the sentence when the next line starts in lower case,
-or the first ends in a comma or a connective ("and", "of"), or the first is filled up to a
+between two prose lines is kept inside the sentence when the next line starts in lower case
+(unless the first ends a sentence: "no cp.\ndilt 10 mg" is two, as notes in lower case write
+them), or the first ends in a comma or a connective ("and", "of"), or the first is filled up to a
 width (60 to 100 characters) and the next goes on with a capitalised word; else (a short
 line, a closed line, a line starting with a digit such as a time, a line too long to be
 wrapped) it ends the sentence: that is a list written without markers, or a table.
@@ -46,6 +47,8 @@ def _is_abbreviation(text: str, period: int) -> bool:
 def _joins(text: str, prev: Line, line: Line) -> bool:
     """Whether prose ``line`` continues ``prev`` (wrapped prose) rather than starting anew."""
     first, last = text[line[BEGIN]], text[prev[END] - 1]
+    if last in "!?" or last == "." and not _is_abbreviation(text, prev[END] - 1):
+        return False  # a closed line: what follows starts anew, even in lower case ("no cp.\ndilt")
     if first.islower() or last in _CONTINUATION_MARKS:
         return True
     tail = text[max(prev[BEGIN], prev[END] - 8):prev[END]].split()
