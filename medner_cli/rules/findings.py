@@ -1343,7 +1343,7 @@ _AFTER_NUMBER = re.compile(r"(?<![/\d.])\d+(?:\.\d+)?[ \t]+$")  # not "2/2" (sec
 # (metastases), "hip fx" (fracture), not before a value ("Ca 8.9", "CA 19-9")
 _SHORTHAND_HEAD = re.compile(r"(?<=[ \t])(d/o|ca|Ca|CA|mets|Mets|METS|fx|Fx|FX)(?![\w/-])"
                              r"(?![ \t]*[:=]?[ \t]*[\d<>])")
-_HEAD_RUNS = frozenset(("ca", "Ca", "CA", "mets", "Mets", "METS", "fx", "Fx", "FX"))
+_HEAD_RUNS = frozenset((b"ca", b"mets", b"fx"))
 _HEAD_STOP = _ITEM_STOP_WORDS | _DETERMINERS | frozenset(("hx", "pmh", "known", "of"))
 
 
@@ -1414,7 +1414,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     if note:
         fixed = _merge_and_extend(doc, fixed)
         runs = word_runs(doc)  # a cheap test first: is any head in the text?
-        if not _HEAD_RUNS.isdisjoint(runs) or ("d" in runs and "o" in runs):
+        if not _HEAD_RUNS.isdisjoint(runs) or (b"d" in runs and b"o" in runs):
             fixed = _shorthand_heads(doc, fixed)
     spans = [(e.start, e.end) for e in fixed]
     diseases = {e.start for e in fixed if e.label == "Disease"}
