@@ -2,9 +2,9 @@
 
 A regular expression that alternates a hundred short forms tries each of them at every
 position of a text; here the text's letter-and-digit runs are collected once (in C, lower
-case) and intersected with the runs the forms start with, so only the few forms that can occur are
-searched for, with ``str.find``. The runs are kept on the document (``word_runs``), so the
-steps that look for forms share one scan.
+case) and intersected with the runs the forms start with, so only the few forms that can
+occur are searched for, with ``str.find``. The runs are kept on the document
+(``word_runs``), so the steps that look for forms share one scan.
 """
 
 from __future__ import annotations

@@ -103,7 +103,8 @@ def test_drop_rule(text, model, expected):
 TRIM = [
     (HEADER + "1. STAGE IIIA NON-SMALL CELL LUNG CANCER\n", "STAGE IIIA NON-SMALL CELL LUNG CANCER",
      ["NON-SMALL CELL LUNG CANCER"]),
-    (HEADER + "lungs with wheezing comma no crackles\n", "wheezing comma", ["wheezing", "crackles"]),
+    (HEADER + "lungs with wheezing comma no crackles\n", "wheezing comma",
+     ["wheezing", "crackles"]),
     (HEADER + "He has left knee pain after a fall.\n", "left knee pain", ["knee pain"]),
     (HEADER + "CXR: right lower lobe consolidation.\n", "right lower lobe consolidation",
      ["consolidation"]),

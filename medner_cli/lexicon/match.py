@@ -353,7 +353,8 @@ SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # A level is no such sign: a drug measured in a level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:(?i:class|physical status|PS|score|grade|tubes?|catheter)\b"
-    r"|(?:I{1,3}|IV|VI?)\b|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|meq|tabs?|tablets?)\b))")
+    r"|(?:I{1,3}|IV|VI?)\b"
+    r"|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|meq|tabs?|tablets?)\b))")
 # "IV" after a drug is its route ("vanc IV"); only the anaesthetists' ASA takes a class there
 _SCALED = frozenset(("ASA",))
 

@@ -532,7 +532,8 @@ def _clean_words(text: str, start: int, end: int, lo: int,
     words = [text[s:e].lower() for s, e in toks]
     w0 = words[0]
     if w0 in _SPAN_EDGE or w0 == "stage" or words[-1] in _SPAN_END or (
-            len(words) > 2 and words[-2] in STAGING) or w0[0].isdigit() or w0 in _SIZE_WORDS or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
+            len(words) > 2 and words[-2] in STAGING) or w0[0].isdigit() or w0 in _SIZE_WORDS \
+            or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
             or w0.endswith("ly") and len(words) > 2 and words[1] in DESCRIPTORS:
         ij = _trim(words)
         if ij is None:
