@@ -6,8 +6,8 @@ fields. Wrapped prose does not ("no fever, chills or\\nnight sweats" is one sent
 why ``medner_cli.segment`` (a line break always ends a sentence) is not used here. A line break
 between two prose lines is kept inside the sentence when the next line starts in lower case
 (unless the first ends a sentence: "no cp.\ndilt 10 mg" is two, as notes in lower case write
-them), or the first ends in a comma or a connective ("and", "of"), or the first is filled up to a
-width (60 to 100 characters) and the next goes on with a capitalised word; else (a short
+them), or the first ends in a comma or a connective ("and", "of"), or the first is filled up
+to a width (60 to 100 characters) and the next goes on with a capitalised word; else (a short
 line, a closed line, a line starting with a digit such as a time, a line too long to be
 wrapped) it ends the sentence: that is a list written without markers, or a table.
 
@@ -48,7 +48,7 @@ def _joins(text: str, prev: Line, line: Line) -> bool:
     """Whether prose ``line`` continues ``prev`` (wrapped prose) rather than starting anew."""
     first, last = text[line[BEGIN]], text[prev[END] - 1]
     if last in "!?" or last == "." and not _is_abbreviation(text, prev[END] - 1):
-        return False  # a closed line: what follows starts anew, even in lower case ("no cp.\ndilt")
+        return False  # a closed line: the next starts anew, even in lower case ("no cp.\ndilt")
     if first.islower() or last in _CONTINUATION_MARKS:
         return True
     tail = text[max(prev[BEGIN], prev[END] - 8):prev[END]].split()
