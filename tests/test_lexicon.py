@@ -441,6 +441,12 @@ def test_fluid_short_forms_need_a_volume_or_a_rate():
                                                   ("D5-1/2NS", "lexicon"), ("LR", "lexicon")]
 
 
+def test_oxygen_is_a_chemical_where_it_is_given_not_where_it_is_read():
+    text = "COPD on 2 L home O2. O2 sat 86% on RA; SpO2 95%. O2 via NC. Sevo in air/O2. O2: 2L."
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.start for e in found if e.text == "O2"] == [17, 49, 72]
+
+
 def test_iv_after_a_short_form_is_its_route_but_after_asa_a_class():
     text = "Continue vanc IV. ASA IV, E. EtOH 2-3 beers/wk."
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])

@@ -611,6 +611,14 @@ def test_clinical_short_forms_are_switched_off_with_abbreviations():
     assert found[0].ids is None
 
 
+def test_a_short_form_entry_outranks_a_variant_guess(shipped: Linker):
+    doc = Doc("d", "On 2 L home O2.")
+    found = [ent(doc, "O2", "Chemical")]
+    assert shipped.resolve("Chemical", "O2").how != "exact"  # a variant of "O2-" (superoxide)
+    shipped(doc, found)
+    assert found[0].name == "Oxygen" and found[0].ids[0] == "MESH:D010100"
+
+
 def test_shorthand_heads_link_spelled_out(shipped: Linker):
     assert shipped.resolve("Disease", "bipolar d/o").ids == ("MESH:D001714",)
     assert shipped.resolve("Disease", "hip fx").name == "Hip Fractures"

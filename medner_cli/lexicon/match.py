@@ -379,6 +379,20 @@ _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b
                          r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h)")
 
 
+# oxygen as notes give it: "2 L home O2", "O2 via NC", "air/O2"; never a reading ("O2 sat 91%")
+_OXYGEN = WholeForms(("O2",))
+_GIVEN_BEFORE = re.compile(
+    r"(?:\d[ \t]*(?:L|LPM|lpm|liters?|litres?|L/min|l/min)[ \t]+(?:of[ \t]+)?|"
+    r"(?:on|home|supplemental|air/|N2O/)[ \t]*)(?:(?:home|supplemental)[ \t]+)?$")
+_GIVEN_AFTER = re.compile(r"[ \t]+(?:via|by|per|NC\b|nasal|mask|NRB|at[ \t]+\d|\d+(?:\.\d+)?[ \t]*L\b)")
+_READING_AFTER = re.compile(r"[ \t]*(?:sats?\b|saturation|%|-|:)", re.IGNORECASE)
+
+
+def _oxygen_given(text: str, start: int, end: int) -> bool:
+    return not _READING_AFTER.match(text, end) and bool(
+        _GIVEN_BEFORE.search(text, max(0, start - 24), start) or _GIVEN_AFTER.match(text, end))
+
+
 def _scale_after(text: str, start: int, end: int) -> bool:
     m = _NOT_A_DRUG_AFTER.match(text, end)
     return m is not None and (m.group().strip(" \t:") != "IV" or text[start:end] in _SCALED)
@@ -394,6 +408,8 @@ def short_form_hits(doc: Doc, hits: list[Hit]) -> list[Hit]:
     extra += [Hit(s, e, text[s:e], "", ()) for s, e in _FLUIDS.find(doc)
               if (_VOLUME_BEFORE.search(text, max(0, s - 16), s) or _RATE_AFTER.match(text, e))
               and not any(h.start < e and s < h.end for h in hits)]
+    extra += [Hit(s, e, text[s:e], "", ()) for s, e in _OXYGEN.find(doc)
+              if _oxygen_given(text, s, e) and not any(h.start < e and s < h.end for h in hits)]
     return sorted(hits + extra) if extra else hits
 
 

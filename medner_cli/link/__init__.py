@@ -302,8 +302,9 @@ class Linker:
                 link = self.resolve(ent.label, ent.text)
                 if link is not None:
                     links[i] = link
-                if link is None or link.how == "name" and _short(ent.text):
-                    pending.append(i)
+                if link is None or link.how == "name" and _short(ent.text) or (
+                        link.how != "exact" and (ent.label, ent.text) in self.short_forms):
+                    pending.append(i)  # a table entry outranks a variant's guess ("O2")
         if pending and self.abbreviations:
             for i in pending:
                 if link := self._short_form(doc, found, links, found[i].label, found[i].text):
