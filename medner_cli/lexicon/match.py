@@ -384,7 +384,8 @@ _OXYGEN = WholeForms(("O2",))
 _GIVEN_BEFORE = re.compile(
     r"(?:\d[ \t]*(?:L|LPM|lpm|liters?|litres?|L/min|l/min)[ \t]+(?:of[ \t]+)?|"
     r"(?:on|home|supplemental|air/|N2O/)[ \t]*)(?:(?:home|supplemental)[ \t]+)?$")
-_GIVEN_AFTER = re.compile(r"[ \t]+(?:via|by|per|NC\b|nasal|mask|NRB|at[ \t]+\d|\d+(?:\.\d+)?[ \t]*L\b)")
+_GIVEN_AFTER = re.compile(
+    r"[ \t]+(?:via|by|per|NC\b|nasal|mask|NRB|at[ \t]+\d|\d+(?:\.\d+)?[ \t]*L\b)")
 _READING_AFTER = re.compile(r"[ \t]*(?:sats?\b|saturation|%|-|:)", re.IGNORECASE)
 
 
