@@ -447,6 +447,14 @@ def test_oxygen_is_a_chemical_where_it_is_given_not_where_it_is_read():
     assert [e.start for e in found if e.text == "O2"] == [17, 49, 72]
 
 
+def test_fluids_by_name_in_notes_only():
+    note = "ED COURSE\n- Normal saline 1 L IV bolus.\nResuscitate with normal saline.\n\n\n"
+    abstract = ("Group PS received normal saline and succinylcholine 1.5 mg/kg. " * 9).strip()
+    step = LexiconStep(DrugLexicon.load(MODEL))
+    assert [e.text for e in step(Doc("n", note), [])] == ["Normal saline", "normal saline"]
+    assert not any(e.text == "normal saline" for e in step(Doc("a", abstract), []))
+
+
 def test_iv_after_a_short_form_is_its_route_but_after_asa_a_class():
     text = "Continue vanc IV. ASA IV, E. EtOH 2-3 beers/wk."
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])

@@ -43,6 +43,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.forms import WholeForms
+from medner_cli.rules.findings import note_layout
 
 LEXICON = "drugs.tsv.gz"  # the file in a model folder (a plain "drugs.tsv" is read too)
 FILES = (LEXICON, "drugs.tsv")  # looked for in this order
@@ -379,6 +380,11 @@ _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b
                          r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h)")
 
 
+# the fluids by their names, in notes only ("resuscitate with normal saline"): abstracts name
+# their methods' saline, which BC5CDR leaves unannotated ("received 2 ml normal saline")
+_FLUID_NAMES = WholeForms(v for base in ("normal saline", "lactated ringer's", "lactated ringers",
+                                         "ringer's lactate")
+                          for v in (base, base.capitalize(), base.title(), base.upper()))
 # oxygen as notes give it: "2 L home O2", "O2 via NC", "air/O2"; never a reading ("O2 sat 91%")
 _OXYGEN = WholeForms(("O2",))
 _GIVEN_BEFORE = re.compile(
@@ -411,6 +417,9 @@ def short_form_hits(doc: Doc, hits: list[Hit]) -> list[Hit]:
               and not any(h.start < e and s < h.end for h in hits)]
     extra += [Hit(s, e, text[s:e], "", ()) for s, e in _OXYGEN.find(doc)
               if _oxygen_given(text, s, e) and not any(h.start < e and s < h.end for h in hits)]
+    if doc.derived("note_layout", note_layout):
+        extra += [Hit(s, e, text[s:e], "", ()) for s, e in _FLUID_NAMES.find(doc)
+                  if not any(h.start < e and s < h.end for h in hits)]
     return sorted(hits + extra) if extra else hits
 
 
