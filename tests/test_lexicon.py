@@ -447,6 +447,12 @@ def test_oxygen_is_a_chemical_where_it_is_given_not_where_it_is_read():
     assert [e.start for e in found if e.text == "O2"] == [17, 49, 72]
 
 
+def test_fluids_and_oxygen_in_lower_case_too():
+    text = "s/p 2L ns bolus, now on 2L o2 via nc. o2 sat 91%. ns (p=0.4)."
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [(e.start, e.text) for e in found] == [(7, "ns"), (27, "o2")]
+
+
 def test_fluids_by_name_in_notes_only():
     note = "ED COURSE\n- Normal saline 1 L IV bolus.\nResuscitate with normal saline.\n\n\n"
     abstract = ("Group PS received normal saline and succinylcholine 1.5 mg/kg. " * 9).strip()

@@ -373,7 +373,7 @@ def _short_forms() -> WholeForms:
 # bolus", "D5-1/2NS at 75"); elsewhere they mean other things ("NS" not significant, "LR"
 # likelihood ratio), and BC5CDR does not annotate the saline of its abstracts' methods
 _FLUIDS = WholeForms(("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR", "D5 LR",
-                      "1/2NS", "1/2 NS", "NS", "LR"), not_before="/")
+                      "1/2NS", "1/2 NS", "NS", "LR", "ns", "lr"), not_before="/")
 _VOLUME_BEFORE = re.compile(
     r"\d[ \t]*(?:L|mL|ml|cc|liters?|litres?|mL/kg|cc/kg)[ \t]+(?:of[ \t]+)?$")
 _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
@@ -386,7 +386,7 @@ _FLUID_NAMES = WholeForms(v for base in ("normal saline", "lactated ringer's", "
                                          "ringer's lactate")
                           for v in (base, base.capitalize(), base.title(), base.upper()))
 # oxygen as notes give it: "2 L home O2", "O2 via NC", "air/O2"; never a reading ("O2 sat 91%")
-_OXYGEN = WholeForms(("O2",))
+_OXYGEN = WholeForms(("O2", "o2"))
 _GIVEN_BEFORE = re.compile(
     r"(?:\d[ \t]*(?:L|LPM|lpm|liters?|litres?|L/min|l/min)[ \t]+(?:of[ \t]+)?|"
     r"(?:on|home|supplemental|air/|N2O/)[ \t]*)(?:(?:home|supplemental)[ \t]+)?$")
