@@ -400,26 +400,29 @@ def _oxygen_given(text: str, start: int, end: int) -> bool:
         _GIVEN_BEFORE.search(text, max(0, start - 24), start) or _GIVEN_AFTER.match(text, end))
 
 
-def _scale_after(text: str, start: int, end: int) -> bool:
+def _drug_here(text: str, start: int, end: int) -> bool:
     m = _NOT_A_DRUG_AFTER.match(text, end)
-    return m is not None and (m.group().strip(" \t:") != "IV" or text[start:end] in _SCALED)
+    return m is None or (m.group().strip(" \t:") == "IV" and text[start:end] not in _SCALED)
+
+
+def _fluid_given(text: str, start: int, end: int) -> bool:
+    return bool(_VOLUME_BEFORE.search(text, max(0, start - 16), start)
+                or _RATE_AFTER.match(text, end))
+
+
+def _anywhere(text: str, start: int, end: int) -> bool:
+    return True
 
 
 def short_form_hits(doc: Doc, hits: list[Hit]) -> list[Hit]:
     """``hits`` with the drug short forms of the document that none of them overlaps, in
-    order."""
+    order: each list of forms with the context it needs."""
     text = doc.text
-    extra = [Hit(s, e, text[s:e], "", ()) for s, e in _short_forms().find(doc)
-             if not _scale_after(text, s, e)
-             and not any(h.start < e and s < h.end for h in hits)]
-    extra += [Hit(s, e, text[s:e], "", ()) for s, e in _FLUIDS.find(doc)
-              if (_VOLUME_BEFORE.search(text, max(0, s - 16), s) or _RATE_AFTER.match(text, e))
-              and not any(h.start < e and s < h.end for h in hits)]
-    extra += [Hit(s, e, text[s:e], "", ()) for s, e in _OXYGEN.find(doc)
-              if _oxygen_given(text, s, e) and not any(h.start < e and s < h.end for h in hits)]
+    kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
     if doc.derived("note_layout", note_layout):
-        extra += [Hit(s, e, text[s:e], "", ()) for s, e in _FLUID_NAMES.find(doc)
-                  if not any(h.start < e and s < h.end for h in hits)]
+        kinds.append((_FLUID_NAMES, _anywhere))
+    extra = [Hit(s, e, text[s:e], "", ()) for forms, here in kinds for s, e in forms.find(doc)
+             if here(text, s, e) and not any(h.start < e and s < h.end for h in hits)]
     return sorted(hits + extra) if extra else hits
 
 

@@ -56,7 +56,7 @@ from bisect import bisect_left
 from importlib.resources import files
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.forms import WholeForms, word_runs
+from medner_cli.forms import WholeForms
 from medner_cli.rules.dosage.context import drug_like
 
 _RESOURCES = files("medner_cli.rules") / "resources"
@@ -124,11 +124,12 @@ ORGANISMS = _entries("findings_organisms.txt")
 SYMPTOMS = _Vocab(_entries("findings_symptoms.txt"))
 ABBREVIATIONS = _entries("findings_abbreviations.txt", lower=False)
 LOWER_ABBREVIATIONS = _entries("findings_abbreviations_lower.txt", lower=False)
-# a whole word ("/" may join it to another: "htn/hld"), the longest form first ("n/v/d"); the
-# slash shorthands in capitals too ("codeine (N/V)")
-_LOWER_ABBREVIATION = WholeForms(
-    LOWER_ABBREVIATIONS | {f.upper() for f in LOWER_ABBREVIATIONS if "/" in f},
-    not_after="_-", not_before="_-")
+# the forms notes write in lower case, and the slash shorthands in capitals too ("N/V"): after
+# a number these are units ("ran 5 mi")
+_UNIT_LIKE = LOWER_ABBREVIATIONS | {f.upper() for f in LOWER_ABBREVIATIONS if "/" in f}
+# a whole word ("/" may join it to another: "DVT/PE", "htn/hld"), the longest form first
+# ("n/v/d")
+_ABBREVIATION_FORMS = WholeForms(ABBREVIATIONS | _UNIT_LIKE, not_after="_-", not_before="_-")
 SYSTEMS = _entries("findings_systems.txt")
 ANALYTES = _entries("findings_analytes.txt")
 DRUG_CLASSES = _entries("findings_drug_classes.txt")
@@ -1032,7 +1033,6 @@ _CUE_LIST = tuple((first, len(first), table) for first, table in _cue_table().it
 _DOSE_BEFORE = re.compile(
     r"\d[ \t]*(?:mg|mcg|g|units?|ml|puffs?|tabs?|tablets?|drops?|capsules?)\b|\b(?:daily|"
     r"bid|tid|qid|nightly|qhs|weekly|prn|q\d+h|once|twice|at[ \t]+bedtime)\b", re.IGNORECASE)
-_UPPER_RUN = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*")  # "HTN", "T2DM", "DM2"
 _CLAUSE_STOP = re.compile(r"[.;:!?](?=\s|$)|\n")
 
 
@@ -1092,17 +1092,10 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
             out.append(m.span())
     if not note:
         return out
-    for m in _UPPER_RUN.finditer(text):  # disease abbreviations
-        word = m.group()
-        if word in ABBREVIATIONS:
-            s, e = m.span()
-            if (s == 0 or not (text[s - 1].isalnum() or text[s - 1] == "-")) and (
-                    e >= n or not (text[e].isalnum() or text[e] == "-")) and \
-                    not (s in keyed and text.startswith(":", e)) and word not in _defined(doc):
-                out.append((s, e))
-    for s, e in _LOWER_ABBREVIATION.find(doc):  # a note in lower case: "hx htn, dm2"
-        if not (s in keyed and text.startswith(":", e)) and text[s:e] not in _defined(doc) \
-                and not _AFTER_NUMBER.search(text, max(0, s - 4), s):  # "ran 5 mi": a unit
+    for s, e in _ABBREVIATION_FORMS.find(doc):  # "HTN", "AFib", and "htn", "n/v/d"
+        word = text[s:e]
+        if not (s in keyed and text.startswith(":", e)) and word not in _defined(doc) and not (
+                word in _UNIT_LIKE and _AFTER_NUMBER.search(text, max(0, s - 4), s)):
             out.append((s, e))
     for unit in ("mm", "cm"):  # "a 4 mm stone", "1.4 cm left adrenal nodule"
         i = low.find(unit)
@@ -1342,9 +1335,9 @@ def note_layout(text: str) -> bool:
 _AFTER_NUMBER = re.compile(r"(?<![/\d.])\d+(?:\.\d+)?[ \t]+$")  # not "2/2" (secondary to)
 # shorthand heads of notes: "bipolar d/o" (disorder), "prostate ca" (cancer), "bone mets"
 # (metastases), "hip fx" (fracture), not before a value ("Ca 8.9", "CA 19-9")
-_SHORTHAND_HEAD = re.compile(r"(?<=[ \t])(d/o|ca|Ca|CA|mets|Mets|METS|fx|Fx|FX)(?![\w/-])"
-                             r"(?![ \t]*[:=]?[ \t]*[\d<>])")
-_HEAD_RUNS = frozenset((b"ca", b"mets", b"fx"))
+_SHORTHAND_HEADS = WholeForms(("d/o", "ca", "Ca", "CA", "mets", "Mets", "METS", "fx", "Fx", "FX"),
+                              not_before="_/-")
+_VALUE_AFTER = re.compile(r"[ \t]*[:=]?[ \t]*[\d<>]")
 _HEAD_STOP = _ITEM_STOP_WORDS | _DETERMINERS | frozenset(("hx", "pmh", "known", "of"))
 
 
@@ -1355,9 +1348,11 @@ def _shorthand_heads(doc: Doc, found: list[Entity]) -> list[Entity]:
     Chemical "etoh" of "etoh use d/o"), one reaching past it keeps it."""
     text = doc.text
     out = list(found)
-    for m in _SHORTHAND_HEAD.finditer(text):
-        head = m.group(1).lower()
-        start, at = None, m.start(1)
+    for hs, he in _SHORTHAND_HEADS.find(doc):
+        if _VALUE_AFTER.match(text, he):
+            continue
+        head = text[hs:he].lower()
+        start, at = None, hs
         for _ in range(2 if head == "d/o" else 1):
             before = _word_before(text, at, 0)
             if before is None:
@@ -1371,7 +1366,7 @@ def _shorthand_heads(doc: Doc, found: list[Entity]) -> list[Entity]:
             start = at = k
         if start is None:
             continue
-        end = m.end(1)
+        end = he
         over = [e for e in out if e.start < end and start < e.end]
         if any(e.start < start or e.end > end + 2 for e in over):
             continue
@@ -1414,9 +1409,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     fixed = _coordinated(doc, fixed)
     if note:
         fixed = _merge_and_extend(doc, fixed)
-        runs = word_runs(doc)  # a cheap test first: is any head in the text?
-        if not _HEAD_RUNS.isdisjoint(runs) or (b"d" in runs and b"o" in runs):
-            fixed = _shorthand_heads(doc, fixed)
+        fixed = _shorthand_heads(doc, fixed)
     spans = [(e.start, e.end) for e in fixed]
     diseases = {e.start for e in fixed if e.label == "Disease"}
     taken = _Taken(list(spans))
