@@ -32,6 +32,7 @@ class Options:
     model: Path | None = None
     dosage: bool = True
     lexicon: bool = True
+    memory: bool = True
     link: bool = True
     assertion: bool = True
     min_score: float | None = None  # None: the model card's threshold, selected on dev
@@ -43,7 +44,7 @@ class Options:
     def skipped(self, propagate: bool) -> set[str]:
         """Names of the pipeline steps these options switch off."""
         return {name for name, on in (("propagate", propagate), ("dosage", self.dosage),
-                                      ("lexicon", self.lexicon),
+                                      ("lexicon", self.lexicon), ("memory", self.memory),
                                       ("link", self.link), ("assertion", self.assertion))
                 if not on}
 

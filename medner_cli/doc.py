@@ -15,7 +15,7 @@ class Entity:
     label: str
     text: str
     score: float = 1.0
-    source: str = "model"  # who found it: "model", "rule", "lexicon", "given" (input), "gold"
+    source: str = "model"  # who found it: "model", "rule", "lexicon", "memory", "given", "gold"
     attrs: dict[str, Any] | None = None
     ids: list[str] | None = None  # concept ids, most likely first ("MESH:D005665")
     name: str | None = None  # the canonical name of ``ids[0]``

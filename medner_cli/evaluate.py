@@ -32,6 +32,7 @@ class EvalConfig:
     model: Path | None = None
     dosage: bool = True  # the dosage merge also trims Chemicals, so it runs as in annotate
     lexicon: bool = True
+    memory: bool = True
     link: bool = True
     assertion: bool = True
     workers: int = 1
@@ -106,12 +107,12 @@ def run_eval(cfg: EvalConfig) -> dict:
         spec = load_spec(cfg.model)  # a bad model folder fails here, not inside a worker
         min_score, propagate = spec.decoding(cfg.min_score, cfg.propagate)
         model = {"path": str(spec.path), "name": spec.card.get("name", spec.path.name),
-                 "dosage": cfg.dosage, "lexicon": cfg.lexicon, "link": cfg.link,
-                 "assertion": cfg.assertion,
+                 "dosage": cfg.dosage, "lexicon": cfg.lexicon, "memory": cfg.memory,
+                 "link": cfg.link, "assertion": cfg.assertion,
                  "min_score": min_score,
                  "propagate": propagate}
-        options = Options(model=spec.path, dosage=cfg.dosage, lexicon=cfg.lexicon, link=cfg.link,
-                          assertion=cfg.assertion,
+        options = Options(model=spec.path, dosage=cfg.dosage, lexicon=cfg.lexicon,
+                          memory=cfg.memory, link=cfg.link, assertion=cfg.assertion,
                           min_score=cfg.min_score, propagate=cfg.propagate,
                           threads=max(1, cpu_count() // cfg.workers))
         pred = predict(gold, options, cfg.workers)

@@ -25,6 +25,18 @@ def _runs(text: str) -> frozenset[bytes]:
     return frozenset(text.lower().encode("ascii", "replace").translate(_SPACES).split())
 
 
+def _lower(text: str) -> str:
+    low = text.lower()
+    if len(low) != len(text):  # "İ" -> "i̇": keep such characters as they are, so offsets hold
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low
+
+
+def lower_text(doc: Doc) -> str:
+    """The document's text lower-cased one character for one, once per document."""
+    return doc.derived("lower_text", _lower)
+
+
 def word_runs(doc: Doc) -> frozenset[bytes]:
     """The lower-case ASCII letter-and-digit runs of the document's text, once per document:
     a cheap superset test for whole words (str methods in C, no regular expression)."""
@@ -32,12 +44,16 @@ def word_runs(doc: Doc) -> frozenset[bytes]:
 
 
 class WholeForms:
-    """Case-sensitive whole-word occurrences of ``forms``: not after a letter or digit or a
-    character of ``not_after``, not before one or a character of ``not_before``; a "-" before
-    a letter also ends no form when ``hyphen_joins`` ("vaso-vagal" holds no "vaso")."""
+    """Whole-word occurrences of ``forms``, case-sensitive unless ``fold_case``: not after a
+    letter or digit or a character of ``not_after``, not before one or a character of
+    ``not_before``; a "-" before a letter also ends no form when ``hyphen_joins``
+    ("vaso-vagal" holds no "vaso")."""
 
     def __init__(self, forms: Iterable[str], not_after: str = "", not_before: str = "",
-                 hyphen_joins: bool = False) -> None:
+                 hyphen_joins: bool = False, fold_case: bool = False) -> None:
+        self.fold_case = fold_case
+        if fold_case:
+            forms = (_lower(f) for f in forms)
         self.by_run: dict[bytes, list[str]] = {}
         for form in sorted(set(forms), key=len, reverse=True):  # the longest first
             first = _RUN.match(form)
@@ -47,13 +63,13 @@ class WholeForms:
         self.keys = frozenset(self.by_run)
         self.not_after, self.not_before, self.hyphen_joins = not_after, not_before, hyphen_joins
 
-    def find(self, doc: Doc) -> list[tuple[int, int]]:
-        """The (start, end) of each occurrence in the document's text, in order, none
-        overlapping another (the longer form wins: "n/v/d" over "n/v")."""
+    def occurrences(self, doc: Doc) -> list[tuple[int, int]]:
+        """The (start, end) of every occurrence of every form, overlapping ones included, in
+        no particular order."""
         present = self.keys.intersection(word_runs(doc))
         if not present:
             return []
-        text = doc.text
+        text = lower_text(doc) if self.fold_case else doc.text
         n = len(text)
         found: list[tuple[int, int]] = []
         for key in present:
@@ -65,6 +81,12 @@ class WholeForms:
                     if self._bounded(text, i, j, n):
                         found.append((i, j))
                     i = text.find(form, i + 1)
+        return found
+
+    def find(self, doc: Doc) -> list[tuple[int, int]]:
+        """The (start, end) of each occurrence in the document's text, in order, none
+        overlapping another (the longer form wins: "n/v/d" over "n/v")."""
+        found = self.occurrences(doc)
         if len(found) > 1:
             found.sort(key=lambda s: (s[0], -s[1]))
             kept = [found[0]]

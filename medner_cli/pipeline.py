@@ -63,6 +63,12 @@ def _lexicon(resources: Resources) -> Step:
     return lexicon_step(resources.folder_with(LEXICON))
 
 
+def _memory(resources: Resources) -> Step:
+    from medner_cli.memory import MEMORY, memory_step
+
+    return memory_step(resources.folder_with(MEMORY))
+
+
 def _abbreviations(resources: Resources) -> Step:
     from medner_cli.link.abbreviations import abbreviation_labels
 
@@ -96,15 +102,20 @@ FACTORIES: dict[str, Callable[[Resources], Step]] = {
     "list_items": _list_items,
     "findings": _findings,
     "abbreviations": _abbreviations,
+    "memory": _memory,
     "dosage": _dosage,
     "link": _link,
     "assertion": _assertion,
 }
 ORDER = ("lexicon", "identities", "headings", "propagate", "identities", "headings", "list_items",
-         "findings", "abbreviations", "dosage", "link", "assertion")
+         "findings", "memory", "abbreviations", "dosage", "link", "assertion")
 # steps that add fields to entities and never change spans: the only ones run on entities given
 # in the input (``--entities-from-input``)
 FIELD_STEPS = frozenset({"link", "assertion"})
+# steps whose data are annotations that a shipped build takes from the development set too:
+# choosing an epoch or a threshold on dev leaves them out, so the choice sees the model's own
+# output rather than dev's answers
+ANNOTATION_STEPS = frozenset({"memory"})
 
 
 @dataclass(frozen=True)

@@ -123,10 +123,10 @@ def test_train_export_annotate(tmp_path, tiny_base):
     assert prov["soup"]["ingredients"]
     assert (model_dir.parent / "DEFAULT").read_text().strip() == "tiny"
 
-    # the export's sweep runs annotate's pipeline: medner eval gives the same score
+    # the export's sweep runs annotate's pipeline less the memory: medner eval gives the same
     for threshold, propagate in ((0.5, True), (0.0, False)):
         result = runner.invoke(cli, ["eval", str(data), "--model", str(model_dir), "--json",
-                                     "--min-score", str(threshold),
+                                     "--no-memory", "--min-score", str(threshold),
                                      "--propagate" if propagate else "--no-propagate"],
                                catch_exceptions=False)
         assert result.exit_code == 0, result.output

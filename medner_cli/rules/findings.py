@@ -1327,9 +1327,25 @@ def note_layout(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
         return True
+    academic, clinical = _genre_words(text)
+    return academic == 0 or clinical > academic
+
+
+def _genre_words(text: str) -> tuple[float, int]:
+    """(words of research prose, words of notes) in ``text``; a word both use counts half."""
     words = _GENRE_WORD.findall(text.lower())
     academic = sum(w in _ACADEMIC for w in words) + 0.5 * sum(w in _SHARED for w in words)
-    return academic == 0 or sum(w in _CLINICAL for w in words) > academic
+    return academic, sum(w in _CLINICAL for w in words)
+
+
+def research_prose(text: str) -> bool:
+    """Is ``text`` surely an abstract: a long paragraph without note layout whose words are
+    more of research prose than of notes? A note exported as one line has the length and no
+    layout, but not the words."""
+    if len(text) < SHORT_TEXT or note_layout(text):
+        return False
+    academic, clinical = _genre_words(text)
+    return academic > clinical
 
 
 _AFTER_NUMBER = re.compile(r"(?<![/\d.])\d+(?:\.\d+)?[ \t]+$")  # not "2/2" (secondary to)

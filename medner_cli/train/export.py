@@ -88,20 +88,21 @@ def sweep(model_dir: Path, docs: list[Doc], types: list[str], onnx_file: str = "
     without propagation, through the pipeline ``annotate`` runs (``pipeline.build``).
 
     The model runs once; decoding and the pipeline's steps are repeated per setting, which gives
-    what ``medner eval --min-score T [--no-propagate]`` gives (a test checks it).
+    what ``medner eval --min-score T [--no-propagate] --no-memory`` gives (a test checks it).
     """
     from medner_cli.annotator import Annotator, Options
     from medner_cli.machine import cpu_count
     from medner_cli.metrics import evaluate
-    from medner_cli.pipeline import FIELD_STEPS, build
+    from medner_cli.pipeline import ANNOTATION_STEPS, FIELD_STEPS, build
 
     options = Options(model=model_dir, dosage=dosage, threads=cpu_count(), onnx_file=onnx_file)
     model = Annotator.from_options(options).model
     encs = model.encode([d.text for d in docs])
     logits = model.logits(encs)
     # the field steps (linking, assertion) never change a span, so the F1 they would cost 18
-    # times over is the same without them
-    pipelines = {p: build(skip=options.skipped(p) | FIELD_STEPS, model_dir=model_dir)
+    # times over is the same without them; the annotation steps would answer from dev itself
+    pipelines = {p: build(skip=options.skipped(p) | FIELD_STEPS | ANNOTATION_STEPS,
+                          model_dir=model_dir)
                  for p in (False, True)}
     out = {}
     for threshold in thresholds:

@@ -24,7 +24,7 @@ from medner_cli.annotator import Annotator, Model
 from medner_cli.doc import Doc
 from medner_cli.bio import labels as bio_labels
 from medner_cli.metrics import evaluate
-from medner_cli.pipeline import FIELD_STEPS, build
+from medner_cli.pipeline import ANNOTATION_STEPS, FIELD_STEPS, build
 from medner_cli.tokenize import encode, load_tokenizer, special_ids
 from medner_cli.train.distill import (TEACHER_CACHE, cache_key, distill_loss, load_cache,
                                       save_cache, teacher_logits, unlabelled_documents)
@@ -154,14 +154,14 @@ def torch_runner(model) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
 
 def annotator(model, tokenizer, labels: Sequence[str], window: int, overlap: int,
               specials: tuple[int, int, int]) -> Annotator:
-    """``annotate``'s pipeline (every step that changes spans, propagation included, no
-    threshold) around a PyTorch model, so a dev score during training is a score of what users
-    get."""
+    """``annotate``'s pipeline (every step that changes spans, propagation included, but the
+    annotation steps; no threshold) around a PyTorch model, so a dev score during training is a
+    score of what users get from the model."""
     import torch
 
     runner = Model(tokenizer, torch_runner(model), labels, window, overlap, specials,
                    threads=torch.get_num_threads(), max_batch_tokens=8192)
-    return Annotator(runner, build(skip=FIELD_STEPS), min_score=0.0)  # they change no span
+    return Annotator(runner, build(skip=FIELD_STEPS | ANNOTATION_STEPS), min_score=0.0)
 
 
 def dev_scores(annotator: Annotator, docs: Sequence[Doc], types: Sequence[str]) -> dict:

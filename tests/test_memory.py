@@ -1,0 +1,162 @@
+"""The mention memory: which names the build keeps, where the step adds them, and where not."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from medner_cli.cli import cli
+from medner_cli.doc import Doc, Entity
+from medner_cli.memory import HEADER, MEMORY, MentionMemory, memory_step, read_memory
+from medner_cli.memory.build import build, main, write
+from medner_cli.rules.findings import research_prose
+
+# research prose of more than 500 characters, one paragraph
+PROSE = ("We studied the effect of treatment in rats. Animals in the control group were "
+         "compared with the treated group in a randomized study; results were significant "
+         "and consistent with previous reports. ") * 3
+
+
+def gold(text: str, *spans: tuple[str, str, int]) -> Doc:
+    """A gold document with entities (word, label, occurrence number) of ``text``."""
+    ents = []
+    for word, label, nth in spans:
+        i = -1
+        for _ in range(nth + 1):
+            i = text.index(word, i + 1)
+        ents.append(Entity(i, i + len(word), label, word, source="gold"))
+    return Doc("d", text, ents)
+
+
+def test_build_keeps_names_annotated_at_nearly_every_occurrence():
+    docs = [
+        gold("Cocaine and haloperidol. Cocaine again.", ("Cocaine", "Chemical", 0),
+             ("Cocaine", "Chemical", 1), ("haloperidol", "Chemical", 0)),
+        gold("cocaine was given; haloperidol was not marked here; nor haloperidol.",
+             ("cocaine", "Chemical", 0)),
+        gold("seizures and Seizures", ("seizures", "Disease", 0), ("Seizures", "Chemical", 0)),
+        gold("ACE and ACE", ("ACE", "Chemical", 0), ("ACE", "Chemical", 1)),
+    ]
+    rows = build(docs)
+    # cocaine: 3 of 3 occurrences, any case; haloperidol 1 of 3; seizures has two labels;
+    # ACE is shorter than four characters
+    assert rows == [("Chemical", "cocaine", 3, 3)]
+
+
+def test_build_counts_whole_words_only():
+    # "cocaine-induced" holds no occurrence of "cocaine": hyphens join words
+    docs = [gold("cocaine; cocaine-induced; cocaine", ("cocaine", "Chemical", 0),
+                 ("cocaine", "Chemical", 2))]
+    assert build(docs) == [("Chemical", "cocaine", 2, 2)]
+    docs.append(gold("unmarked cocaine", ))
+    assert build(docs) == []  # 2 of 3
+
+
+def test_written_file_reads_back(tmp_path):
+    write(tmp_path, [("Chemical", "cocaine", 3, 3), ("Disease", "renal failure", 5, 5)], [])
+    assert read_memory(tmp_path / MEMORY) == {"cocaine": "Chemical", "renal failure": "Disease"}
+    first = (tmp_path / MEMORY).read_bytes()
+    write(tmp_path, [("Chemical", "cocaine", 3, 3), ("Disease", "renal failure", 5, 5)], [])
+    assert (tmp_path / MEMORY).read_bytes() == first  # a rebuild is byte-identical
+    assert "BioCreative V CDR" in (tmp_path / "NOTICE.memory_bc5cdr.txt").read_text()
+
+
+def test_bad_file_names_file_and_line(tmp_path):
+    path = tmp_path / MEMORY
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(HEADER + "\nChemical\tcocaine\t3\n")
+    with pytest.raises(ValueError, match=r"memory_bc5cdr.tsv.gz: line 2 has 3 fields"):
+        read_memory(path)
+
+
+def test_step_adds_uncovered_names_in_research_prose():
+    memory = MentionMemory({"cocaine": "Chemical", "renal failure": "Disease"})
+    text = "Cocaine and acute renal failure in rats. " + PROSE + "cocaine-induced cocaine"
+    assert research_prose(text)
+    model = [Entity(12, 31, "Disease", "acute renal failure")]
+    out = memory(Doc("d", text), list(model))
+    added = [e for e in out if e.source == "memory"]
+    # "renal failure" lies inside the model's entity; "cocaine-induced" holds no name
+    assert [(e.text, e.label) for e in added] == [("Cocaine", "Chemical"), ("cocaine", "Chemical")]
+    assert added[1].start == len(text) - len("cocaine")
+    assert out == sorted(out, key=lambda e: (e.start, e.end))
+    for e in out:
+        assert text[e.start:e.end] == e.text
+
+
+def test_longer_name_wins():
+    memory = MentionMemory({"renal failure": "Disease", "acute renal failure": "Disease"})
+    text = "Acute renal failure. " + PROSE
+    (hit,) = memory(Doc("d", text), [])
+    assert hit.text == "Acute renal failure"
+
+
+@pytest.mark.parametrize("text", [
+    "Cocaine use.",  # a sentence: too short to tell
+    "HPI: cocaine use.\nPMH: HTN.\nMeds: none.\nAllergies: NKDA.\nPlan: follow up.\n" + PROSE,
+    # a note exported as one line: long, no layout, but the words of a note
+    ("66M with ESRD on HD, admitted with cocaine use. Patient reports chest pain, denies "
+     "fever. Seen in ED, started on heparin, will continue aspirin daily and follow-up in "
+     "clinic. ") * 4,
+])
+def test_step_leaves_notes_and_sentences_alone(text):
+    memory = MentionMemory({"cocaine": "Chemical"})
+    assert memory(Doc("d", text), []) == []
+
+
+def test_offsets_hold_with_unicode_and_crlf():
+    memory = MentionMemory({"cocaine": "Chemical"})
+    text = "İstanbul café 😀 study:\r\n" + PROSE + "COCAINE."
+    (hit,) = memory(Doc("d", text), [])
+    assert text[hit.start:hit.end] == hit.text == "COCAINE"
+
+
+def test_shipped_memory_loads():
+    from medner_cli.model import shipped_model_dir
+
+    step = memory_step(str(shipped_model_dir()))
+    assert len(step.labels) > 500 and set(step.labels.values()) == {"Chemical", "Disease"}
+
+
+def test_build_command(tmp_path):
+    pubtator = tmp_path / "gold.pubtator"
+    pubtator.write_text("1|t|Cocaine toxicity.\n1|a|Cocaine was given.\n"
+                        "1\t0\t7\tCocaine\tChemical\tD003042\n"
+                        "1\t18\t25\tCocaine\tChemical\tD003042\n\n", encoding="utf-8")
+    assert main(["--train", str(pubtator), "--out", str(tmp_path / "out")]) == 0
+    assert read_memory(tmp_path / "out" / MEMORY) == {"cocaine": "Chemical"}
+
+
+@pytest.mark.parametrize("flag, on", [([], True), (["--no-memory"], False)])
+def test_no_memory_switches_it_off(tiny_model, flag, on):
+    # the tiny model knows no "dopamine"; the shipped memory does
+    text = PROSE + "Dopamine levels were measured in the same rats. dopamine"
+    result = CliRunner().invoke(cli, ["annotate", "--model", str(tiny_model), "--no-dosage",
+                                      "--no-lexicon", *flag], input=text, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    found = [(e["text"], e["source"]) for e in record["entities"] if e["source"] == "memory"]
+    assert found == ([("Dopamine", "memory"), ("dopamine", "memory")] if on else [])
+
+
+def test_selection_leaves_the_memory_out(tiny_model, tmp_path):
+    """The export's threshold sweep scores the model without the memory, which in a shipped
+    build holds the dev set's own answers; ``medner eval`` runs it."""
+    from medner_cli.evaluate import EvalConfig, run_eval
+    from medner_cli.train.export import sweep
+
+    text = PROSE + "Rats were exposed to acrolein."  # a name the drug lexicon lacks
+    start = text.index("acrolein")
+    doc = Doc("d", text, [Entity(start, start + 8, "Chemical", "acrolein", source="gold")])
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"id": "d", "text": text, "entities": [
+        {"start": start, "end": start + 8, "label": "Chemical"}]}) + "\n", encoding="utf-8")
+    swept = sweep(tiny_model, [doc], ["Chemical"], thresholds=(0.5,))
+    assert swept[0.5, True]["strict"]["micro"]["recall"] == 0.0
+    for memory, recall in ((True, 1.0), (False, 0.0)):
+        result = run_eval(EvalConfig(gold=str(path), model=tiny_model, memory=memory,
+                                     min_score=0.5, propagate=True))
+        assert result["strict"]["micro"]["recall"] == recall
