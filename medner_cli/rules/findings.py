@@ -56,7 +56,7 @@ from bisect import bisect_left
 from importlib.resources import files
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.forms import WholeForms
+from medner_cli.forms import WholeForms, word_runs
 from medner_cli.rules.dosage.context import drug_like
 
 _RESOURCES = files("medner_cli.rules") / "resources"
@@ -1026,8 +1026,10 @@ def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
     return table
 
 
-# (first word, its length, its table) of each cue
-_CUE_LIST = tuple((first, len(first), table) for first, table in _cue_table().items())
+# (first word, its length, its table, its first letter-and-digit run) of each cue: a cue whose
+# run the document lacks (``word_runs``) is not searched for
+_CUE_LIST = tuple((first, len(first), table, re.match(r"[a-z0-9]*", first).group().encode())
+                  for first, table in _cue_table().items())
 
 
 _DOSE_BEFORE = re.compile(
@@ -1054,7 +1056,10 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     if len(low) != n:  # a character whose lower case is longer: scan as written
         low = text
     starts = []
-    for first, k, table in _CUE_LIST:  # cue words, found with str.find (fast)
+    runs = word_runs(doc)
+    for first, k, table, run in _CUE_LIST:  # cue words, found with str.find (fast)
+        if run and run not in runs:
+            continue
         i = low.find(first)
         while i >= 0:
             j = i + k
