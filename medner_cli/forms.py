@@ -25,7 +25,9 @@ def _runs(text: str) -> frozenset[bytes]:
     return frozenset(text.lower().encode("ascii", "replace").translate(_SPACES).split())
 
 
-def _lower(text: str) -> str:
+def lower_same_length(text: str) -> str:
+    """``text`` lower-cased one character for one, so offsets into it are offsets into
+    ``text``."""
     low = text.lower()
     if len(low) != len(text):  # "İ" -> "i̇": keep such characters as they are, so offsets hold
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
@@ -34,7 +36,7 @@ def _lower(text: str) -> str:
 
 def lower_text(doc: Doc) -> str:
     """The document's text lower-cased one character for one, once per document."""
-    return doc.derived("lower_text", _lower)
+    return doc.derived("lower_text", lower_same_length)
 
 
 def word_runs(doc: Doc) -> frozenset[bytes]:
@@ -53,7 +55,7 @@ class WholeForms:
                  hyphen_joins: bool = False, fold_case: bool = False) -> None:
         self.fold_case = fold_case
         if fold_case:
-            forms = (_lower(f) for f in forms)
+            forms = (lower_same_length(f) for f in forms)
         self.by_run: dict[bytes, list[str]] = {}
         for form in sorted(set(forms), key=len, reverse=True):  # the longest first
             first = _RUN.match(form)

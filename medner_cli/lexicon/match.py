@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.forms import WholeForms
+from medner_cli.forms import WholeForms, lower_same_length
 from medner_cli.rules.findings import note_layout
 
 LEXICON = "drugs.tsv.gz"  # the file in a model folder (a plain "drugs.tsv" is read too)
@@ -89,9 +89,7 @@ _PREV = re.compile(r"([^\W_]+)[^\w]*$")  # the last word run of a prefix
 
 def _lower(text: str) -> str:
     """``text`` lower-cased with one character for each character, horizontal spaces plain."""
-    low = text.lower()
-    if len(low) != len(text):  # "İ" -> "i̇": keep such characters as they are
-        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    low = lower_same_length(text)
     if "\t" in low or not low.isascii():
         low = _HSPACE.sub(" ", low)
     return low
