@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from medner_cli.doc import Doc, Entity
 from medner_cli.lexicon import DrugLexicon, LexiconStep, find_file, lexicon_step
 from medner_cli.lexicon.match import HEADER, key_of
+from medner_cli.rules.findings import note_layout, research_prose
 from medner_cli.model import shipped_model_dir
 
 MODEL = shipped_model_dir()
@@ -395,11 +396,12 @@ def test_drug_short_forms_are_chemicals_where_nothing_else_is(lex):
     txa = model(doc, "TXA", "Disease")  # a model Disease with the span gives way
     out = LexiconStep(lex)(doc, [txa])
     assert spans(out) == [("ASA", "Chemical", "lexicon"), ("INH", "Chemical", "lexicon"),
+                          ("B6", "Chemical", "lexicon"),  # ambiguous, but listed with a drug
                           ("TMP-SMX", "Chemical", "lexicon"),
                           ("5-FU", "Chemical", "lexicon"),  # the lexicon's own hit
                           ("TXA", "Chemical", "lexicon")]
     assert out[0].ids is None and out[0].name is None  # the linker resolves them
-    assert out[3].ids == ["DRUGBANK:DB00544"]
+    assert out[4].ids == ["DRUGBANK:DB00544"]
 
 
 @pytest.mark.parametrize("text", [
@@ -431,6 +433,51 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     # left unlinked on purpose: "levo" is norepinephrine or levofloxacin; MeSH 2015 has no
     # piperacillin-tazobactam
     assert [e.text for e in found if not e.ids] == ["levo", "pip-tazo", "pip/tazo"]
+
+
+@pytest.mark.parametrize("text, drugs", [
+    # given: a dose, a route or form, a verb of giving, an allergy line, a drug's level
+    ("Taper pred to 5 mg. FEV1 45% pred.", ["pred"]),
+    ("pred 40 mg PO daily; neo gtt; epi 1 mg IV x3", ["pred", "neo", "epi"]),
+    ("Repleted K 40 mEq PO and Mg 2 g IV. K 3.1, Mg 1.5, K 4.1 mmol/L.", ["K", "Mg"]),
+    ("Allergies: PCN (hives). PCN tube in place, L PCN exchanged.", ["PCN"]),
+    ("Week 6 of INH, RIF, PZA and EMB. RIF tenderness. s/p EMB.", ["INH", "RIF", "PZA", "EMB"]),
+    ("Start NPH 10 units qHS. NPH on MRI: ventriculomegaly.", ["NPH"]),
+    ("Tac level 9.4; EPO level 12; on EPO.", ["Tac", "EPO"]),
+    ("Rx TAC 0.1% ointment BID. CBD dilated to 9 mm. Uses CBD gummies.", ["TAC", "CBD"]),
+    ("c/o epi pain. neo team at delivery. B12 142 (low).", []),
+])
+def test_ambiguous_short_forms_only_where_given_as_drugs(text, drugs):
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == drugs
+
+
+def test_ambiguous_short_forms_not_in_abstracts():
+    abstract = ("Rats were given pred 5 mg/kg and K 2 mEq/kg in a randomized study of the "
+                "effects of treatment compared with controls. ") * 6
+    assert research_prose(abstract) and not note_layout(abstract)
+    assert LexiconStep(DrugLexicon.load(MODEL))(Doc("a", abstract), []) == []
+
+
+def test_ambiguous_short_forms_beside_a_model_chemical():
+    doc = Doc("d", "Week 6 of zonizid, RIF and EMB.")  # a drug no lexicon knows
+    found = LexiconStep(DrugLexicon.load(MODEL))(doc, [model(doc, "zonizid", "Chemical")])
+    assert [e.text for e in found] == ["zonizid", "RIF", "EMB"]
+
+
+def test_every_ambiguous_short_form_links_but_ctx():
+    from medner_cli.lexicon.match import AMBIGUOUS_SHORT_FORMS
+    from medner_cli.link import Linker
+
+    forms = [line for line in AMBIGUOUS_SHORT_FORMS.read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    doc = Doc("d", "\n".join(f"on {form} 5 mg" for form in forms))
+    found = [e for e in LexiconStep(DrugLexicon.load(MODEL))(doc, []) if e.label == "Chemical"]
+    assert [e.text for e in found] == forms
+    Linker.load(MODEL)(doc, found)
+    assert [e.text for e in found if not e.ids] == ["CTX"]
+    names = {e.text: e.name for e in found}
+    assert (names["pred"], names["RIF"], names["K"]) == ("Prednisone", "Rifampin", "Potassium")
 
 
 def test_fluid_short_forms_need_a_volume_or_a_rate():

@@ -353,17 +353,63 @@ SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:(?i:class|physical status|PS|score|grade|tubes?|catheter)\b"
     r"|(?:I{1,3}|IV|VI?)\b"
-    r"|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|meq|tabs?|tablets?)\b))")
+    r"|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|mu|meq|tabs?|tablets?)\b))")
 # "IV" after a drug is its route ("vanc IV"); only the anaesthetists' ASA takes a class there
 _SCALED = frozenset(("ASA",))
 
 
-@cache
-def _short_forms() -> WholeForms:
-    forms = [line.strip() for line in SHORT_FORMS.read_text(encoding="utf-8").splitlines()
+AMBIGUOUS_SHORT_FORMS = Path(__file__).with_name("ambiguous_short_forms.txt")
+
+
+def _read_forms(path: Path) -> WholeForms:
+    forms = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
     forms += [f[0].upper() + f[1:] for f in forms if f.islower()]  # "vanc", "Vanc"
     return WholeForms(forms, hyphen_joins=True)
+
+
+@cache
+def _short_forms() -> WholeForms:
+    return _read_forms(SHORT_FORMS)
+
+
+@cache
+def _ambiguous_short_forms() -> WholeForms:
+    return _read_forms(AMBIGUOUS_SHORT_FORMS)
+
+
+# what makes an ambiguous short form a drug given (ambiguous_short_forms.txt): a dose (a number
+# and a unit that is no concentration: "K 40 mEq", not "K 4.1 mmol/L" or "Mg 1.8 mg/dL"), a
+# strength ("TAC 0.1%"), a route, form or frequency after it, or (a drug, not a body's own
+# analyte) a level ...
+_GIVEN_DOSE_AFTER = re.compile(
+    r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
+    r"|tabs?|tablets?|caps?|puffs?|drops?)\b(?![ \t]*/)|%)|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip"
+    r"|infusion|push|nebs?|taper|burst|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn|ointment"
+    r"|cream)\b)")
+_LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
+_ENDOGENOUS = frozenset(("K", "Mg", "mag", "Mag", "B12", "B6", "FA", "EPO", "bicarb", "Bicarb"))
+# ... a verb of giving, or an allergy key, before it ...
+_GIVEN_VERB_BEFORE = re.compile(
+    r"(?i:(?<![\w-])(?:start(?:ed|ing)?|restart(?:ed)?|resume[sd]?|continue[sd]?|cont|"
+    r"increase[sd]?|decrease[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|stop(?:ped)?|"
+    r"d/c(?:'?d)?|on|off|give|given|gave|received|receiving|uses|using|took|takes|taking|"
+    r"rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
+# ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
+_LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
+
+
+def _given_as_drug(text: str, start: int, end: int) -> bool:
+    return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
+        _GIVEN_DOSE_AFTER.match(text, end)
+        or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
+        or (text[start:end] not in _ENDOGENOUS and _LEVEL_AFTER.match(text, end)))
+
+
+def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bool:
+    """Is a span of ``drugs`` the item before or after [start, end) in a list?"""
+    return any((e <= start and _LIST_GAP.fullmatch(text, e, start)) or
+               (end <= s and _LIST_GAP.fullmatch(text, end, s)) for s, e in drugs)
 
 
 # fluids: "NS" and "LR" (and premixes, "D5-1/2NS") are normal saline and lactated Ringer's
@@ -412,15 +458,32 @@ def _anywhere(text: str, start: int, end: int) -> bool:
     return True
 
 
-def short_form_hits(doc: Doc, hits: list[Hit]) -> list[Hit]:
+def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, int]] = ()
+                    ) -> list[Hit]:
     """``hits`` with the drug short forms of the document that none of them overlaps, in
-    order: each list of forms with the context it needs."""
+    order: each list of forms with the context it needs. In notes the ambiguous short forms
+    count where the note gives them as drugs, or lists them with a drug: one of the hits, of
+    ``chemicals`` (the model's Chemical spans) or an ambiguous form already taken."""
     text = doc.text
+    note = doc.derived("note_layout", note_layout)
     kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
-    if doc.derived("note_layout", note_layout):
+    if note:
         kinds.append((_FLUID_NAMES, _anywhere))
     extra = [Hit(s, e, text[s:e], "", ()) for forms, here in kinds for s, e in forms.find(doc)
              if here(text, s, e) and not any(h.start < e and s < h.end for h in hits)]
+    if note:
+        taken = [(h.start, h.end) for h in hits + extra]
+        left = [(s, e) for s, e in _ambiguous_short_forms().find(doc)
+                if not any(a < e and s < b for a, b in taken)]
+        drugs = taken + [c for c in chemicals if not any(a < c[1] and c[0] < b for a, b in left)]
+        while left:  # a form beside one taken may make its own neighbour a list item
+            now = [(s, e) for s, e in left
+                   if _given_as_drug(text, s, e) or _beside(text, s, e, drugs)]
+            if not now:
+                break
+            extra += [Hit(s, e, text[s:e], "", ()) for s, e in now]
+            drugs += now
+            left = [x for x in left if x not in now]
     return sorted(hits + extra) if extra else hits
 
 
@@ -499,7 +562,8 @@ class LexiconStep:
     def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:
         hits = self.lexicon.find(doc.text)
         if self.short_forms:
-            hits = short_form_hits(doc, hits)
+            hits = short_form_hits(doc, hits, [(e.start, e.end) for e in found
+                                               if e.label == "Chemical"])
         if not hits:
             return found
         found = sorted(found, key=lambda e: (e.start, e.end))
