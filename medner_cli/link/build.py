@@ -441,22 +441,13 @@ def _name(texts: Counter, drugs: Mapping[str, tuple[str, str]]) -> tuple[str, st
     return max((n, t) for t, n in texts.items() if key(t) == top)[1], ""
 
 
-def _write_tsv(path: Path, header: str, rows) -> None:
-    """A gzip TSV with no time stamp inside, so a rebuild from the same data is byte-identical."""
-    with gzip.GzipFile(path, "wb", mtime=0) as raw, \
-            io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as handle:
-        handle.write(header + "\n")
-        for row in rows:
-            handle.write("\t".join(map(str, row)) + "\n")
-
-
 def write(out: Path, rows, names, sources: list[Path], drugs_path: Path | None,
           mesh_notice: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     # sorted by kind, then type: the loader cuts the table into one dict per (kind, type)
-    _write_tsv(out / DICTIONARY, "kind\ttype\tmention\tids\tcount\ttotal",
+    write_tsv(out / DICTIONARY, "kind\ttype\tmention\tids\tcount\ttotal",
                sorted(rows, key=lambda r: (r[0], r[1], r[2])))
-    _write_tsv(out / NAMES, "mesh\tname\tdrugbank\tcount", names)
+    write_tsv(out / NAMES, "mesh\tname\tdrugbank\tcount", names)
     drugs = f" ({drugs_path.name})" if drugs_path else " (none was given for this build)"
     (out / NOTICE).write_text(NOTICE_TEXT.format(
         sources=", ".join(p.name for p in sources), drugs=drugs, mesh=mesh_notice),
@@ -470,12 +461,26 @@ def newest_descriptor(sources: Iterable[Path], prefix: str = "D") -> int:
                 if i.startswith(f"MESH:{prefix}") and i[6:].isdigit()), default=0)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m medner_cli.link.build",
-                                     description=__doc__.split("\n\n")[0])
+def corpus_parser(module: str, doc: str) -> argparse.ArgumentParser:
+    """The command line of a build from BC5CDR annotations: ``--train`` files, ``--out``."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.split("\n\n")[0])
     parser.add_argument("--train", action="append", required=True, type=Path,
                         help="BC5CDR PubTator file (repeatable)")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
+    return parser
+
+
+def write_tsv(path: Path, header: str, rows) -> None:
+    """A gzip TSV with no time stamp inside, so a rebuild from the same data is byte-identical."""
+    with gzip.GzipFile(path, "wb", mtime=0) as raw, \
+            io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as handle:
+        handle.write(header + "\n")
+        for row in rows:
+            handle.write("\t".join(map(str, row)) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = corpus_parser("medner_cli.link.build", __doc__)
     parser.add_argument("--drugs", type=Path,
                         help="drug lexicon TSV (default: drugs.tsv[.gz] in --out if there)")
     parser.add_argument("--mesh", type=Path,

@@ -12,9 +12,6 @@ least ``MIN_SHARE`` of them, are annotated with exactly that span. Writes ``memo
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import io
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -23,6 +20,7 @@ from typing import Sequence
 from medner_cli.doc import Doc
 from medner_cli.forms import lower_text
 from medner_cli.gold import load_documents
+from medner_cli.link.build import corpus_parser, write_tsv
 from medner_cli.memory import HEADER, MEMORY, names_finder
 
 MIN_CHARS = 4
@@ -67,22 +65,13 @@ def build(docs: Sequence[Doc], min_chars: int = MIN_CHARS, min_annotated: int = 
 def write(out: Path, rows: list[Row], sources: list[Path]) -> None:
     """The memory file (gzip without a time stamp: a rebuild is byte-identical) and its notice."""
     out.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(out / MEMORY, "wb", mtime=0) as raw, \
-            io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as handle:
-        handle.write(HEADER + "\n")
-        for row in rows:
-            handle.write("\t".join(map(str, row)) + "\n")
+    write_tsv(out / MEMORY, HEADER, rows)
     (out / NOTICE).write_text(NOTICE_TEXT.format(sources=", ".join(p.name for p in sources)),
                               encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m medner_cli.memory.build",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--train", action="append", required=True, type=Path,
-                        help="BC5CDR PubTator file (repeatable)")
-    parser.add_argument("--out", required=True, type=Path, help="output folder")
-    args = parser.parse_args(argv)
+    args = corpus_parser("medner_cli.memory.build", __doc__).parse_args(argv)
     docs = load_documents([str(p) for p in args.train], "pubtator")
     rows = build(docs)
     write(args.out, rows, args.train)
