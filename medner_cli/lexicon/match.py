@@ -388,7 +388,7 @@ _GIVEN_DOSE_AFTER = re.compile(
     r"|infusion|push|nebs?|taper|burst|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn|ointment"
     r"|cream)\b)")
 _LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
-_ENDOGENOUS = frozenset(("K", "Mg", "mag", "Mag", "B12", "B6", "FA", "EPO", "bicarb", "Bicarb"))
+_ENDOGENOUS = frozenset(("K", "Mg", "mag", "Mag", "B12", "B6", "EPO", "bicarb", "Bicarb"))
 # ... a verb of giving, or an allergy key, before it ...
 _GIVEN_VERB_BEFORE = re.compile(
     r"(?i:(?<![\w-])(?:start(?:ed|ing)?|restart(?:ed)?|resume[sd]?|continue[sd]?|cont|"
