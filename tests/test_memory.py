@@ -160,3 +160,12 @@ def test_selection_leaves_the_memory_out(tiny_model, tmp_path):
         result = run_eval(EvalConfig(gold=str(path), model=tiny_model, memory=memory,
                                      min_score=0.5, propagate=True))
         assert result["strict"]["micro"]["recall"] == recall
+
+
+def test_a_name_whose_lower_case_is_longer_still_matches():
+    # "İ".lower() is two characters; the memory folds case one character for one, as it
+    # matches, so such a name is found and keeps exact offsets
+    memory = MentionMemory({"abc İstanbul fever": "Disease"})
+    text = PROSE + " ABC İSTANBUL FEVER."
+    (hit,) = memory(Doc("d", text), [])
+    assert text[hit.start:hit.end] == hit.text == "ABC İSTANBUL FEVER"

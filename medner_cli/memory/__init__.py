@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 from medner_cli.doc import Doc, Entity
-from medner_cli.forms import WholeForms, lower_text
+from medner_cli.forms import WholeForms, lower_same_length, lower_text
 from medner_cli.rules.findings import research_prose
 
 MEMORY = "memory_bc5cdr.tsv.gz"  # the file in a model folder (a plain .tsv is read too)
@@ -44,7 +44,7 @@ class MentionMemory:
     no entity of ``found`` added (``source="memory"``), in research prose only."""
 
     def __init__(self, labels: dict[str, str]) -> None:
-        self.labels = {name.lower(): label for name, label in labels.items()}
+        self.labels = {lower_same_length(name): label for name, label in labels.items()}
         self.finder = names_finder(self.labels)
 
     def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from medner_cli.doc import Doc
-from medner_cli.forms import lower_text
+from medner_cli.forms import lower_same_length, lower_text
 from medner_cli.gold import load_documents
 from medner_cli.link.build import corpus_parser, write_tsv
 from medner_cli.memory import HEADER, MEMORY, names_finder
@@ -44,7 +44,7 @@ def build(docs: Sequence[Doc], min_chars: int = MIN_CHARS, min_annotated: int = 
     labels: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
         for e in doc.entities:
-            labels[e.text.lower()].add(e.label)
+            labels[lower_same_length(e.text)].add(e.label)
     candidates = {name: next(iter(ls)) for name, ls in labels.items()
                   if len(ls) == 1 and len(name) >= min_chars and name[:1].isascii()
                   and name[:1].isalnum() and name == " ".join(name.split())}
