@@ -446,6 +446,9 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     ("Tac level 9.4; EPO level 12; on EPO.", ["Tac", "EPO"]),
     ("Rx TAC 0.1% ointment BID. CBD dilated to 9 mm. Uses CBD gummies.", ["TAC", "CBD"]),
     ("c/o epi pain. neo team at delivery. B12 142 (low).", []),
+    # "vit K" is vitamin K whole, never the "K" (potassium) alone; vitamin levels are results
+    ("Gave vit K 10 mg IV. Vit D 50,000 units weekly. 25-OH vit D 14; vit D level 9.", [
+        "vit K", "Vit D"]),
 ])
 def test_ambiguous_short_forms_only_where_given_as_drugs(text, drugs):
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
@@ -478,6 +481,7 @@ def test_every_ambiguous_short_form_links_but_ctx():
     assert [e.text for e in found if not e.ids] == ["CTX"]
     names = {e.text: e.name for e in found}
     assert (names["pred"], names["RIF"], names["K"]) == ("Prednisone", "Rifampin", "Potassium")
+    assert (names["vit K"], names["Vit D3"]) == ("Vitamin K", "Cholecalciferol")
 
 
 def test_fluid_short_forms_need_a_volume_or_a_rate():

@@ -389,6 +389,11 @@ _GIVEN_DOSE_AFTER = re.compile(
     r"|cream)\b)")
 _LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
 _ENDOGENOUS = frozenset(("K", "Mg", "mag", "Mag", "B12", "B6", "EPO", "bicarb", "Bicarb"))
+
+
+def _endogenous(form: str) -> bool:
+    """Is ``form`` a body's own analyte, whose level is a lab result ("vit D level")?"""
+    return form in _ENDOGENOUS or form[:4].lower() == "vit "
 # ... a verb of giving, or an allergy key, before it ...
 _GIVEN_VERB_BEFORE = re.compile(
     r"(?i:(?<![\w-])(?:start(?:ed|ing)?|restart(?:ed)?|resume[sd]?|continue[sd]?|cont|"
@@ -403,7 +408,7 @@ def _given_as_drug(text: str, start: int, end: int) -> bool:
     return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
         _GIVEN_DOSE_AFTER.match(text, end)
         or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
-        or (text[start:end] not in _ENDOGENOUS and _LEVEL_AFTER.match(text, end)))
+        or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
 
 
 def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bool:
