@@ -72,6 +72,7 @@ POSITIVE = [
     ("B12 1000 mcg IM monthly", ["1000 mcg IM monthly"]),
     ("Depo-Provera 150 mg IM every 3 months", ["150 mg IM every 3 months"]),
     ("Lantus 20 units qhs", ["20 units qhs"]),
+    ("glargine 20 u qhs", ["20 u qhs"]),  # notes' lower-case "u" for units
     ("Synthroid 88 mcg daily", ["88 mcg daily"]),
     ("Keppra 500 mg every 12 hrs", ["500 mg every 12 hrs"]),
     ("Coumadin 5mg qod", ["5mg qod"]),
@@ -269,6 +270,7 @@ NEGATIVE = [
     "Sodium 138 mmol/L, chloride 102, BUN 18, creatinine 1.1 mg/dL",
     "WBC 12.3 K/uL, platelets 250 x10^3/uL",
     "ALT 35 U/L, AST 40 IU/L",
+    "CK 310 u/L, lipase 62 u/l",
     "Ferritin 200 ng/mL; BNP 450 pg/mL",
     "TSH 2.1 mIU/L",
     "Vancomycin trough 15.2 mcg/mL",

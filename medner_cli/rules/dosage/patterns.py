@@ -46,7 +46,7 @@ _END = r"(?![\p{L}\p{N}])"
 _MEASURE = rf"""(?:
     milligrams?|mgs?|micrograms?|mcgs?|[uµμ]g|grams?|gms?|g
   | milli-?lit(?:er|re)s?|mls?|ccs?|lit(?:er|re)s?|(?-i:L)
-  | international{_WS}+units?|units?|(?-i:IU|U)|iu
+  | international{_WS}+units?|units?|(?-i:IU|U|u)|iu
   | milliequivalents?|meq|millimoles?|mmol|millicuries?|mci
 )"""
 _PER = rf"""(?:(?:{_WS}*/{_WS}*|{_WS}+per{_WS}+)
