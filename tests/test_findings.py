@@ -402,6 +402,17 @@ def test_chemical_rules(text, model, chemicals, diseases):
     assert [t for t in _texts(out) if t in diseases] == diseases
 
 
+def test_a_combination_does_not_swallow_a_drug_found_otherwise():
+    # the model's "Tylenol" joined to "/Motrin" would overlap the lexicon's "Motrin" and lose
+    text = HEADER + "- Tylenol/Motrin alternating for fever\n"
+    doc = _doc(text, [("Tylenol", "Chemical")])
+    at = _locate(text, "Motrin")
+    doc.entities.append(doc.span(at, at + 6, "Chemical", source="lexicon"))
+    out = note_findings(doc, sorted(doc.entities, key=lambda e: e.start))
+    _check_invariants(doc, out)
+    assert _texts(out, "Chemical") == ["Tylenol", "Motrin"]
+
+
 def test_chemical_rules_do_not_fire_in_abstracts():
     # BC5CDR tags analytes, classes and tests as Chemical: an abstract's sentence keeps them
     text = ("Serum creatinine rose to 2.1 mg/dl and potassium increased significantly in "

@@ -719,7 +719,11 @@ def _line_pieces(doc: Doc, ent: Entity) -> list[Entity]:
     return out
 
 
-def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
+def _chemical(doc: Doc, ent: Entity, note: bool, limit: int) -> Entity | None:
+    """The model Chemical ``ent`` cleaned, relabelled or dropped; ``limit`` is where the next
+    entity that is no model Chemical starts: a combination's second name may join a model
+    piece ("losartan/HCTZ") but not run into a drug found otherwise, which would then win the
+    overlap and lose the first ("Tylenol/Motrin" with the lexicon's "Motrin")."""
     text, raw = doc.text, ent.text
     if raw.split(None, 1)[0].lower() in ORGANISMS and _organisms_only(raw):
         return None
@@ -762,7 +766,7 @@ def _chemical(doc: Doc, ent: Entity, note: bool) -> Entity | None:
     nxt = text[end:end + 1]
     if nxt in ("-", "/"):
         m = _COMBINATION.match(text, end, min(len(text), end + 40))
-        if m and m.group(1).lower() not in _NOT_COMBINATION:
+        if m and m.end() <= limit and m.group(1).lower() not in _NOT_COMBINATION:
             end = m.end()  # "Sacubitril-valsartan" is one name
     elif nxt == " " and text[end + 1:end + 11].lower() == "deficiency":
         return doc.span(start, end + 11, "Disease", score=ent.score,  # "Vitamin D deficiency"
@@ -1407,12 +1411,15 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     text = doc.text
     note = doc.derived("note_layout", note_layout)
     fixed: list[Entity] = []
+    starts = sorted(e.start for e in found if e.source != "model" or e.label != "Chemical")
     for ent in found:
         if ent.source != "model" or ent.label not in ("Disease", "Chemical"):
             fixed.append(ent)
         elif ent.label == "Chemical":
+            i = bisect_left(starts, ent.end)
+            limit = starts[i] if i < len(starts) else len(text)
             for piece in _line_pieces(doc, ent) if note and "\n" in ent.text else (ent,):
-                new = _chemical(doc, piece, note)
+                new = _chemical(doc, piece, note, limit)
                 if new is not None:
                     fixed.append(new)
         elif not (note and (_person(text, ent) or _table_header(text, ent) or
