@@ -446,6 +446,8 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     ("Tac level 9.4; EPO level 12; on EPO.", ["Tac", "EPO"]),
     ("Rx TAC 0.1% ointment BID. CBD dilated to 9 mm. Uses CBD gummies.", ["TAC", "CBD"]),
     ("c/o epi pain. neo team at delivery. B12 142 (low).", []),
+    # given with a drug: an additive, never an analyte
+    ("Infiltrated lidocaine with epi. On Lasix with K 3.2.", ["lidocaine", "epi", "Lasix"]),
     # "vit K" is vitamin K whole, never the "K" (potassium) alone; vitamin levels are results
     ("Gave vit K 10 mg IV. Vit D 50,000 units weekly. 25-OH vit D 14; vit D level 9.", [
         "vit K", "Vit D"]),

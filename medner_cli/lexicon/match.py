@@ -411,9 +411,16 @@ def _given_as_drug(text: str, start: int, end: int) -> bool:
         or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
 
 
+# ... or given with a drug, as a local anaesthetic's additive ("Marcaine with epi"; not the
+# body's own analytes: "Lasix with K 3.2")
+_WITH_GAP = re.compile(r"[ \t]+with[ \t]+")
+
+
 def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bool:
-    """Is a span of ``drugs`` the item before or after [start, end) in a list?"""
-    return any((e <= start and _LIST_GAP.fullmatch(text, e, start)) or
+    """Is a span of ``drugs`` the item before or after [start, end) in a list, or the drug
+    that [start, end) is given with?"""
+    return any((e <= start and (_LIST_GAP.fullmatch(text, e, start) or (
+        _WITH_GAP.fullmatch(text, e, start) and not _endogenous(text[start:end])))) or
                (end <= s and _LIST_GAP.fullmatch(text, end, s)) for s, e in drugs)
 
 
