@@ -379,14 +379,17 @@ def _ambiguous_short_forms() -> WholeForms:
 
 
 # what makes an ambiguous short form a drug given (ambiguous_short_forms.txt): a dose (a number
-# and a unit that is no concentration: "K 40 mEq", not "K 4.1 mmol/L" or "Mg 1.8 mg/dL"), a
-# strength ("TAC 0.1%"), a route, form or frequency after it, or (a drug, not a body's own
-# analyte) a level ...
-_GIVEN_DOSE_AFTER = re.compile(
+# and a unit that is no concentration: "K 40 mEq", "EMB 15 mg/kg", not "K 4.1 mmol/L" or "Mg
+# 1.8 mg/dL"), a strength ("TAC 0.1%"), a route, form or frequency after it ("dex suppression
+# test" gives the drug too), what was done with it ("pred weaned off"), an allergy to it ("PCN
+# allergy"), or (a drug, not a body's own analyte) a level ...
+_DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
-    r"|tabs?|tablets?|caps?|puffs?|drops?)\b(?![ \t]*/)|%)|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip"
-    r"|infusion|push|nebs?|taper|burst|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn|ointment"
-    r"|cream)\b)")
+    r"|tabs?|tablets?|caps?|puffs?|drops?)\b(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)|%)|(?i:po|iv|im|sc|sq|sl"
+    r"|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn"
+    r"|ointment|cream|suppression)\b)"
+    r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted)\b"
+    r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance)\b")
 _LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
 _ENDOGENOUS = frozenset(("K", "Mg", "mag", "Mag", "B12", "B6", "EPO", "bicarb", "Bicarb"))
 
@@ -397,7 +400,7 @@ def _endogenous(form: str) -> bool:
 # ... a verb of giving, or an allergy key, before it ...
 _GIVEN_VERB_BEFORE = re.compile(
     r"(?i:(?<![\w-])(?:start(?:ed|ing)?|restart(?:ed)?|resume[sd]?|continue[sd]?|cont|"
-    r"increase[sd]?|decrease[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|stop(?:ped)?|"
+    r"increase[sd]?|decrease[sd]?|double[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|stop(?:ped)?|"
     r"d/c(?:'?d)?|on|off|give|given|gave|received|receiving|uses|using|took|takes|taking|"
     r"rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
@@ -406,7 +409,7 @@ _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(
 
 def _given_as_drug(text: str, start: int, end: int) -> bool:
     return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
-        _GIVEN_DOSE_AFTER.match(text, end)
+        _DRUG_SIGN_AFTER.match(text, end)
         or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
         or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
 
@@ -447,7 +450,8 @@ _GIVEN_BEFORE = re.compile(
     r"(?:\d[ \t]*(?:L|LPM|lpm|liters?|litres?|L/min|l/min)[ \t]+(?:of[ \t]+)?|"
     r"(?:on|home|supplemental|air/|N2O/)[ \t]*)(?:(?:home|supplemental)[ \t]+)?$")
 _GIVEN_AFTER = re.compile(
-    r"[ \t]+(?:via|by|per|NC\b|nasal|mask|NRB|at[ \t]+\d|\d+(?:\.\d+)?[ \t]*L\b)")
+    r"[ \t]+(?:via|by|per|NC\b|nasal|mask|NRB|at[ \t]+\d|\d+(?:\.\d+)?[ \t]*L\b)"
+    r"|/[ \t]*(?:air|N2O)\b")  # the carrier gas of an anaesthetic ("sevo in O2/air")
 _READING_AFTER = re.compile(r"[ \t]*(?:sats?\b|saturation|%|-|:)", re.IGNORECASE)
 
 
@@ -481,8 +485,16 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
     if note:
         kinds.append((_FLUID_NAMES, _anywhere))
-    extra = [Hit(s, e, text[s:e], "", ()) for forms, here in kinds for s, e in forms.find(doc)
-             if here(text, s, e) and not any(h.start < e and s < h.end for h in hits)]
+    extra: list[Hit] = []
+    for forms, here in kinds:
+        for s, e in forms.find(doc):
+            over = [h for h in hits if h.start < e and s < h.end]
+            if not here(text, s, e) or any(h.start <= s and e <= h.end for h in over) or any(
+                    h.start < s or e < h.end for h in over):
+                continue
+            if over:  # a form holding a lexicon hit is the longer name ("Ca citrate")
+                hits = [h for h in hits if h not in over]
+            extra.append(Hit(s, e, text[s:e], "", ()))
     if note:
         taken = [(h.start, h.end) for h in hits + extra]
         left = [(s, e) for s, e in _ambiguous_short_forms().find(doc)
@@ -535,7 +547,7 @@ LAB_ANALYTES = frozenset((
     "glucose", "creatinine", "creatine", "sodium", "potassium", "chloride", "bicarbonate",
     "calcium", "magnesium", "phosphate", "phosphorus", "urea", "uric acid", "albumin",
     "bilirubin", "cholesterol", "triglycerides", "triglyceride", "lactate", "ammonia", "ferritin",
-    "hemoglobin", "haemoglobin"))
+    "hemoglobin", "haemoglobin", "nitrite", "nitrites", "cortisol"))
 
 
 class LexiconStep:

@@ -328,11 +328,10 @@ class Linker:
         form's text; where the document does not define it, of the long form that
         ``short_forms`` gives it."""
         text = text.strip()
-        if len(text) > 10:
-            return None
-        # cheap test first: a short form is defined as "(BPH" or "BPH ("
-        span = (long_form_of(doc, text) if f"({text}" in doc.text or f"{text} (" in doc.text
-                else None)
+        # cheap test first: a short form is defined as "(BPH" or "BPH ("; no document defines
+        # a long one, though the table may hold it ("Ca gluconate")
+        span = (long_form_of(doc, text) if len(text) <= 10 and (
+            f"({text}" in doc.text or f"{text} (" in doc.text) else None)
         if span is None:
             long = self.short_forms.get((label, text))
             link = self.resolve(label, long) if long else None
