@@ -411,6 +411,14 @@ def test_a_combination_does_not_swallow_a_drug_found_otherwise():
     out = note_findings(doc, sorted(doc.entities, key=lambda e: e.start))
     _check_invariants(doc, out)
     assert _texts(out, "Chemical") == ["Tylenol", "Motrin"]
+    # with a hyphen it is one product, and the join takes the drug in
+    text = HEADER + "- hydrocodone-acetaminophen 5-325 mg prn\n"
+    doc = _doc(text, [("hydrocodone", "Chemical")])
+    at = _locate(text, "acetaminophen")
+    doc.entities.append(doc.span(at, at + 13, "Chemical", source="lexicon"))
+    out = note_findings(doc, sorted(doc.entities, key=lambda e: e.start))
+    _check_invariants(doc, out)
+    assert _texts(out, "Chemical") == ["hydrocodone-acetaminophen"]
 
 
 def test_chemical_rules_do_not_fire_in_abstracts():

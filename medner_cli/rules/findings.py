@@ -719,11 +719,13 @@ def _line_pieces(doc: Doc, ent: Entity) -> list[Entity]:
     return out
 
 
-def _chemical(doc: Doc, ent: Entity, note: bool, limit: int) -> Entity | None:
-    """The model Chemical ``ent`` cleaned, relabelled or dropped; ``limit`` is where the next
-    entity that is no model Chemical starts: a combination's second name may join a model
-    piece ("losartan/HCTZ") but not run into a drug found otherwise, which would then win the
-    overlap and lose the first ("Tylenol/Motrin" with the lexicon's "Motrin")."""
+def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None) -> Entity | None:
+    """The model Chemical ``ent`` cleaned, relabelled or dropped. ``nxt`` is the next entity
+    that is no model Chemical: a combination's second name may join a model piece
+    ("losartan/HCTZ"), and with a hyphen the drug ``nxt`` found as that name ("hydrocodone-
+    acetaminophen", which the caller then drops), but a join never runs into it otherwise: it
+    would win the overlap and lose the first drug ("Tylenol/Motrin" with the lexicon's
+    "Motrin")."""
     text, raw = doc.text, ent.text
     if raw.split(None, 1)[0].lower() in ORGANISMS and _organisms_only(raw):
         return None
@@ -763,12 +765,14 @@ def _chemical(doc: Doc, ent: Entity, note: bool, limit: int) -> Entity | None:
     if (raw in ABBREVIATIONS and raw not in _defined(doc)) or low in SYMPTOMS.phrases or (
             " " not in low and low.endswith(_DISEASE_ONLY_SUFFIXES)):
         return doc.span(start, end, "Disease", score=ent.score, source=ent.source)
-    nxt = text[end:end + 1]
-    if nxt in ("-", "/"):
+    nxt_char = text[end:end + 1]
+    if nxt_char in ("-", "/"):
         m = _COMBINATION.match(text, end, min(len(text), end + 40))
-        if m and m.end() <= limit and m.group(1).lower() not in _NOT_COMBINATION:
+        if m and m.group(1).lower() not in _NOT_COMBINATION and (
+                nxt is None or m.end() <= nxt.start or nxt_char == "-" and nxt.label == "Chemical"
+                and (nxt.start, nxt.end) == (end + 1, m.end())):
             end = m.end()  # "Sacubitril-valsartan" is one name
-    elif nxt == " " and text[end + 1:end + 11].lower() == "deficiency":
+    elif nxt_char == " " and text[end + 1:end + 11].lower() == "deficiency":
         return doc.span(start, end + 11, "Disease", score=ent.score,  # "Vitamin D deficiency"
                         source=ent.source)
     if (start, end) == (ent.start, ent.end):
@@ -1411,17 +1415,24 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     text = doc.text
     note = doc.derived("note_layout", note_layout)
     fixed: list[Entity] = []
-    starts = sorted(e.start for e in found if e.source != "model" or e.label != "Chemical")
+    others = sorted((e for e in found if e.source != "model" or e.label != "Chemical"),
+                    key=lambda e: e.start)
+    starts = [e.start for e in others]
+    joined: set[int] = set()  # ids of the entities a combination took in
     for ent in found:
+        if id(ent) in joined:
+            continue
         if ent.source != "model" or ent.label not in ("Disease", "Chemical"):
             fixed.append(ent)
         elif ent.label == "Chemical":
             i = bisect_left(starts, ent.end)
-            limit = starts[i] if i < len(starts) else len(text)
+            nxt = others[i] if i < len(others) else None
             for piece in _line_pieces(doc, ent) if note and "\n" in ent.text else (ent,):
-                new = _chemical(doc, piece, note, limit)
+                new = _chemical(doc, piece, note, nxt)
                 if new is not None:
                     fixed.append(new)
+                    if nxt is not None and new.end == nxt.end and new.start < nxt.start:
+                        joined.add(id(nxt))
         elif not (note and (_person(text, ent) or _table_header(text, ent) or
                             "vaccin" in text[ent.end:ent.end + 40].lower() and
                             _VACCINE_AFTER.match(text, ent.end, ent.end + 40))):
