@@ -446,6 +446,10 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     ("Tac level 9.4; EPO level 12; on EPO.", ["Tac", "EPO"]),
     ("Rx TAC 0.1% ointment BID. CBD dilated to 9 mm. Uses CBD gummies.", ["TAC", "CBD"]),
     ("c/o epi pain. neo team at delivery. B12 142 (low).", []),
+    # what follows: a dose per kilogram (not per volume), an allergy, what was done with it
+    ("EMB 15 mg/kg + RIF 600 mg. K 4.1 mmol/L, Mg 1.8 mg/dL.", ["EMB", "RIF"]),
+    ("PCN allergy (rash). pred weaned off 3/2025. 1 mg dex suppression test.",
+     ["PCN", "pred", "dex"]),
     # given with a drug: an additive, never an analyte
     ("Infiltrated lidocaine with epi. On Lasix with K 3.2.", ["lidocaine", "epi", "Lasix"]),
     # "vit K" is vitamin K whole, never the "K" (potassium) alone; vitamin levels are results
@@ -494,8 +498,15 @@ def test_fluid_short_forms_need_a_volume_or_a_rate():
                                                   ("D5-1/2NS", "lexicon"), ("LR", "lexicon")]
 
 
+def test_a_short_form_holding_a_lexicon_name_is_the_longer_name():
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", "Ca citrate 500 mg BID; citrate alone; UA nitrite+."), [])
+    assert [e.text for e in found] == ["Ca citrate", "citrate"]  # a nitrite result is no drug
+
+
 def test_oxygen_is_a_chemical_where_it_is_given_not_where_it_is_read():
     text = "COPD on 2 L home O2. O2 sat 86% on RA; SpO2 95%. O2 via NC. Sevo in air/O2. O2: 2L."
+    assert [e.text for e in LexiconStep(DrugLexicon.load(MODEL))(Doc("d", "sevo in O2/air"), [])
+            ] == ["sevo", "O2"]
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
     assert [e.start for e in found if e.text == "O2"] == [17, 49, 72]
 
