@@ -292,9 +292,12 @@ ADD = [
      ["HTN", "HLD", "T2DM", "DVT", "PE"]),
     (HEADER + "Plan: spinal (obesity; DM2), then SIADH workup.\n", [], ["DM2", "SIADH"]),
     (HEADER + "Denies SI/HI. Codeine (N/V).\n", [], ["SI/HI", "N/V"]),
+    (HEADER + "Onc: TNBC, MGUS; cards: HCM with NSVT; renal: FSGS, NAGMA.\n", [],
+     ["TNBC", "MGUS", "HCM", "NSVT", "FSGS", "NAGMA"]),
     # ... and as a note in lower case writes them; a symptom shorthand is one span
     (HEADER + "pt w/ hx htn, dm2, afib/chf. c/o sob, no cp, no n/v/d. esrd 2/2 dm.\n", [],
      ["htn", "dm2", "afib", "chf", "sob", "cp", "n/v/d", "esrd", "dm"]),
+    (HEADER + "Shock 2/2 pyelo, on cefepime.\n", [], ["pyelo"]),
     # shorthand heads of notes, with what they are of; a model span cut at "/" gives way
     (HEADER + "PMH: hx bipolar d/o, etoh use d/o, prostate ca, bone mets and L hip fx.\n", [],
      ["bipolar d/o", "etoh use d/o", "prostate ca", "bone mets", "hip fx"]),
