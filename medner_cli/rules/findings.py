@@ -138,7 +138,8 @@ _PROC_LAST = frozenset(p.split()[-1] for p in PROCEDURES.phrases)
 # --- guideline word classes (NOTES_GOLD.md, "Span extent") -------------------------------
 SIDES = frozenset((
     "left", "right", "bilateral", "bilaterally", "contralateral", "ipsilateral", "both",
-    "unilateral", "left-sided", "right-sided", "bibasilar", "bibasal", "basilar"))
+    "unilateral", "left-sided", "right-sided", "bibasilar", "bibasal", "basilar",
+    "l", "r", "lt", "rt"))  # as notes write them: "R hemiparesis", "Lt knee pain"
 # a side word stays before these: it belongs to a fixed anatomical name
 FIXED_AFTER_SIDE = frozenset(("ventricular", "ventricle", "atrial", "atrium", "bundle", "heart",
                               "main", "sided"))
