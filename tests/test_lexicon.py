@@ -499,8 +499,26 @@ def test_fluid_short_forms_need_a_volume_or_a_rate():
 
 
 def test_a_short_form_holding_a_lexicon_name_is_the_longer_name():
-    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", "Ca citrate 500 mg BID; citrate alone; UA nitrite+."), [])
+    doc = Doc("d", "Ca citrate 500 mg BID; citrate alone; UA nitrite+.")
+    found = LexiconStep(DrugLexicon.load(MODEL))(doc, [])
     assert [e.text for e in found] == ["Ca citrate", "citrate"]  # a nitrite result is no drug
+
+
+def test_saline_alone_in_notes_beside_a_volume_or_a_rate():
+    text = ("ED COURSE\nGiven 1 L normal saline bolus, then a 40 mL saline flush; 9 L of saline "
+            "inflow.\nIrrigated with saline.\n")
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["normal saline", "saline", "saline"]
+    abstract = "Rats received 1 ml/kg saline or drug in a randomized controlled study. " * 8
+    assert LexiconStep(DrugLexicon.load(MODEL))(Doc("a", abstract), []) == []
+
+
+def test_a_generic_loses_its_release_word_a_brand_keeps_its_suffix():
+    lex = DrugLexicon.load(MODEL)
+    doc = Doc("d", "nifedipine XL 60 mg; Toprol XL 50 mg; EpiPen Jr 0.15 mg; etoh use")
+    ents = [model(doc, "nifedipine XL"), model(doc, "Toprol XL")]
+    assert [e.text for e in LexiconStep(lex)(doc, ents)] == [
+        "nifedipine", "Toprol XL", "EpiPen Jr", "etoh"]
 
 
 def test_oxygen_is_a_chemical_where_it_is_given_not_where_it_is_read():

@@ -79,8 +79,8 @@ _ANION_RE = "|".join(sorted((re.escape(a).replace(r"\ ", " ") for a in _ANIONS),
 _SALT = re.compile(rf" +(?:(?:{_ANION_RE})(?!\w)(?: +(?:{_ANION_RE})(?!\w))?"
                    rf"|(?:{'|'.join(_CATIONS)})(?! +(?:{_ANION_RE})(?!\w))(?!\w))")
 # trademark suffixes of a brand (device words such as "HFA" or "SoloStar" are not part of it)
-_SUFFIX = re.compile(r"(?: (?:DS|XL|XR|ER|SR|CR|LA|CD|XT|EC|DR|ODT|HCT)|-(?:N|D|DS|XL|XR|ER|SR|CR))"
-                     r"(?![\w-])")
+_SUFFIX = re.compile(r"(?: (?:DS|XL|XR|ER|SR|CR|LA|CD|XT|EC|DR|ODT|HCT|Jr)"
+                     r"|-(?:N|D|S|DS|XL|XR|ER|SR|CR))(?![\w-])")
 
 
 _MANY = 6  # variants under one key and prefix from which they are looked up by run ends
@@ -444,6 +444,8 @@ _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b
 _FLUID_NAMES = WholeForms(v for base in ("normal saline", "lactated ringer's", "lactated ringers",
                                          "ringer's lactate")
                           for v in (base, base.capitalize(), base.title(), base.upper()))
+# saline alone, in notes, where a volume or a rate says it is the fluid ("9 L of saline")
+_SALINE = WholeForms(("saline", "Saline"))
 # oxygen as notes give it: "2 L home O2", "O2 via NC", "air/O2"; never a reading ("O2 sat 91%")
 _OXYGEN = WholeForms(("O2", "o2"))
 _GIVEN_BEFORE = re.compile(
@@ -484,13 +486,14 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     note = doc.derived("note_layout", note_layout)
     kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
     if note:
-        kinds.append((_FLUID_NAMES, _anywhere))
+        kinds += [(_FLUID_NAMES, _anywhere), (_SALINE, _fluid_given)]
     extra: list[Hit] = []
     for forms, here in kinds:
         for s, e in forms.find(doc):
             over = [h for h in hits if h.start < e and s < h.end]
             if not here(text, s, e) or any(h.start <= s and e <= h.end for h in over) or any(
-                    h.start < s or e < h.end for h in over):
+                    h.start < s or e < h.end for h in over) or any(
+                    h.start < e and s < h.end for h in extra):  # "saline" of "normal saline"
                 continue
             if over:  # a form holding a lexicon hit is the longer name ("Ca citrate")
                 hits = [h for h in hits if h not in over]
@@ -529,11 +532,13 @@ def find_file(model_dir: str | Path) -> Path | None:
 
 
 # What may stand beside a drug name inside a model span and be cut off: strengths, units, forms,
-# routes and frequencies, which the dosage rules read ("Keflex 500", "Lasix 40 mg PO")
+# routes and frequencies, which the dosage rules read ("Keflex 500", "Lasix 40 mg PO"), and the
+# release and device words the guideline leaves out after a generic name ("nifedipine XL",
+# "lidocaine viscous", "albuterol HFA"; a brand's own suffix is part of its hit: "Toprol XL")
 _DOSEISH = re.compile(
     r"(?:[\s\d.,/%()\-:;+#x×]|\b(?:mg|mcg|µg|ug|g|gm|kg|ml|l|units?|u|iu|meq|mmol|tabs?|tablets?|"
     r"caps?|capsules?|po|iv|im|sc|sq|subcut|sl|pr|prn|daily|bid|tid|qid|qd|qhs|hs|qam|qpm|"
-    r"q\d+h)\b)*", re.IGNORECASE)
+    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa)\b)*", re.IGNORECASE)
 
 
 def _doseish(text: str) -> bool:
