@@ -427,6 +427,21 @@ def test_a_combination_does_not_swallow_a_drug_found_otherwise():
     assert _texts(out, "Chemical") == ["hydrocodone-acetaminophen"]
 
 
+def test_a_substance_with_a_disorder_word_is_one_disease():
+    text = HEADER + "Hx of EtOH use disorder; watch for etoh withdrawal seizures.\n"
+    doc = _doc(text, [("EtOH", "Chemical"), ("etoh", "Chemical"), ("withdrawal seizures",
+                                                                    "Disease")])
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    assert [(e.text, e.label) for e in out] == [("EtOH use disorder", "Disease"),
+                                                 ("etoh withdrawal seizures", "Disease")]
+
+
+def test_a_history_word_is_no_disease():
+    _, out = _run(HEADER + "PMH: hx bipolar d/o.\n", [("hx", "Disease")])
+    assert _texts(out) == ["bipolar d/o"]
+
+
 def test_chemical_rules_do_not_fire_in_abstracts():
     # BC5CDR tags analytes, classes and tests as Chemical: an abstract's sentence keeps them
     text = ("Serum creatinine rose to 2.1 mg/dl and potassium increased significantly in "

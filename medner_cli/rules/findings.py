@@ -243,7 +243,8 @@ _PROC_SUFFIXES = ("ectomy", "ectomies", "otomy", "otomies", "ostomy", "ostomies"
                   "plasties", "scopy", "scopies", "graphy", "pexy", "rrhaphy", "centesis",
                   "tripsy", "desis")
 _NOT_FINDING_HEADS = frozenset(("allergy", "allergies", "nkda", "history", "precautions",
-                                "risk", "risks", "status", "diagnosis", "diagnoses", "prognosis"))
+                                "risk", "risks", "status", "diagnosis", "diagnoses", "prognosis",
+                                "hx", "h/o", "dx", "ddx", "pmh", "pmhx"))  # "hx bipolar d/o"
 # vague radiology descriptors (NOTES_GOLD.md, "Not Disease"); BC5CDR tags some "lesions"
 _VAGUE_HEADS = frozenset(("opacity", "opacities", "lesion", "lesions", "defect", "defects",
                           "stranding", "fluid"))
@@ -1450,6 +1451,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     if note:
         fixed = _merge_and_extend(doc, fixed)
         fixed = _shorthand_heads(doc, fixed)
+        fixed = _substance_disorders(doc, fixed)
     spans = [(e.start, e.end) for e in fixed]
     diseases = {e.start for e in fixed if e.label == "Disease"}
     taken = _Taken(list(spans))
@@ -1494,6 +1496,35 @@ def _modifier(word: str) -> bool:
     singular_part = low in ANATOMY.phrases and not (low[-1:] == "s" and low[:-1] in ANATOMY.phrases)
     return ((_MODIFIER.fullmatch(word) is not None or singular_part)
             and low not in _CASE_ADJECTIVES and not _conditionish(word))
+
+
+# after a substance, what makes it a disorder: the notes guideline's one Disease ("EtOH use
+# disorder", "etoh withdrawal", "cocaine intoxication")
+_DISORDER_AFTER = re.compile(
+    r"[ \t]+(?:use[ \t]+(?:disorder|d/o)|abuse|dependence|withdrawal|intoxication|overdose)\b",
+    re.IGNORECASE)
+
+
+def _substance_disorders(doc: Doc, ents: list[Entity]) -> list[Entity]:
+    """A Chemical (of any step) with a disorder word after it ("EtOH use disorder") made one
+    Disease with it; entities inside the words after it ("withdrawal") go into it."""
+    text = doc.text
+    out: list[Entity] = []
+    end = -1  # where the last disorder made here ends
+    for ent in ents:
+        if ent.start < end:
+            if ent.end > end:  # "withdrawal seizures": the disorder takes in the rest
+                end = ent.end
+                out[-1] = doc.span(out[-1].start, end, "Disease", score=out[-1].score,
+                                   source="rule")
+            continue
+        m = _DISORDER_AFTER.match(text, ent.end) if ent.label == "Chemical" else None
+        if m is None:
+            out.append(ent)
+            continue
+        end = m.end()
+        out.append(doc.span(ent.start, end, "Disease", score=ent.score, source="rule"))
+    return out
 
 
 def _coordinated(doc: Doc, ents: list[Entity]) -> list[Entity]:
