@@ -437,6 +437,12 @@ def test_a_substance_with_a_disorder_word_is_one_disease():
                                                  ("etoh withdrawal seizures", "Disease")]
 
 
+def test_a_substance_class_with_a_disorder_word_is_one_disease():
+    _, out = _run(HEADER + "Found down: opioid overdose. Hx polysubstance abuse.\n",
+                  [("overdose", "Disease")])
+    assert _texts(out) == ["opioid overdose", "polysubstance abuse"]
+
+
 def test_a_history_word_is_no_disease():
     _, out = _run(HEADER + "PMH: hx bipolar d/o.\n", [("hx", "Disease")])
     assert _texts(out) == ["bipolar d/o"]

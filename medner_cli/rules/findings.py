@@ -1124,6 +1124,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                 if span:
                     out.append(span)
             i = low.find(unit, i + 2)
+    if not _DISORDER_RUNS.isdisjoint(runs):  # "opioid overdose", "polysubstance abuse"
+        out.extend(m.span() for m in _CLASS_DISORDER.finditer(low))
     for s, e in _states_before_person(text, low):  # "Pleasant, obese man", "diaphoretic woman"
         if text[s:e].lower() in SYMPTOMS.phrases:
             out.append((s, e))
@@ -1505,13 +1507,34 @@ _DISORDER_AFTER = re.compile(
     re.IGNORECASE)
 
 
+# a class of substances before a disorder word: "opioid overdose", "benzodiazepine withdrawal"
+_SUBSTANCE_CLASSES = frozenset(("alcohol", "opiate", "benzodiazepine", "stimulant", "cannabis",
+                                "polysubstance", "substance", "drug", "amphetamine"))
+_CLASS_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+_DISORDER_RUNS = frozenset((b"overdose", b"withdrawal", b"abuse", b"dependence",
+                            b"intoxication", b"disorder"))
+# the same with no entity to start from, in lower-cased note text
+_CLASS_DISORDER = re.compile(
+    r"(?<![\w-])(?:alcohol|opioids?|opiates?|benzodiazepines?|benzos?|stimulants?|cannabis"
+    r"|polysubstance|amphetamines?|methamphetamine|cocaine|heroin|tobacco|nicotine)"
+    + _DISORDER_AFTER.pattern)
+
+
 def _substance_disorders(doc: Doc, ents: list[Entity]) -> list[Entity]:
     """A Chemical (of any step) with a disorder word after it ("EtOH use disorder") made one
-    Disease with it; entities inside the words after it ("withdrawal") go into it."""
+    Disease with it; entities inside the words after it ("withdrawal") go into it. A Disease
+    that is the disorder word alone takes in the substance class before it ("opioid
+    overdose")."""
     text = doc.text
     out: list[Entity] = []
     end = -1  # where the last disorder made here ends
     for ent in ents:
+        if ent.label == "Disease" and ent.start >= 2 and (not out or out[-1].end < ent.start) \
+                and _DISORDER_AFTER.fullmatch(" " + ent.text):
+            m = _CLASS_BEFORE.search(text, max(0, ent.start - 20), ent.start)
+            if m and (m.group(1).lower() in _SUBSTANCE_CLASSES or
+                      m.group(1).lower() in DRUG_CLASSES) and (not out or out[-1].end <= m.start()):
+                ent = doc.span(m.start(1), ent.end, "Disease", score=ent.score, source=ent.source)
         if ent.start < end:
             if ent.end > end:  # "withdrawal seizures": the disorder takes in the rest
                 end = ent.end
