@@ -385,9 +385,9 @@ def _ambiguous_short_forms() -> WholeForms:
 # allergy"), or (a drug, not a body's own analyte) a level ...
 _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
-    r"|tabs?|tablets?|caps?|puffs?|drops?)\b(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)|%)|(?i:po|iv|im|sc|sq|sl"
-    r"|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn"
-    r"|ointment|cream|suppression)\b)"
+    r"|tabs?|tablets?|caps?|puffs?|drops?)\b(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)|%)"
+    r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid"
+    r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted)\b"
     r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance)\b")
 _LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
@@ -400,7 +400,8 @@ def _endogenous(form: str) -> bool:
 # ... a verb of giving, or an allergy key, before it ...
 _GIVEN_VERB_BEFORE = re.compile(
     r"(?i:(?<![\w-])(?:start(?:ed|ing)?|restart(?:ed)?|resume[sd]?|continue[sd]?|cont|"
-    r"increase[sd]?|decrease[sd]?|double[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|stop(?:ped)?|"
+    r"increase[sd]?|decrease[sd]?|double[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|"
+    r"stop(?:ped)?|"
     r"d/c(?:'?d)?|on|off|give|given|gave|received|receiving|uses|using|took|takes|taking|"
     r"rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
