@@ -443,6 +443,11 @@ def test_a_substance_class_with_a_disorder_word_is_one_disease():
     assert _texts(out) == ["opioid overdose", "polysubstance abuse"]
 
 
+def test_a_shorthand_letter_is_no_part_of_a_disease():
+    _, out = _run(HEADER + "CT c/f appendicitis.\n", [("f appendicitis", "Disease")])
+    assert _texts(out) == ["appendicitis"]
+
+
 def test_a_history_word_is_no_disease():
     _, out = _run(HEADER + "PMH: hx bipolar d/o.\n", [("hx", "Disease")])
     assert _texts(out) == ["bipolar d/o"]

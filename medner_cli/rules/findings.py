@@ -513,9 +513,16 @@ def _verdict(words: list[str], raw: str, prev: str, note: bool = True) -> int | 
     return None
 
 
+_SHORTHAND_TAIL = re.compile(r"[^\W\d_][ \t]+")
+
+
 def _clean(text: str, start: int, end: int, lo: int = 0,
            note: bool = True) -> tuple[int, int] | None:
     """``start, end`` trimmed and judged (``_trim``, ``_verdict``); None when no finding."""
+    if note and start >= 2 and text[start - 1] == "/" and text[start - 2].isalpha():
+        m = _SHORTHAND_TAIL.match(text, start, end)  # the "f" of "c/f appendicitis"
+        if m:
+            start = m.end()
     raw = text[start:end]
     if raw.isalpha():  # one plain word: only the word lists can say no
         low = raw.lower()
@@ -1022,7 +1029,7 @@ _CUE_PHRASES = {
     "rule out": "cond", "r/o": "cond", "evaluate for": "cond", "risks of": "cond",
     "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
     "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
-    "considered": "cond",
+    "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
     "differential includes": "cond"}
 
 
