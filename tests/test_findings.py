@@ -448,6 +448,11 @@ def test_a_shorthand_letter_is_no_part_of_a_disease():
     assert _texts(out) == ["appendicitis"]
 
 
+def test_a_cue_list_item_ends_before_behind():
+    _, out = _run(HEADER + "septic shock 2/2 pyelo behind an obstructing ureteral stone.\n", [])
+    assert "pyelo" in _texts(out) and all("behind" not in t for t in _texts(out))
+
+
 def test_a_history_word_is_no_disease():
     _, out = _run(HEADER + "PMH: hx bipolar d/o.\n", [("hx", "Disease")])
     assert _texts(out) == ["bipolar d/o"]

@@ -504,6 +504,15 @@ def test_a_short_form_holding_a_lexicon_name_is_the_longer_name():
     assert [e.text for e in found] == ["Ca citrate", "citrate"]  # a nitrite result is no drug
 
 
+def test_an_analyte_counts_in_notes_only_where_it_is_given():
+    lex = DrugLexicon.load(MODEL)
+    text = ("ICU NOTE\nK 3.1: gave potassium 40 mEq PO. Monitor creatinine daily; glucose "
+            "182 mg/dL; glucose 25 g IV.\n")
+    assert [e.text for e in LexiconStep(lex)(Doc("d", text), [])] == ["potassium", "glucose"]
+    abstract = "Rats given potassium 4 mmol/kg and glucose 2 g/kg in a randomized study. " * 8
+    assert LexiconStep(lex)(Doc("a", abstract), []) == []
+
+
 def test_saline_alone_in_notes_beside_a_volume_or_a_rate():
     text = ("ED COURSE\nGiven 1 L normal saline bolus, then a 40 mL saline flush; 9 L of saline "
             "inflow.\nIrrigated with saline.\n")

@@ -556,13 +556,32 @@ LAB_ANALYTES = frozenset((
     "hemoglobin", "haemoglobin", "nitrite", "nitrites", "cortisol"))
 
 
+# an analyte given as therapy: an amount in a unit of mass or of substance (not per volume, a
+# result's unit) or a route after it, or a strength before it ("10% calcium gluconate"); a
+# frequency alone is no sign ("monitor creatinine daily")
+_ANALYTE_GIVEN_AFTER = re.compile(
+    r"[ \t]*(?:\d+(?:[.,]\d+)*[ \t]*(?i:mg|g|gm|meq|mmol|units?)\b(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)"
+    r"|(?i:po|iv|ivpb|gtt|drip|infusion|push)\b)")
+_PERCENT_BEFORE = re.compile(r"\d%[ \t]*$")
+
+
+def _analyte_given(doc: Doc, hit: Hit) -> bool:
+    """Is a lab analyte's name given as therapy in a note ("potassium 40 mEq PO", "glucose
+    25 g IV"), not reported as a result ("potassium 3.1 mmol/L")?"""
+    text = doc.text
+    return doc.derived("note_layout", note_layout) and bool(
+        _ANALYTE_GIVEN_AFTER.match(text, hit.end)
+        or _PERCENT_BEFORE.search(text, max(0, hit.start - 8), hit.start))
+
+
 class LexiconStep:
     """The pipeline step: ``step(doc, found) -> found`` with the lexicon's drugs merged in.
 
     For each lexicon hit and the entities of ``found`` that overlap it:
 
     - none: the hit is added as ``Entity(label="Chemical", source="lexicon", score=1.0)``,
-      unless it is a lab analyte (``analytes``: "glucose", "creatinine", ...);
+      unless it is a lab analyte (``analytes``: "glucose", "creatinine", ...) that a note does
+      not give as therapy ("potassium 40 mEq PO");
     - one model Chemical with the same span: it is kept and gets the hit's ``ids`` and ``name``
       (unless it has ids already);
     - one model entity (Chemical or Disease) that holds the hit and, beside it, only strengths,
@@ -610,7 +629,7 @@ class LexiconStep:
                     over.append(k)
                 k += 1
             if not over:
-                if hit.variant not in self.analytes:
+                if hit.variant not in self.analytes or _analyte_given(doc, hit):
                     out.append(self._entity(doc, hit))
                 continue
             if len(over) > 1:

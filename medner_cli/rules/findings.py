@@ -931,7 +931,7 @@ _ITEM_STOP_WORDS = frozenset((
     "for", "x", "was", "is", "were", "are", "has", "had", "removed", "repaired", "noted", "seen",
     "considered", "excluded", "confirmed", "cannot", "can", "not", "but", "improved",
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
-    "versus", "vs", "plus"))
+    "versus", "vs", "plus", "behind", "causing"))
 _GAP_STOP = frozenset(",;:()[]\r\n/")
 
 
