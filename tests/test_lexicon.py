@@ -491,11 +491,12 @@ def test_every_ambiguous_short_form_links_but_ctx():
 
 
 def test_fluid_short_forms_need_a_volume_or_a_rate():
-    text = ("s/p 2L NS bolus, then 500 cc of LR. D5-1/2NS at 75. LR bolus x1.\n"
+    text = ("s/p 2L NS bolus, then 500 cc of LR. D5-1/2NS at 75. LR bolus x1. NS 1 L.\n"
             "The difference was NS (p = 0.4); the LR for sepsis was 2.1.")
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
     assert [(e.text, e.source) for e in found] == [("NS", "lexicon"), ("LR", "lexicon"),
-                                                  ("D5-1/2NS", "lexicon"), ("LR", "lexicon")]
+                                                  ("D5-1/2NS", "lexicon"), ("LR", "lexicon"),
+                                                  ("NS", "lexicon")]
 
 
 def test_a_short_form_holding_a_lexicon_name_is_the_longer_name():

@@ -429,15 +429,16 @@ def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bo
 
 
 # fluids: "NS" and "LR" (and premixes, "D5-1/2NS") are normal saline and lactated Ringer's
-# beside a volume ("2L NS", "500 cc of LR") or with a rate or a bolus after ("NS @ 100", "LR
-# bolus", "D5-1/2NS at 75"); elsewhere they mean other things ("NS" not significant, "LR"
+# beside a volume ("2L NS", "500 cc of LR", "NS 1 L") or with a rate or a bolus after ("NS @
+# 100", "LR bolus", "D5-1/2NS at 75"); elsewhere they mean other things ("NS" not significant, "LR"
 # likelihood ratio), and BC5CDR does not annotate the saline of its abstracts' methods
 _FLUIDS = WholeForms(("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR", "D5 LR",
                       "1/2NS", "1/2 NS", "NS", "LR", "ns", "lr"), not_before="/")
 _VOLUME_BEFORE = re.compile(
     r"\d[ \t]*(?:L|mL|ml|cc|liters?|litres?|mL/kg|cc/kg)[ \t]+(?:of[ \t]+)?$")
 _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
-                         r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h)")
+                         r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h"
+                         r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|cc)\b)")  # or a volume: "NS 1 L bolus"
 
 
 # the fluids by their names, in notes only ("resuscitate with normal saline"): abstracts name
