@@ -270,6 +270,7 @@ NEGATIVE = [
     "Sodium 138 mmol/L, chloride 102, BUN 18, creatinine 1.1 mg/dL",
     "WBC 12.3 K/uL, platelets 250 x10^3/uL",
     "ALT 35 U/L, AST 40 IU/L",
+    "Salicylate neg, APAP neg, EtOH 212; Dilantin 12.1, Depakote 88",
     "CK 310 u/L, lipase 62 u/l",
     "Ferritin 200 ng/mL; BNP 450 pg/mL",
     "TSH 2.1 mIU/L",

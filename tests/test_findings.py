@@ -301,6 +301,7 @@ ADD = [
     (HEADER + "pt w/ hx htn, dm2, afib/chf. c/o sob, no cp, no n/v/d. esrd 2/2 dm.\n", [],
      ["htn", "dm2", "afib", "chf", "sob", "cp", "n/v/d", "esrd", "dm"]),
     (HEADER + "Shock 2/2 pyelo, on cefepime.\n", [], ["pyelo"]),
+    (HEADER + "A/P: hyperK, hypoMg - replete.\n", [], ["hyperK", "hypoMg"]),
     # shorthand heads of notes, with what they are of; a model span cut at "/" gives way
     (HEADER + "PMH: hx bipolar d/o, etoh use d/o, prostate ca, bone mets and L hip fx.\n", [],
      ["bipolar d/o", "etoh use d/o", "prostate ca", "bone mets", "hip fx"]),
