@@ -409,23 +409,21 @@ def test_chemical_rules(text, model, chemicals, diseases):
     assert [t for t in _texts(out) if t in diseases] == diseases
 
 
-def test_a_combination_does_not_swallow_a_drug_found_otherwise():
+@pytest.mark.parametrize("line, model, lexicon, chemicals", [
     # the model's "Tylenol" joined to "/Motrin" would overlap the lexicon's "Motrin" and lose
-    text = HEADER + "- Tylenol/Motrin alternating for fever\n"
-    doc = _doc(text, [("Tylenol", "Chemical")])
-    at = _locate(text, "Motrin")
-    doc.entities.append(doc.span(at, at + 6, "Chemical", source="lexicon"))
-    out = note_findings(doc, sorted(doc.entities, key=lambda e: e.start))
-    _check_invariants(doc, out)
-    assert _texts(out, "Chemical") == ["Tylenol", "Motrin"]
+    ("- Tylenol/Motrin alternating for fever", "Tylenol", "Motrin", ["Tylenol", "Motrin"]),
     # with a hyphen it is one product, and the join takes the drug in
-    text = HEADER + "- hydrocodone-acetaminophen 5-325 mg prn\n"
-    doc = _doc(text, [("hydrocodone", "Chemical")])
-    at = _locate(text, "acetaminophen")
-    doc.entities.append(doc.span(at, at + 13, "Chemical", source="lexicon"))
+    ("- hydrocodone-acetaminophen 5-325 mg prn", "hydrocodone", "acetaminophen",
+     ["hydrocodone-acetaminophen"]),
+])
+def test_a_combination_join_and_a_drug_found_otherwise(line, model, lexicon, chemicals):
+    text = HEADER + line + "\n"
+    doc = _doc(text, [(model, "Chemical")])
+    at = _locate(text, lexicon)
+    doc.entities.append(doc.span(at, at + len(lexicon), "Chemical", source="lexicon"))
     out = note_findings(doc, sorted(doc.entities, key=lambda e: e.start))
     _check_invariants(doc, out)
-    assert _texts(out, "Chemical") == ["hydrocodone-acetaminophen"]
+    assert _texts(out, "Chemical") == chemicals
 
 
 def test_a_substance_with_a_disorder_word_is_one_disease():
