@@ -1527,6 +1527,16 @@ _CLASS_DISORDER = re.compile(
     + _DISORDER_AFTER.pattern)
 
 
+def _class_before(text: str, start: int, lo: int) -> int | None:
+    """Where the class of substances ending one space or tab before ``start`` begins (not
+    before ``lo``), or None."""
+    m = _CLASS_BEFORE.search(text, max(lo, start - 20), start)
+    if m is None or m.start(1) > 0 and text[m.start(1) - 1].isalpha():
+        return None
+    word = m.group(1).lower()
+    return m.start(1) if word in _SUBSTANCE_CLASSES or word in DRUG_CLASSES else None
+
+
 def _substance_disorders(doc: Doc, ents: list[Entity]) -> list[Entity]:
     """A Chemical (of any step) with a disorder word after it ("EtOH use disorder") made one
     Disease with it; entities inside the words after it ("withdrawal") go into it. A Disease
@@ -1536,12 +1546,10 @@ def _substance_disorders(doc: Doc, ents: list[Entity]) -> list[Entity]:
     out: list[Entity] = []
     end = -1  # where the last disorder made here ends
     for ent in ents:
-        if ent.label == "Disease" and ent.start >= 2 and (not out or out[-1].end < ent.start) \
-                and _DISORDER_AFTER.fullmatch(" " + ent.text):
-            m = _CLASS_BEFORE.search(text, max(0, ent.start - 20), ent.start)
-            if m and (m.group(1).lower() in _SUBSTANCE_CLASSES or
-                      m.group(1).lower() in DRUG_CLASSES) and (not out or out[-1].end <= m.start()):
-                ent = doc.span(m.start(1), ent.end, "Disease", score=ent.score, source=ent.source)
+        if ent.label == "Disease" and _DISORDER_AFTER.fullmatch(" " + ent.text):
+            at = _class_before(text, ent.start, out[-1].end if out else 0)
+            if at is not None:
+                ent = doc.span(at, ent.end, "Disease", score=ent.score, source=ent.source)
         if ent.start < end:
             if ent.end > end:  # "withdrawal seizures": the disorder takes in the rest
                 end = ent.end
