@@ -378,6 +378,8 @@ def _ambiguous_short_forms() -> WholeForms:
     return _read_forms(AMBIGUOUS_SHORT_FORMS)
 
 
+# after an amount, a unit per volume makes it a result's concentration ("mg/dL", "mmol/L")
+_NOT_PER_VOLUME = r"(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)"
 # what makes an ambiguous short form a drug given (ambiguous_short_forms.txt): a dose (a number
 # and a unit that is no concentration: "K 40 mEq", "EMB 15 mg/kg", not "K 4.1 mmol/L" or "Mg
 # 1.8 mg/dL"), a strength ("TAC 0.1%"), a route, form or frequency after it ("dex suppression
@@ -385,7 +387,7 @@ def _ambiguous_short_forms() -> WholeForms:
 # allergy"), or (a drug, not a body's own analyte) a level ...
 _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
-    r"|tabs?|tablets?|caps?|puffs?|drops?)\b(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)|%)"
+    r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + "|%)"
     r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid"
     r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted)\b"
@@ -493,8 +495,8 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     for forms, here in kinds:
         for s, e in forms.find(doc):
             over = [h for h in hits if h.start < e and s < h.end]
-            if not here(text, s, e) or any(h.start <= s and e <= h.end for h in over) or any(
-                    h.start < s or e < h.end for h in over) or any(
+            if not here(text, s, e) or not all(  # only hits inside and shorter give way
+                    s <= h.start and h.end <= e and h.end - h.start < e - s for h in over) or any(
                     h.start < e and s < h.end for h in extra):  # "saline" of "normal saline"
                 continue
             if over:  # a form holding a lexicon hit is the longer name ("Ca citrate")
@@ -561,7 +563,7 @@ LAB_ANALYTES = frozenset((
 # result's unit) or a route after it, or a strength before it ("10% calcium gluconate"); a
 # frequency alone is no sign ("monitor creatinine daily")
 _ANALYTE_GIVEN_AFTER = re.compile(
-    r"[ \t]*(?:\d+(?:[.,]\d+)*[ \t]*(?i:mg|g|gm|meq|mmol|units?)\b(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)"
+    r"[ \t]*(?:\d+(?:[.,]\d+)*[ \t]*(?i:mg|g|gm|meq|mmol|units?)\b" + _NOT_PER_VOLUME +
     r"|(?i:po|iv|ivpb|gtt|drip|infusion|push)\b)")
 _PERCENT_BEFORE = re.compile(r"\d%[ \t]*$")
 

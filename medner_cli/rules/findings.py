@@ -1514,16 +1514,17 @@ _DISORDER_AFTER = re.compile(
     re.IGNORECASE)
 
 
-# a class of substances before a disorder word: "opioid overdose", "benzodiazepine withdrawal"
-_SUBSTANCE_CLASSES = frozenset(("alcohol", "opiate", "benzodiazepine", "stimulant", "cannabis",
-                                "polysubstance", "substance", "drug", "amphetamine"))
+# substances and their classes before a disorder word, with or without a model entity to start
+# from: "opioid overdose", "benzodiazepine withdrawal", "tobacco use disorder"
+_SUBSTANCE_CLASSES = frozenset(v for base in (
+    "alcohol", "opioid", "opiate", "benzodiazepine", "benzo", "stimulant", "cannabis",
+    "polysubstance", "substance", "drug", "amphetamine", "methamphetamine", "cocaine", "heroin",
+    "tobacco", "nicotine") for v in (base, base + "s"))
 _CLASS_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
 _DISORDER_RUNS = frozenset((b"overdose", b"withdrawal", b"abuse", b"dependence",
                             b"intoxication", b"disorder"))
-# the same with no entity to start from, in lower-cased note text
-_CLASS_DISORDER = re.compile(
-    r"(?<![\w-])(?:alcohol|opioids?|opiates?|benzodiazepines?|benzos?|stimulants?|cannabis"
-    r"|polysubstance|amphetamines?|methamphetamine|cocaine|heroin|tobacco|nicotine)"
+_CLASS_DISORDER = re.compile(  # in lower-cased note text
+    r"(?<![\w-])(?:" + "|".join(sorted(_SUBSTANCE_CLASSES, key=len, reverse=True)) + ")"
     + _DISORDER_AFTER.pattern)
 
 
