@@ -406,10 +406,22 @@ def test_drug_short_forms_are_chemicals_where_nothing_else_is(lex):
 
 @pytest.mark.parametrize("text", [
     "ASA class II", "ASA physical status 3", "ASA 3, Mallampati II", "ASA: III", "ASA II-III",
-    "PCN tube", "asa and inh", "MTXs", "XASA", "Inh",
+    "PCN tube", "inh", "albuterol inh q4h", "asa class II", "MTXs", "XASA", "Inh", "20 mg daily",
+    "MG 1.5",
 ])
 def test_drug_short_forms_not_a_drug(lex, text):
-    assert LexiconStep(lex)(Doc("d", text), []) == []
+    assert [e.text for e in LexiconStep(lex)(Doc("d", text), []) if e.text != "albuterol"] == []
+
+
+def test_notes_write_short_forms_in_either_case(lex):
+    """A note in lower case writes "asa" and "txa", one in capitals "VANC" and "MAG SULFATE";
+    the ambiguous forms keep their condition ("pcn" in an allergy line, not "pcn tube")."""
+    doc = Doc("d", "took asa 325, txa 1 g, VANC 1 g IV, MAG SULFATE 2 G IV. allergies: pcn. "
+                   "pcn tube site clean")
+    assert [e.text for e in LexiconStep(lex)(doc, [])] == ["asa", "txa", "VANC", "MAG SULFATE",
+                                                          "pcn"]
+    abstract = Doc("a", "Patients given asa were compared with controls in this trial. " * 2)
+    assert LexiconStep(lex)(abstract, []) == []  # outside a note, the case as listed
 
 
 def test_drug_short_forms_can_be_left_out(lex):
@@ -474,7 +486,8 @@ def test_ambiguous_short_forms_beside_a_model_chemical():
     assert [e.text for e in found] == ["zonizid", "RIF", "EMB"]
 
 
-def test_every_ambiguous_short_form_links_but_ctx():
+def test_every_ambiguous_short_form_links_but_ctx_and_prop():
+    """CTX (ceftriaxone or cyclophosphamide) and prop (propofol or propranolol) name two drugs."""
     from medner_cli.lexicon.match import AMBIGUOUS_SHORT_FORMS
     from medner_cli.link import Linker
 
@@ -484,7 +497,7 @@ def test_every_ambiguous_short_form_links_but_ctx():
     found = [e for e in LexiconStep(DrugLexicon.load(MODEL))(doc, []) if e.label == "Chemical"]
     assert [e.text for e in found] == forms
     Linker.load(MODEL)(doc, found)
-    assert [e.text for e in found if not e.ids] == ["CTX"]
+    assert [e.text for e in found if not e.ids] == ["CTX", "prop"]
     names = {e.text: e.name for e in found}
     assert (names["pred"], names["RIF"], names["K"]) == ("Prednisone", "Rifampin", "Potassium")
     assert (names["vit K"], names["Vit D3"]) == ("Vitamin K", "Cholecalciferol")

@@ -328,7 +328,7 @@ class DrugLexicon:
             s, e, v = taken[i]
             row = self._row(v)
             i += 1
-            brand = v != row[1].lower()
+            brand = not v.startswith(row[1].lower())  # "metoprolol succinate" is generic
             for ext, source in ((_SALT, low), (_SUFFIX if brand else None, text)):
                 # a salt after any drug; a suffix after a brand or synonym ("Septra DS")
                 m = ext.match(source, e) if ext is not None else None
@@ -361,11 +361,31 @@ _SCALED = frozenset(("ASA",))
 AMBIGUOUS_SHORT_FORMS = Path(__file__).with_name("ambiguous_short_forms.txt")
 
 
+def _forms(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
 def _read_forms(path: Path) -> WholeForms:
-    forms = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.startswith("#")]
+    forms = _forms(path)
     forms += [f[0].upper() + f[1:] for f in forms if f.islower()]  # "vanc", "Vanc"
     return WholeForms(forms, hyphen_joins=True)
+
+
+# a short form's other case means something else: "inh" inhaled, "ROC" a curve, "mg" a unit,
+# "CSA" central sleep apnoea
+_NO_CASE_VARIANT = frozenset(("inh", "ROC", "CSA", "csa", "mg", "MG", "mg sulfate", "mg oxide",
+                              "mg citrate"))
+
+
+def _read_case_variants(*paths: Path) -> WholeForms:
+    """The forms of ``paths`` as notes typed in one case write them ("asa", "txa", "VANC",
+    "MAG SULFATE"), where that spelling is no form of its own; single letters excepted."""
+    forms = [f for path in paths for f in _forms(path)]
+    have = set(forms)
+    variants = {v for f in forms if sum(c.isalpha() for c in f) > 1
+                for v in (f.lower(), f.upper())} - have - _NO_CASE_VARIANT
+    return WholeForms(sorted(variants), hyphen_joins=True)
 
 
 @cache
@@ -376,6 +396,11 @@ def _short_forms() -> WholeForms:
 @cache
 def _ambiguous_short_forms() -> WholeForms:
     return _read_forms(AMBIGUOUS_SHORT_FORMS)
+
+
+@cache
+def _case_variants(ambiguous: bool) -> WholeForms:
+    return _read_case_variants(AMBIGUOUS_SHORT_FORMS if ambiguous else SHORT_FORMS)
 
 
 # after an amount, a unit per volume makes it a result's concentration ("mg/dL", "mmol/L")
@@ -393,19 +418,19 @@ _DRUG_SIGN_AFTER = re.compile(
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted)\b"
     r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance)\b")
 _LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
-_ENDOGENOUS = frozenset(("K", "Mg", "mag", "Mag", "B12", "B6", "EPO", "bicarb", "Bicarb"))
+_ENDOGENOUS = frozenset(("k", "mg", "mag", "b12", "b6", "epo", "bicarb"))
 
 
 def _endogenous(form: str) -> bool:
     """Is ``form`` a body's own analyte, whose level is a lab result ("vit D level")?"""
-    return form in _ENDOGENOUS or form[:4].lower() == "vit "
+    return form.lower() in _ENDOGENOUS or form[:4].lower() == "vit "
 # ... a verb of giving, or an allergy key, before it ...
 _GIVEN_VERB_BEFORE = re.compile(
     r"(?i:(?<![\w-])(?:start(?:ed|ing)?|restart(?:ed)?|resume[sd]?|continue[sd]?|cont|"
     r"increase[sd]?|decrease[sd]?|double[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|"
     r"stop(?:ped)?|"
-    r"d/c(?:'?d)?|on|off|give|given|gave|received|receiving|uses|using|took|takes|taking|"
-    r"rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
+    r"d/c(?:'?d)?|on|off|add(?:ed)?|give|given|gave|received|receiving|uses|using|took|takes|"
+    r"taking|rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
 
@@ -468,7 +493,8 @@ def _oxygen_given(text: str, start: int, end: int) -> bool:
 
 def _drug_here(text: str, start: int, end: int) -> bool:
     m = _NOT_A_DRUG_AFTER.match(text, end)
-    return m is None or (m.group().strip(" \t:") == "IV" and text[start:end] not in _SCALED)
+    return m is None or (m.group().strip(" \t:") == "IV" and
+                         text[start:end].upper() not in _SCALED)
 
 
 def _fluid_given(text: str, start: int, end: int) -> bool:
@@ -490,7 +516,8 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     note = doc.derived("note_layout", note_layout)
     kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
     if note:
-        kinds += [(_FLUID_NAMES, _anywhere), (_SALINE, _fluid_given)]
+        kinds += [(_case_variants(False), _drug_here), (_FLUID_NAMES, _anywhere),
+                  (_SALINE, _fluid_given)]
     extra: list[Hit] = []
     for forms, here in kinds:
         for s, e in forms.find(doc):
@@ -504,8 +531,8 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
             extra.append(Hit(s, e, text[s:e], "", ()))
     if note:
         taken = [(h.start, h.end) for h in hits + extra]
-        left = [(s, e) for s, e in _ambiguous_short_forms().find(doc)
-                if not any(a < e and s < b for a, b in taken)]
+        left = [(s, e) for forms in (_ambiguous_short_forms(), _case_variants(True))
+                for s, e in forms.find(doc) if not any(a < e and s < b for a, b in taken)]
         drugs = taken + [c for c in chemicals if not any(a < c[1] and c[0] < b for a, b in left)]
         while left:  # a form beside one taken may make its own neighbour a list item
             now = [(s, e) for s, e in left

@@ -352,8 +352,8 @@ def _short(text: str) -> bool:
 
 def read_short_forms(path: Path) -> dict[tuple[str, str], str]:
     """(label, short form) -> long form, from ``short form<TAB>type<TAB>long form`` lines; a
-    lower-case short form also with a capital first letter, and any other also in lower case
-    unless two forms fold into one ("HTN" as "htn")."""
+    lower-case short form also with a capital first letter, and each also in lower and in upper
+    case unless two forms fold into one ("HTN" as "htn", "vanc" as "VANC")."""
     out = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -365,10 +365,11 @@ def read_short_forms(path: Path) -> dict[tuple[str, str], str]:
         out[parts[1], parts[0]] = parts[2]
         if parts[0].islower():  # at the start of a line or sentence: "Vanc"
             out[parts[1], parts[0][0].upper() + parts[0][1:]] = parts[2]
-    lower: dict[tuple[str, str], dict[str, str]] = {}  # notes in lower case: "htn", "afib"
+    folds: dict[tuple[str, str], dict[str, str]] = {}  # notes in one case: "htn", "VANC"
     for (label, form), long in out.items():
-        lower.setdefault((label, form.lower()), {})[long.lower()] = long
-    for folded, longs in lower.items():
+        for folded in (form.lower(), form.upper()):
+            folds.setdefault((label, folded), {})[long.lower()] = long
+    for folded, longs in folds.items():
         if folded not in out and len(longs) == 1:  # not where two forms fold together
             out[folded] = next(iter(longs.values()))
     return out
