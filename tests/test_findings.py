@@ -310,6 +310,13 @@ ADD = [
     (HEADER + "Cath showed a 90 percent stenosis. Denies chills or wt loss.\n", [],
      ["stenosis", "chills", "wt loss"]),
     (HEADER + "She appears dehydrated and became lethargic.\n", [], ["dehydrated", "lethargic"]),
+    # a finding marked present or absent, an exam, a state of the patient; not a grade
+    (HEADER + "wt up 3 lb, + orthopnea, 2+ edema. (-) chills; (+) palpitations.\n", ["edema"],
+     ["orthopnea", "edema", "chills", "palpitations"]),
+    (HEADER + "on exam lethargic. pt anxious, has been agitated, still forgetful.\n", [],
+     ["lethargic", "anxious", "agitated", "forgetful"]),
+    (HEADER + "endorses si, denies hi or avh; no si/hi today.\n", [], ["si", "hi", "avh", "si/hi"]),
+    (HEADER + "trop + d-dimer sent; pt tolerated diet.\n", [], []),
     (HEADER + "p/w hematemesis x2 + melena; fever w/ rigors.\n", [],
      ["hematemesis", "melena", "rigors"]),
     # a pathology noun after a size

@@ -113,8 +113,8 @@ class _Vocab:
                 break
             words.append(m.group().lower())
             at = m.end()
-            if " ".join(words) in self.phrases:
-                best = at
+            if " ".join(words) in self.phrases or text[pos:at].lower() in self.phrases:
+                best = at  # "si/hi" as the entry writes it
         return best
 
 
@@ -933,6 +933,9 @@ _ITEM_STOP_WORDS = frozenset((
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
     "versus", "vs", "plus", "behind", "causing"))
 _GAP_STOP = frozenset(",;:()[]\r\n/")
+# a list item that starts with a verb is a clause, not a condition ("pt anxious, has been
+# agitated": "agitated" is the finding, after its own cue)
+_CLAUSE_START = frozenset(("has", "had", "have", "is", "was", "were", "are", "been", "still"))
 
 
 def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
@@ -969,6 +972,8 @@ def _condition_item(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     if not words:
         return None
     lows = [m.group().lower() for m in words]
+    if lows[0] in _CLAUSE_START:
+        return None
     if "of" in lows:  # "osteoarthritis of the left knee": the site is left out
         k = lows.index("of")
         if 0 < k < len(lows) - 1 and _anatomy_only(lows[k + 1:], SIDES | FUNCTION | POSITIONS):
@@ -1005,7 +1010,9 @@ def _findings_line(text: str, vs: int, ve: int, out: list[tuple[int, int]]) -> N
 
 
 # cue phrases: first word -> (kind, the rest as a pattern or None); "lex" cues open symptom
-# lists everywhere, "cond" cues condition lists in notes
+# lists everywhere, "cond" cues condition lists in notes: a finding marked present or absent
+# ("+ orthopnea", "(-) sob"; not a grade, "2+ edema"), an exam, or a state of the patient
+# ("pt anxious", "has been agitated", "still forgetful")
 _CUE_PHRASES = {
     "denies": "lex", "denied": "lex", "deny": "lex", "denying": "lex", "no": "lex", "nor": "lex",
     "without": "lex", "negative for": "lex", "positive for": "lex", "reports": "lex",
@@ -1030,7 +1037,8 @@ _CUE_PHRASES = {
     "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
     "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
     "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
-    "differential includes": "cond"}
+    "differential includes": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
+    "pt": "cond", "been": "cond", "still": "cond"}
 
 
 def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
