@@ -115,6 +115,8 @@ TRIM = [
     (HEADER + "No hemodynamically significant stenosis.\n", "hemodynamically significant stenosis",
      ["stenosis"]),
     (HEADER + "Seen for a COPD exacerbation.\n", "COPD exacerbation", ["COPD"]),
+    (HEADER + "Eczema flaring again.\n", "Eczema flaring", ["Eczema"]),
+    (HEADER + "Exam: 2+ edema BLE.\n", "edema BLE", ["edema"]),  # the limb region goes
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
     (HEADER + "She has osteoarthritis of both hips.\n", "osteoarthritis of", ["osteoarthritis"]),
     (HEADER + "No evidence of metastatic disease.\n", "evidence of metastatic disease",
@@ -145,6 +147,8 @@ CUT = [
      "suprapubic pain and bladder spasms", ["suprapubic pain", "bladder spasms"]),
     (HEADER + "There is no leg swelling / heart failure today.\n",
      "leg swelling / heart failure", ["leg swelling", "heart failure"]),
+    # symptoms side by side are each one
+    (HEADER + "He has had fevers chills for a week.\n", "fevers chills", ["fevers", "chills"]),
     # a composite mention with one head stays whole: the cut must not fire
     (HEADER + "CT: small pleural or pericardial effusion.\n", "pleural or pericardial effusion",
      ["pleural or pericardial effusion"]),
@@ -317,6 +321,10 @@ ADD = [
      ["lethargic", "anxious", "agitated", "forgetful"]),
     (HEADER + "endorses si, denies hi or avh; no si/hi today.\n", [], ["si", "hi", "avh", "si/hi"]),
     (HEADER + "trop + d-dimer sent; pt tolerated diet.\n", [], []),
+    (HEADER + "He reports chills and was sweating at work.\n", [], ["chills", "sweating"]),
+    # lower-case short forms that name a disease only after a condition cue; a murmur's grade
+    (HEADER + "r/o pe, c/b pph ~900 ml, ceftriaxone 1 g for sbp. pe: exam 2/6 systolic murmur.\n",
+     [], ["pe", "pph", "sbp", "murmur"]),
     (HEADER + "p/w hematemesis x2 + melena; fever w/ rigors.\n", [],
      ["hematemesis", "melena", "rigors"]),
     # a pathology noun after a size

@@ -416,10 +416,10 @@ def test_drug_short_forms_not_a_drug(lex, text):
 def test_notes_write_short_forms_in_either_case(lex):
     """A note in lower case writes "asa" and "txa", one in capitals "VANC" and "MAG SULFATE";
     the ambiguous forms keep their condition ("pcn" in an allergy line, not "pcn tube")."""
-    doc = Doc("d", "took asa 325, txa 1 g, VANC 1 g IV, MAG SULFATE 2 G IV. allergies: pcn. "
-                   "pcn tube site clean")
+    doc = Doc("d", "took asa 325, txa 1 g, VANC 1 g IV, MAG SULFATE 2 G IV, D50 1 amp, on oxy 5 "
+                   "q4h. allergies: pcn. pcn tube site clean")
     assert [e.text for e in LexiconStep(lex)(doc, [])] == ["asa", "txa", "VANC", "MAG SULFATE",
-                                                          "pcn"]
+                                                          "D50", "oxy", "pcn"]
     abstract = Doc("a", "Patients given asa were compared with controls in this trial. " * 2)
     assert LexiconStep(lex)(abstract, []) == []  # outside a note, the case as listed
 

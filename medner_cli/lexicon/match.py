@@ -348,12 +348,14 @@ class DrugLexicon:
 
 SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # after a short form, what says it is no drug: a scale reading ("ASA class II", "ASA: 3",
-# "ASA III"; a number from 1 to 6 with no unit after it), a tube or a catheter ("PCN tube").
+# "ASA III"; a number from 1 to 6 with no unit or frequency after it: "D50 1 amp", "oxy 5 q4h"
+# are doses), a tube or a catheter ("PCN tube").
 # A level is no such sign: a drug measured in a level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:(?i:class|physical status|PS|score|grade|tubes?|catheter)\b"
     r"|(?:I{1,3}|IV|VI?)\b"
-    r"|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|mu|meq|tabs?|tablets?)\b))")
+    r"|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|u|mu|meq|mmol|ml|cc|l|amps?|tabs?|"
+    r"tablets?|caps?|puffs?|drops?|q\d+h|qhs|prn|daily|bid|tid|qid)\b))")
 # "IV" after a drug is its route ("vanc IV"); only the anaesthetists' ASA takes a class there
 _SCALED = frozenset(("ASA",))
 

@@ -183,7 +183,10 @@ SUBLOCATIONS = frozenset((
     "zone", "zones", "base", "bases", "wall", "line", "aspect", "sigmoid", "ileocolonic"))
 FUNCTION = frozenset(("of", "the", "and", "or", "with", "in", "on", "at", "to", "for", "a",
                       "an", "from", "by", "as", "is", "was"))
-AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "flare-up"))
+AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "flare-up", "flaring",
+                        "flared", "worsening", "improving", "resolving", "resolved",
+                        # a limb region after a finding ("edema BLE"): the region is left out
+                        "ble", "bue", "lle", "rle", "lue", "rue"))
 STAGING = frozenset(("stage", "class", "grade", "gold", "nyha"))
 _SIZE_WORDS = frozenset(("mm", "cm", "x", "×", "ml", "cc", "one", "two", "three", "four", "five",
                          "six", "seven", "eight", "nine", "ten", "twelve"))
@@ -330,6 +333,7 @@ _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
 _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
                        r"months?|years?)[ \t]+of[ \t]+", re.IGNORECASE)
 _PERCENT = re.compile(r"\d+(?:\.\d+)?[ \t]*(?:%|percent)[ \t]+", re.IGNORECASE)
+_GRADE = re.compile(r"(?:[1-6]/6|[0-4]\+)[ \t]+")
 _ITEM = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*")
 _FIELD_BREAK = re.compile(r"\r?\n[ \t]*(?=[^\W\d_][^:\r\n]{0,40}:|[^\W\d_a-z]+(?:[ /&-]+"
                           r"[^\W\d_a-z]+)*[ \t]*\r?$)", re.MULTILINE)
@@ -636,9 +640,10 @@ _RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsS")
 _NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS
 
 
-def _pieces(text: str, ent: Entity) -> list[tuple[int, int]]:
-    """A model Disease's span cut at field-line breaks and between coordinated mentions that
-    each have a head."""
+def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
+    """A model Disease's span cut at field-line breaks, between coordinated mentions that
+    each have a head, and (in notes) between symptoms listed with no separator ("fevers
+    chills")."""
     bounds = [(ent.start, ent.end)]
     if "\n" in ent.text:
         bounds, at = [], ent.start
@@ -648,21 +653,47 @@ def _pieces(text: str, ent: Entity) -> list[tuple[int, int]]:
             bounds.append((at, m.start()))
             at = m.end()
         bounds.append((at, ent.end))
-    if not any(c in ent.text for c in ",/") and " and " not in ent.text and \
-            " or " not in ent.text:
+    coordinated = any(c in ent.text for c in ",/") or " and " in ent.text or \
+        " or " in ent.text
+    if not coordinated and not (note and " " in ent.text):
         return bounds
     out = []
     for s, e in bounds:
         parts, at = [], s
-        for m in _COORD.finditer(text, s, e):
-            parts.append((at, m.start()))
-            at = m.end()
+        if coordinated:
+            for m in _COORD.finditer(text, s, e):
+                parts.append((at, m.start()))
+                at = m.end()
         parts.append((at, e))
         if len(parts) > 1 and all(_headed(text, a, b) for a, b in parts):
             out.extend(parts)
         else:
-            out.append((s, e))
+            out.extend(note and _symptom_run(text, s, e) or [(s, e)])
     return out
+
+
+def _symptom_run(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """The symptoms that make up ``text[start:end]``, side by side with only spaces between
+    ("fevers chills"), when there are two or more and the last is no adjective (which would
+    qualify a noun: "painful erythematous nodules"); else None."""
+    parts: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        stop = SYMPTOMS.match(text, pos, end)
+        if stop < 0:
+            return None
+        parts.append((pos, stop))
+        pos = stop
+        while pos < end and text[pos] in " \t":
+            pos += 1
+        if pos == stop < end:
+            return None
+    if len(parts) < 2 or _ADJECTIVE_END.search(text, parts[-1][0], end):
+        return None
+    return parts
+
+
+_ADJECTIVE_END = re.compile(r"(?:ous|ful|ic|al|ive|ed|ile|ent|ant)$", re.IGNORECASE)
 
 
 def _headed(text: str, start: int, end: int) -> bool:
@@ -868,18 +899,26 @@ class _Taken:
         return self.spans[i] if i < len(self.starts) and self.starts[i] == pos else None
 
 
+# verbs before a list item's finding: "chills and was sweating", "anxious, has been agitated"
+_AUXILIARIES = frozenset(("has", "had", "have", "is", "was", "were", "are", "been", "being",
+                          "still"))
+
+
 def _skip_words(text: str, pos: int, limit: int) -> int:
-    """``pos`` past a duration ("two years of") and determiners, negations and descriptors."""
+    """``pos`` past a duration ("two years of") and determiners, negations, descriptors and
+    auxiliary verbs."""
     m = _DURATION.match(text, pos, limit)
     if m:
         pos = m.end()
     while True:
-        m = _PERCENT.match(text, pos, limit)  # "showed a 90% stenosis"
+        m = _PERCENT.match(text, pos, limit) or _GRADE.match(text, pos, limit)  # "showed a 90%
+        # stenosis", "2/6 systolic murmur", "2+ edema"
         if m:
             pos = m.end()
             continue
         m = _WORD.match(text, pos, limit)
-        if not m or m.group().lower() not in _DETERMINERS:
+        if not m or (m.group().lower() not in _DETERMINERS and
+                     m.group().lower() not in _AUXILIARIES):
             return pos
         nxt = m.end()
         while nxt < limit and text[nxt] in " \t":
@@ -933,9 +972,10 @@ _ITEM_STOP_WORDS = frozenset((
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
     "versus", "vs", "plus", "behind", "causing"))
 _GAP_STOP = frozenset(",;:()[]\r\n/")
-# a list item that starts with a verb is a clause, not a condition ("pt anxious, has been
-# agitated": "agitated" is the finding, after its own cue)
-_CLAUSE_START = frozenset(("has", "had", "have", "is", "was", "were", "are", "been", "still"))
+# short forms that a note in lower case writes for a disease only where a cue names a condition
+# ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp"); elsewhere "pe" is the physical exam, "sbp"
+# a systolic pressure, "cap" a capsule
+_CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap"))
 
 
 def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
@@ -972,8 +1012,8 @@ def _condition_item(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     if not words:
         return None
     lows = [m.group().lower() for m in words]
-    if lows[0] in _CLAUSE_START:
-        return None
+    if len(words) == 1 and words[0].group() in _CUED_LOWER:
+        return words[0].span()
     if "of" in lows:  # "osteoarthritis of the left knee": the site is left out
         k = lows.index("of")
         if 0 < k < len(lows) - 1 and _anatomy_only(lows[k + 1:], SIDES | FUNCTION | POSITIONS):
@@ -1455,7 +1495,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
         elif not (note and (_person(text, ent) or _table_header(text, ent) or
                             "vaccin" in text[ent.end:ent.end + 40].lower() and
                             _VACCINE_AFTER.match(text, ent.end, ent.end + 40))):
-            for s, e in _pieces(text, ent):
+            for s, e in _pieces(text, ent, note):
                 span = _clean(text, s, e, 0, note)
                 if span is None:
                     continue
@@ -1613,8 +1653,13 @@ def _coordinated(doc: Doc, ents: list[Entity]) -> list[Entity]:
     return out
 
 
+def _symptom(text: str, ent: Entity) -> bool:
+    return SYMPTOMS.match(text, ent.start, ent.end) == ent.end
+
+
 def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
-    """Model Disease spans one space apart merged, then each extended (``_extend``)."""
+    """Model Disease spans one space apart merged (unless both are symptoms), then each
+    extended (``_extend``)."""
     text = doc.text
     merged: list[Entity] = []
     for ent in ents:
@@ -1626,7 +1671,8 @@ def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
         if merged and ent.label == "Disease" and ent.source == "model":
             prev = merged[-1]
             if prev.label == "Disease" and prev.source == "model" and \
-                    text[prev.end:ent.start] in (" ", "’ ", "' "):
+                    text[prev.end:ent.start] in (" ", "’ ", "' ") and not (
+                    _symptom(text, prev) and _symptom(text, ent)):  # "fevers chills": two
                 merged[-1] = doc.span(prev.start, ent.end, "Disease", score=min(
                     prev.score, ent.score), source="model")
                 continue
