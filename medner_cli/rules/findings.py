@@ -879,11 +879,14 @@ def _initials(doc: Doc) -> frozenset[str]:
 # --- new findings -------------------------------------------------------------------------
 
 class _Taken:
-    """Sorted, non-overlapping spans: which are free, which start where."""
+    """Sorted, non-overlapping spans: which are free, which start where; and the list walks
+    made over them (``_list_findings``): (position, limit, conditions) of each item of a walk
+    that ran to the list's end."""
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         self.spans = spans
         self.starts = [s for s, _ in spans]
+        self.walked: set[tuple[int, int, bool]] = set()
 
     def free(self, start: int, end: int) -> bool:
         i = bisect_left(self.starts, end)
@@ -931,37 +934,55 @@ def _skip_words(text: str, pos: int, limit: int) -> int:
 def _list_findings(text: str, pos: int, limit: int, taken: _Taken, diseases: set[int],
                    conditions: bool, out: list[tuple[int, int]]) -> None:
     """Symptom words (and, with ``conditions``, condition phrases) of the coordinated list at
-    ``pos``; an item that is none of these (nor a Disease) ends the list."""
+    ``pos``; an item that is none of these (nor a Disease) ends the list. A list is walked
+    once: the walk after a Disease in it ("HTN, DM, CKD") would find what this one found."""
+    visited = []
     for _ in range(12):
-        pos = _skip_words(text, pos, limit)
-        span = taken.at(pos)
-        if span is not None:
-            if span[0] not in diseases:
-                return
-            end = span[1]
-        else:
-            end = SYMPTOMS.match(text, pos, limit)
-            if end > 0 and conditions:  # a longer condition phrase wins ("heart failure")
-                item = _condition_item(text, pos, limit)
-                if item is not None and item[1] > end:
-                    pos, end = item
-            elif end < 0:
-                item = _condition_item(text, pos, limit) if conditions else None
-                if item is None:
-                    return
+        key = (pos, limit, conditions)
+        if key in taken.walked:
+            break
+        visited.append(key)
+        pos = _list_item(text, pos, limit, taken, diseases, conditions, out)
+        if pos < 0:
+            break
+    else:
+        return  # twelve items: a walk from one of them may go on
+    taken.walked.update(visited)
+
+
+def _list_item(text: str, pos: int, limit: int, taken: _Taken, diseases: set[int],
+               conditions: bool, out: list[tuple[int, int]]) -> int:
+    """The finding of the list item at ``pos`` added to ``out``; where the next item starts,
+    or -1 when the list ends."""
+    pos = _skip_words(text, pos, limit)
+    span = taken.at(pos)
+    if span is not None:
+        if span[0] not in diseases:
+            return -1
+        end = span[1]
+    else:
+        end = SYMPTOMS.match(text, pos, limit)
+        if end > 0 and conditions:  # a longer condition phrase wins ("heart failure")
+            item = _condition_item(text, pos, limit)
+            if item is not None and item[1] > end:
                 pos, end = item
-            elif not conditions and text[pos:end].lower() in _AMBIGUOUS:
-                return  # outside a note, "frequency" or "mass" is rarely a finding
-            if text.startswith(":", end):
-                return  # a heading's key: "HISTORY OF PRESENT ILLNESS: The patient..."
-            out.append((pos, end))
-        m = _SEPARATOR.match(text, end, limit)
+        elif end < 0:
+            item = _condition_item(text, pos, limit) if conditions else None
+            if item is None:
+                return -1
+            pos, end = item
+        elif not conditions and text[pos:end].lower() in _AMBIGUOUS:
+            return -1  # outside a note, "frequency" or "mass" is rarely a finding
+        if text.startswith(":", end):
+            return -1  # a heading's key: "HISTORY OF PRESENT ILLNESS: The patient..."
+        out.append((pos, end))
+    m = _SEPARATOR.match(text, end, limit)
+    if not m:
+        q = _QUALIFIER.match(text, end, limit)  # "frequency every hour, urgency"
+        m = _SEPARATOR.match(text, q.end(), limit) if q else None
         if not m:
-            q = _QUALIFIER.match(text, end, limit)  # "frequency every hour, urgency"
-            m = _SEPARATOR.match(text, q.end(), limit) if q else None
-            if not m:
-                return
-        pos = m.end()
+            return -1
+    return m.end()
 
 
 _ITEM_STOP_WORDS = frozenset((
