@@ -575,3 +575,13 @@ def test_iv_after_a_short_form_is_its_route_but_after_asa_a_class():
 def test_a_short_form_joined_by_a_hyphen_to_a_word_is_not_one():
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", "vaso-vagal episode; vaso 0.04"), [])
     assert [(e.start, e.text) for e in found] == [(20, "vaso")]
+
+
+def test_the_shipped_lexicon_holds_every_supplement_brand():
+    """The model folder's file was built with today's ``SUPPLEMENT`` (rebuild after editing it)."""
+    from medner_cli.lexicon import build
+
+    lex = DrugLexicon.load(MODEL)
+    missing = [brand for brand in build.SUPPLEMENT if lex.get(brand) is None]
+    assert missing == []
+    assert lex.get("Trelegy")[0] == "Fluticasone furoate/umeclidinium/vilanterol"

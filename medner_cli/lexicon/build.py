@@ -10,8 +10,9 @@ install drug-named-entity-recognition``); its code is never imported, its data f
 What is derived (docs/lexicon.md has the reasons and the figures):
 
 - every variant, and every canonical name that is no variant of its own ("iron", "caffeine"),
-  lower-cased, white space collapsed, and ``SUPPLEMENT``: 40 common US brands the package lacks
-  ("Keflex", "Norco", the sedative "Versed", contrast agents, skin antiseptics), mapped by hand to the package's drugs;
+  lower-cased, white space collapsed, and ``SUPPLEMENT``: 78 common US brands the package lacks
+  ("Keflex", "Norco", the sedative "Versed", contrast agents, skin antiseptics, combination
+  inhalers, eye drops), mapped by hand to the package's drugs;
 - the canonical name; the DrugBank id as it is; the MeSH id only when no other drug of the
   package carries it: the package's "mesh_id" is most often the drug's pharmacological-action
   class (furosemide -> D049994 "Sodium Potassium Chloride Symporter Inhibitors", shared by 5
@@ -125,6 +126,46 @@ SUPPLEMENT: dict[str, tuple[str, ...]] = {
     "magnevist": ("gadopentetic acid",),
     "betadine": ("povidone-iodine",),
     "hibiclens": ("chlorhexidine",),
+    # added 2026-12-07: of 426 common US brands checked against the lexicon, these were missing
+    # (combination and long-acting inhalers, eye drops, fixed-dose combinations, newer products)
+    "trelegy": ("fluticasone furoate", "umeclidinium", "vilanterol"),
+    "breo": ("fluticasone furoate", "vilanterol"),
+    "anoro": ("umeclidinium", "vilanterol"),
+    "incruse": ("umeclidinium",),
+    "stiolto": ("tiotropium", "olodaterol"),
+    "dulera": ("mometasone furoate", "formoterol"),
+    "bevespi": ("glycopyrronium", "formoterol"),
+    "wixela": ("fluticasone", "salmeterol"),
+    "arnuity": ("fluticasone furoate",),
+    "lonhala": ("glycopyrronium",),
+    "perforomist": ("formoterol",),
+    "pred forte": ("prednisolone acetate",),
+    "vigamox": ("moxifloxacin",),
+    "zymaxid": ("gatifloxacin",),
+    "zaditor": ("ketotifen",),
+    "ilevro": ("nepafenac",),
+    "systane": ("polyethylene glycol", "propylene glycol"),
+    "janumet": ("sitagliptin", "metformin"),
+    "jentadueto": ("linagliptin", "metformin"),
+    "kazano": ("alogliptin", "metformin"),
+    "lotrel": ("amlodipine", "benazepril"),
+    "ziac": ("bisoprolol", "hydrochlorothiazide"),
+    "aldactazide": ("spironolactone", "hydrochlorothiazide"),
+    "caduet": ("amlodipine", "atorvastatin"),
+    "bidil": ("isosorbide dinitrate", "hydralazine"),
+    "primaxin": ("imipenem", "cilastatin"),
+    "envarsus": ("tacrolimus",),
+    "kayexalate": ("sodium polystyrene sulfonate",),
+    "nexplanon": ("etonogestrel",),
+    "climara": ("estradiol",),
+    "uceris": ("budesonide",),
+    "zenpep": ("pancrelipase",),
+    "voquezna": ("vonoprazan",),
+    "librax": ("chlordiazepoxide", "clidinium"),
+    "levbid": ("hyoscyamine",),
+    "donnatal": ("phenobarbital", "hyoscyamine", "atropine", "scopolamine"),
+    "mitigare": ("colchicine",),
+    "velsipity": ("etrasimod",),
 }
 
 # Variants that are words of notes or abstracts in another sense (the automatic rules miss them):
