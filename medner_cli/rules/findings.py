@@ -173,7 +173,7 @@ KEEP_BEFORE = frozenset((
     "malignant", "metastatic", "mixed", "major", "obstructive", "idiopathic", "congenital",
     "hereditary", "familial", "nocturnal", "open-angle", "angle-closure", "morbid",
     "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
-    "spontaneous", "degenerative"))
+    "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
@@ -1131,6 +1131,10 @@ def _clause_end(text: str, pos: int) -> int:
     return m.start() if m else limit
 
 
+# a service named for a disease is no mention of it ("TB clinic", "HF team", "IBD service")
+_SERVICE_AFTER = re.compile(r"[ \t]+(?i:clinic|service|team|program|programme|center|centre)\b")
+
+
 def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list[tuple[int, int]]:
     text = doc.text
     n = len(text)
@@ -1186,7 +1190,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     for s, e in _ABBREVIATION_FORMS.find(doc):  # "HTN", "AFib", and "htn", "n/v/d"
         word = text[s:e]
         if not (s in keyed and text.startswith(":", e)) and word not in _defined(doc) and not (
-                word in _UNIT_LIKE and _AFTER_NUMBER.search(text, max(0, s - 4), s)):
+                word in _UNIT_LIKE and _AFTER_NUMBER.search(text, max(0, s - 4), s)) and \
+                not _SERVICE_AFTER.match(text, e):
             out.append((s, e))
     for unit in ("mm", "cm"):  # "a 4 mm stone", "1.4 cm left adrenal nodule"
         i = low.find(unit)
