@@ -116,6 +116,9 @@ TRIM = [
      ["stenosis"]),
     (HEADER + "Seen for a COPD exacerbation.\n", "COPD exacerbation", ["COPD"]),
     (HEADER + "Eczema flaring again.\n", "Eczema flaring", ["Eczema"]),
+    (HEADER + "Pt with hx gestational diabetes.\n", "hx gestational diabetes",
+     ["gestational diabetes"]),
+    (HEADER + "CXR: rll pneumonia.\n", "rll pneumonia", ["pneumonia"]),  # a lobe goes
     (HEADER + "Exam: 2+ edema BLE.\n", "edema BLE", ["edema"]),  # the limb region goes
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
     (HEADER + "She has osteoarthritis of both hips.\n", "osteoarthritis of", ["osteoarthritis"]),
@@ -147,6 +150,12 @@ CUT = [
      "suprapubic pain and bladder spasms", ["suprapubic pain", "bladder spasms"]),
     (HEADER + "There is no leg swelling / heart failure today.\n",
      "leg swelling / heart failure", ["leg swelling", "heart failure"]),
+    # a dictation's spoken comma cuts, its spoken colon after a heading goes
+    (HEADER + "she reports photophobia comma phonophobia period\n", "photophobia comma phonophobia",
+     ["photophobia", "phonophobia"]),
+    (HEADER + "past medical history colon essential hypertension period\n",
+     "colon essential hypertension", ["essential hypertension"]),
+    (HEADER + "family history colon cancer period\n", "colon cancer", ["colon cancer"]),
     # symptoms side by side are each one
     (HEADER + "He has had fevers chills for a week.\n", "fevers chills", ["fevers", "chills"]),
     # a composite mention with one head stays whole: the cut must not fire
@@ -246,7 +255,8 @@ EXTEND = [
     # type words of a name are kept; an organ adjective names a hypertension
     (HEADER + "Known nonischemic cardiomyopathy.\n", ["cardiomyopathy"],
      ["nonischemic cardiomyopathy"]),
-    (HEADER + "Ascites from portal hypertension.\n", ["hypertension"], ["portal hypertension"]),
+    (HEADER + "Ascites from portal hypertension.\n", ["hypertension"],
+     ["Ascites", "portal hypertension"]),
 ]
 
 NO_EXTEND = [  # one-line abstracts follow BC5CDR: the extension must not fire
@@ -322,11 +332,17 @@ ADD = [
     (HEADER + "endorses si, denies hi or avh; no si/hi today.\n", [], ["si", "hi", "avh", "si/hi"]),
     (HEADER + "trop + d-dimer sent; pt tolerated diet.\n", [], []),
     (HEADER + "He reports chills and was sweating at work.\n", [], ["chills", "sweating"]),
+    # a telegraphic clause or list item that is a symptom; not an adjective before its noun
+    (HEADER + "bcx pending.\noliguric. febrile to 38.9. last drink 1d ago, tremulous.\n"
+     "Agitated saline study negative.\n", [], ["oliguric", "febrile", "tremulous"]),
+    # a query, a cause, a list going on past an abbreviation, capitals of a mixed-case form
+    (HEADER + "? ileus. topiramate caused paresthesias. hx mdd, gad. CV: AFIB, HYPOK.\n", [],
+     ["ileus", "paresthesias", "mdd", "gad", "AFIB", "HYPOK"]),
     # lower-case short forms that name a disease only after a condition cue; a murmur's grade
     (HEADER + "r/o pe, c/b pph ~900 ml, ceftriaxone 1 g for sbp. pe: exam 2/6 systolic murmur.\n",
      [], ["pe", "pph", "sbp", "murmur"]),
     (HEADER + "p/w hematemesis x2 + melena; fever w/ rigors.\n", [],
-     ["hematemesis", "melena", "rigors"]),
+     ["hematemesis", "melena", "fever", "rigors"]),
     # a pathology noun after a size
     (HEADER + "US showed a 1.2 cm simple cyst in the liver.\n", [], ["cyst"]),
     # a list after a long qualifier, a verb inside the list, a cause, a patient's state

@@ -413,6 +413,24 @@ def test_drug_short_forms_not_a_drug(lex, text):
     assert [e.text for e in LexiconStep(lex)(Doc("d", text), []) if e.text != "albuterol"] == []
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("levo 6 -> 14 mcg/min, norepi 4, vanc IV", ["levo", "norepi", "vanc"]),  # rates, a route
+    ("ASA 3 airway, ASA IV", []),  # the anaesthetists' classes
+    ("lido w/ epi", ["lido", "epi"]),  # an additive given with a drug
+    ("2L ns bolus then lr 250/h, d5-1/2ns at 75", ["ns", "lr", "d5-1/2ns"]),
+    ("mag IV, start bicarb 650 tid", ["mag", "bicarb"]),
+])
+def test_short_forms_as_notes_give_drugs(lex, text, expected):
+    doc = Doc("d", "CLINIC NOTE\n" + text + "\n")
+    assert [e.text for e in LexiconStep(lex)(doc, []) if e.label == "Chemical"] == expected
+
+
+@shipped
+def test_a_brand_suffix_in_the_case_of_the_brand(real):
+    doc = Doc("d", "CLINIC NOTE\nstart bactrim ss bid, Septra DS, septra DS\n")
+    assert [e.text for e in LexiconStep(real)(doc, [])] == ["bactrim ss", "Septra DS", "septra DS"]
+
+
 def test_notes_write_short_forms_in_either_case(lex):
     """A note in lower case writes "asa" and "txa", one in capitals "VANC" and "MAG SULFATE";
     the ambiguous forms keep their condition ("pcn" in an allergy line, not "pcn tube")."""

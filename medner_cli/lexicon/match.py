@@ -79,8 +79,11 @@ _ANION_RE = "|".join(sorted((re.escape(a).replace(r"\ ", " ") for a in _ANIONS),
 _SALT = re.compile(rf" +(?:(?:{_ANION_RE})(?!\w)(?: +(?:{_ANION_RE})(?!\w))?"
                    rf"|(?:{'|'.join(_CATIONS)})(?! +(?:{_ANION_RE})(?!\w))(?!\w))")
 # trademark suffixes of a brand (device words such as "HFA" or "SoloStar" are not part of it)
-_SUFFIX = re.compile(r"(?: (?:DS|XL|XR|ER|SR|CR|LA|CD|XT|EC|DR|ODT|HCT|Jr)"
+_SUFFIX = re.compile(r"(?: (?:DS|SS|XL|XR|ER|SR|CR|LA|CD|XT|EC|DR|ODT|HCT|Jr)"
                      r"|-(?:N|D|S|DS|XL|XR|ER|SR|CR))(?![\w-])")
+# ... or, after a brand written in lower case, in either case ("bactrim ss", "septra DS")
+_SUFFIX_ANY = re.compile(_SUFFIX.pattern + r"|(?: (?:ds|ss|xl|xr|er|sr|cr|odt|hct)"
+                         r"|-(?:n|d|s|ds|xl|xr|er|sr|cr))(?![\w-])")
 
 
 _MANY = 6  # variants under one key and prefix from which they are looked up by run ends
@@ -329,7 +332,8 @@ class DrugLexicon:
             row = self._row(v)
             i += 1
             brand = not v.startswith(row[1].lower())  # "metoprolol succinate" is generic
-            for ext, source in ((_SALT, low), (_SUFFIX if brand else None, text)):
+            suffix = (_SUFFIX_ANY if text[s:e].islower() else _SUFFIX) if brand else None
+            for ext, source in ((_SALT, low), (suffix, text)):
                 # a salt after any drug; a suffix after a brand or synonym ("Septra DS")
                 m = ext.match(source, e) if ext is not None else None
                 if m is None:
@@ -347,17 +351,25 @@ class DrugLexicon:
 
 
 SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
-# after a short form, what says it is no drug: a scale reading ("ASA class II", "ASA: 3",
-# "ASA III"; a number from 1 to 6 with no unit or frequency after it: "D50 1 amp", "oxy 5 q4h"
-# are doses), a tube or a catheter ("PCN tube").
-# A level is no such sign: a drug measured in a level is still a Chemical ("INH level").
+# after a short form, what says it is no drug: a scale's name ("ASA class II", "ASA physical
+# status 3"), a tube or a catheter ("PCN tube"). A level is no such sign: a drug measured in a
+# level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
-    r"[ \t]*(?::[ \t]*)?(?:(?i:class|physical status|PS|score|grade|tubes?|catheter)\b"
-    r"|(?:I{1,3}|IV|VI?)\b"
+    r"[ \t]*(?::[ \t]*)?(?i:class|physical status|PS|score|grade|tubes?|catheter)\b")
+# ... nor, after the anaesthetists' ASA and an ambiguous form, a scale's reading: a Roman
+# numeral or a number from 1 to 6 with no unit or frequency after it ("ASA 3", "ASA: III"); after
+# any other short form a bare number is a dose or a rate ("levo 6 -> 14", "norepi 4"), and "IV"
+# after a drug is its route ("vanc IV", "mag IV")
+_SCALE_AFTER = re.compile(
+    r"[ \t]*(?::[ \t]*)?(?:(?P<roman>I{1,3}|IV|VI?)\b"
     r"|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|u|mu|meq|mmol|ml|cc|l|amps?|tabs?|"
     r"tablets?|caps?|puffs?|drops?|q\d+h|qhs|prn|daily|bid|tid|qid)\b))")
-# "IV" after a drug is its route ("vanc IV"); only the anaesthetists' ASA takes a class there
 _SCALED = frozenset(("ASA",))
+
+
+def _scale_reading(text: str, start: int, end: int) -> bool:
+    m = _SCALE_AFTER.match(text, end)
+    return m is not None and (m.group("roman") != "IV" or text[start:end].upper() in _SCALED)
 
 
 AMBIGUOUS_SHORT_FORMS = Path(__file__).with_name("ambiguous_short_forms.txt")
@@ -414,7 +426,8 @@ _NOT_PER_VOLUME = r"(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)"
 # allergy"), or (a drug, not a body's own analyte) a level ...
 _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
-    r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + "|%)"
+    r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + "|%"
+    r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid)\b)"
     r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid"
     r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted)\b"
@@ -438,7 +451,7 @@ _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(
 
 
 def _given_as_drug(text: str, start: int, end: int) -> bool:
-    return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
+    return not (_NOT_A_DRUG_AFTER.match(text, end) or _scale_reading(text, start, end)) and bool(
         _DRUG_SIGN_AFTER.match(text, end)
         or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
         or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
@@ -446,7 +459,7 @@ def _given_as_drug(text: str, start: int, end: int) -> bool:
 
 # ... or given with a drug, as a local anaesthetic's additive ("Marcaine with epi"; not the
 # body's own analytes: "Lasix with K 3.2")
-_WITH_GAP = re.compile(r"[ \t]+with[ \t]+")
+_WITH_GAP = re.compile(r"[ \t]+(?:with|w/)[ \t]*")
 
 
 def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bool:
@@ -461,13 +474,15 @@ def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bo
 # beside a volume ("2L NS", "500 cc of LR", "NS 1 L") or with a rate or a bolus after ("NS @
 # 100", "LR bolus", "D5-1/2NS at 75"); elsewhere they mean other things ("NS" not significant, "LR"
 # likelihood ratio), and BC5CDR does not annotate the saline of its abstracts' methods
-_FLUIDS = WholeForms(("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR", "D5 LR",
-                      "1/2NS", "1/2 NS", "NS", "LR", "ns", "lr"), not_before="/")
+_FLUIDS = WholeForms([v for f in ("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR",
+                                  "D5 LR", "1/2NS", "1/2 NS", "NS", "LR") for v in (f, f.lower())],
+                     not_before="/")
 _VOLUME_BEFORE = re.compile(
     r"\d[ \t]*(?:L|mL|ml|cc|liters?|litres?|mL/kg|cc/kg)[ \t]+(?:of[ \t]+)?$")
 _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
                          r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h"
-                         r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|cc)\b)")  # or a volume: "NS 1 L bolus"
+                         r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|cc)\b"  # or a volume: "NS 1 L bolus"
+                         r"|\d+[ \t]*/[ \t]*hr?\b)")  # "lr 250/h"
 
 
 # the fluids by their names, in notes only ("resuscitate with normal saline"): abstracts name
@@ -494,9 +509,8 @@ def _oxygen_given(text: str, start: int, end: int) -> bool:
 
 
 def _drug_here(text: str, start: int, end: int) -> bool:
-    m = _NOT_A_DRUG_AFTER.match(text, end)
-    return m is None or (m.group().strip(" \t:") == "IV" and
-                         text[start:end].upper() not in _SCALED)
+    return not _NOT_A_DRUG_AFTER.match(text, end) and not (
+        text[start:end].upper() in _SCALED and _scale_reading(text, start, end))
 
 
 def _fluid_given(text: str, start: int, end: int) -> bool:
@@ -571,7 +585,8 @@ def find_file(model_dir: str | Path) -> Path | None:
 _DOSEISH = re.compile(
     r"(?:[\s\d.,/%()\-:;+#x×]|\b(?:mg|mcg|µg|ug|g|gm|kg|ml|l|units?|u|iu|meq|mmol|tabs?|tablets?|"
     r"caps?|capsules?|po|iv|im|sc|sq|subcut|sl|pr|prn|daily|bid|tid|qid|qd|qhs|hs|qam|qpm|"
-    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa)\b)*", re.IGNORECASE)
+    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa)\b|x\d+(?:d|wk|wks|mo|mos|m|y|yr)\b)*",
+    re.IGNORECASE)  # ... and a course's length ("doxy x3mo")
 
 
 def _doseish(text: str) -> bool:

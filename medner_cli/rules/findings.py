@@ -129,7 +129,10 @@ LOWER_ABBREVIATIONS = _entries("findings_abbreviations_lower.txt", lower=False)
 _UNIT_LIKE = LOWER_ABBREVIATIONS | {f.upper() for f in LOWER_ABBREVIATIONS if "/" in f}
 # a whole word ("/" may join it to another: "DVT/PE", "htn/hld"), the longest form first
 # ("n/v/d")
-_ABBREVIATION_FORMS = WholeForms(ABBREVIATIONS | _UNIT_LIKE, not_after="_-", not_before="_-")
+# and in notes typed in capitals, the mixed-case forms in capitals too ("AFIB", "HFREF")
+_CAPITALIZED = frozenset(f.upper() for f in ABBREVIATIONS) - ABBREVIATIONS
+_ABBREVIATION_FORMS = WholeForms(ABBREVIATIONS | _UNIT_LIKE | _CAPITALIZED, not_after="_-",
+                                 not_before="_-")
 SYSTEMS = _entries("findings_systems.txt")
 ANALYTES = _entries("findings_analytes.txt")
 DRUG_CLASSES = _entries("findings_drug_classes.txt")
@@ -154,7 +157,7 @@ DESCRIPTORS = frozenset((
     "further", "daytime", "nighttime", "witnessed", "troublesome", "dense", "stable",
     "demonstrable", "obstructing", "non-obstructing", "nonobstructing", "longstanding",
     "long-standing", "remote", "prior", "previous", "past", "active", "clear", "radiopaque",
-    "simple"))
+    "simple", "localized", "localised"))
 # skipped before a list item: determiners, negations and descriptors ("no", "a", "mild")
 _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
@@ -173,14 +176,15 @@ KEEP_BEFORE = frozenset((
     "malignant", "metastatic", "mixed", "major", "obstructive", "idiopathic", "congenital",
     "hereditary", "familial", "nocturnal", "open-angle", "angle-closure", "morbid",
     "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
-    "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary"))
+    "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary", "invasive"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
     "dependent", "inner", "outer"))
 SUBLOCATIONS = frozenset((
     "lobe", "lobes", "pole", "poles", "segment", "segments", "segmental", "subsegmental",
-    "zone", "zones", "base", "bases", "wall", "line", "aspect", "sigmoid", "ileocolonic"))
+    "zone", "zones", "base", "bases", "wall", "line", "aspect", "sigmoid", "ileocolonic",
+    "rll", "rml", "rul", "lll", "lul", "lingula", "lingular", "foraminal", "antral"))
 FUNCTION = frozenset(("of", "the", "and", "or", "with", "in", "on", "at", "to", "for", "a",
                       "an", "from", "by", "as", "is", "was"))
 AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "flare-up", "flaring",
@@ -197,6 +201,8 @@ _PLACE = SIDES | POSITIONS | FUNCTION | SUBLOCATIONS
 _SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCATIONS
 # punctuation a dictation kept as words ("wheezing comma"); never the end of a disease name
 _DICTATED = frozenset(("comma", "period"))
+# history words a note writes before a disease: never part of it
+_HISTORY_WORDS = frozenset(("hx", "fhx", "pmh", "pmhx", "phx", "fh"))
 _SPAN_END = FUNCTION | AFTER_NAME | STAGING | _DICTATED
 _STAGE_VALUE = re.compile(r"(?:[0-4]|i{1,3}|iv)[a-c]?\d?", re.IGNORECASE)
 # a body site is part of the mention before these (NOTES_GOLD.md: body sites)
@@ -345,6 +351,7 @@ _RESULT_AFTER = re.compile(
     r"(?P<unit>[ \t]*[^\W\d_µ%]*[µ%]?[^\W\d_]*(?:/[^\W_.]+)?)?", re.IGNORECASE)
 _DOSE_UNIT = re.compile(r"[ \t]*(?:mg|g|gm|mcg|µg|ug|meq|mmol|units?|u|iu|ml|l|tabs?|tablets?|"
                         r"capsules?|puffs?|drops?)$", re.IGNORECASE)
+_FREQUENCY = re.compile(r"[ \t]*(?:q\d+h|qhs|qd|prn|daily|bid|tid|qid)\b", re.IGNORECASE)
 _RESULT_WORD = re.compile(r"[ \t]+(?:was|were|clearing|rising|elevation|trending|nadired|"
                           r"peaked|had\s+improved|stable|positive|negative|normal|elevated|"
                           r"low|high)\b|[ \t]*\(\d|(?:[ \t]+[a-z]+){1,3}[ \t]+(?:was|of|at)"
@@ -447,6 +454,9 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
                 nxt in _LEAD_OF and j - i > 3 and words[i + 2] == "of"):
             i += 1  # "4 mm nodule", "CT evidence of", "three-pillow orthopnea", "scintigraphic
             continue  # evidence of"
+        if w in _HISTORY_WORDS:
+            i += 1  # "hx gestational diabetes", "fhx colon cancer"
+            continue
         if w.endswith("ly") and nxt in DESCRIPTORS and j - i > 2:
             i += 1  # "hemodynamically significant stenosis"
             continue
@@ -545,7 +555,7 @@ def _clean_words(text: str, start: int, end: int, lo: int,
         return None
     words = [text[s:e].lower() for s, e in toks]
     w0 = words[0]
-    if w0 in _SPAN_EDGE or w0 == "stage" or words[-1] in _SPAN_END or (
+    if w0 in _SPAN_EDGE or w0 in _HISTORY_WORDS or w0 == "stage" or words[-1] in _SPAN_END or (
             len(words) > 2 and words[-2] in STAGING) or w0[0].isdigit() or w0 in _SIZE_WORDS \
             or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
             or w0.endswith("ly") and len(words) > 2 and words[1] in DESCRIPTORS:
@@ -645,6 +655,8 @@ def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
     each have a head, and (in notes) between symptoms listed with no separator ("fevers
     chills")."""
     bounds = [(ent.start, ent.end)]
+    if "comma" in ent.text or "colon" in ent.text:
+        bounds = _undictated(text, ent.start, ent.end)
     if "\n" in ent.text:
         bounds, at = [], ent.start
         for m in _FIELD_BREAK.finditer(text, ent.start, min(len(text), ent.end + 45)):
@@ -669,6 +681,34 @@ def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
             out.extend(parts)
         else:
             out.extend(note and _symptom_run(text, s, e) or [(s, e)])
+    return out
+
+
+# punctuation a dictation spoke: a comma between two mentions, a colon after a heading
+_SPOKEN_COMMA = re.compile(r"[ \t]+comma[ \t]+", re.IGNORECASE)
+_SPOKEN_COLON = re.compile(r"colon[ \t]+", re.IGNORECASE)
+_HEADING_WORD_BEFORE = re.compile(r"(?:history|diagnosis|diagnoses|impression|assessment|plan|"
+                                  r"complaint|illness|findings|problems)[ \t]+$", re.IGNORECASE)
+
+
+_COLON_HEADS = frozenset(("cancer", "carcinoma", "adenocarcinoma", "polyp", "polyps", "mass",
+                          "tumor", "tumour", "neoplasm", "lesion", "lesions", "perforation",
+                          "obstruction", "ischemia", "volvulus", "stricture"))
+
+
+def _undictated(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) without a spoken colon after a heading ("past medical history colon
+    essential hypertension"; "colon" is also the organ) and cut at spoken commas."""
+    m = _SPOKEN_COLON.match(text, start, end)
+    if m and m.end() < end and _HEADING_WORD_BEFORE.search(text, max(0, start - 20), start):
+        w = _WORD.match(text, m.end(), end)
+        if w is None or w.group().lower() not in _COLON_HEADS:  # "family history colon cancer"
+            start = m.end()
+    out, at = [], start
+    for m in _SPOKEN_COMMA.finditer(text, start, end):
+        out.append((at, m.start()))
+        at = m.end()
+    out.append((at, end))
     return out
 
 
@@ -721,8 +761,8 @@ def _lab_result(text: str, ent: Entity) -> bool:
             w.replace(".", "", 1).isdigit() for w in words)
     m = _RESULT_AFTER.match(text, ent.end, min(len(text), ent.end + 60))
     if m:
-        unit = m.group("unit") or ""
-        return "/" in unit or not _DOSE_UNIT.match(unit)
+        unit = m.group("unit") or ""  # a dose's unit or frequency: "bicarb 650 tid" is given
+        return "/" in unit or not (_DOSE_UNIT.match(unit) or _FREQUENCY.match(unit))
     if _RESULT_WORD.match(text, ent.end, min(len(text), ent.end + 20)):
         return True
     return _LAB_BEFORE.search(text, max(0, ent.start - 25), ent.start) is not None
@@ -991,12 +1031,13 @@ _ITEM_STOP_WORDS = frozenset((
     "for", "x", "was", "is", "were", "are", "has", "had", "removed", "repaired", "noted", "seen",
     "considered", "excluded", "confirmed", "cannot", "can", "not", "but", "improved",
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
-    "versus", "vs", "plus", "behind", "causing"))
+    "versus", "vs", "plus", "behind", "causing", "w"))
 _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note in lower case writes for a disease only where a cue names a condition
-# ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp"); elsewhere "pe" is the physical exam, "sbp"
-# a systolic pressure, "cap" a capsule
-_CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap"))
+# ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
+# the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting
+_CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi"))
+_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
 def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
@@ -1033,7 +1074,11 @@ def _condition_item(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     if not words:
         return None
     lows = [m.group().lower() for m in words]
-    if len(words) == 1 and words[0].group() in _CUED_LOWER:
+    w0 = words[0].group()
+    if w0 in _CUED_LOWER and (len(words) == 1 or lows[1] in ("ppx", "prophylaxis")) and \
+            not _MEASURE_AFTER.match(text, words[0].end()):
+        return words[0].span()
+    if w0 in ABBREVIATIONS or w0 in LOWER_ABBREVIATIONS:  # a list goes on past "mdd" to "gad"
         return words[0].span()
     if "of" in lows:  # "osteoarthritis of the left knee": the site is left out
         k = lows.index("of")
@@ -1099,7 +1144,8 @@ _CUE_PHRASES = {
     "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
     "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
     "differential includes": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
-    "pt": "cond", "been": "cond", "still": "cond"}
+    "pt": "cond", "been": "cond", "still": "cond", "?": "cond", "caused": "cond",
+    "causing": "cond"}
 
 
 def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
@@ -1122,6 +1168,15 @@ _DOSE_BEFORE = re.compile(
     r"\d[ \t]*(?:mg|mcg|g|units?|ml|puffs?|tabs?|tablets?|drops?|capsules?)\b|\b(?:daily|"
     r"bid|tid|qid|nightly|qhs|weekly|prn|q\d+h|once|twice|at[ \t]+bedtime)\b", re.IGNORECASE)
 _CLAUSE_STOP = re.compile(r"[.;:!?](?=\s|$)|\n")
+# after a symptom that opens a clause, what shows it is the finding and no adjective of a noun
+# ("febrile to 38.9", "tremulous, diaphoretic"; not "Agitated saline study")
+_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w/-]*)")
+_CLAUSE_GOES_ON = FUNCTION | frozenset((
+    "x", "since", "overnight", "today", "tonight", "now", "again", "this", "last", "all", "but",
+    "w/", "improving", "improved", "worse", "worsening", "better", "resolved", "persists",
+    "persistent", "ongoing", "intermittently", "off", "up", "down", "nor", "or", "and"))
+# where a clause or a list item opens: the text's start, a line's, after a stop or a comma
+_CLAUSE_OPEN = re.compile(r"(?:^|(?<=[.;,!?])[ \t]+|\n)[ \t]*(?:[-*•]+[ \t]*)?(?=[^\W\d_])")
 
 
 def _clause_end(text: str, pos: int) -> int:
@@ -1176,6 +1231,17 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                     start += 1
                 _list_findings(text, start, _clause_end(text, start), taken, diseases, note, out)
             break
+    if note:  # a telegraphic clause or list item that is a symptom ("... pending.\noliguric",
+        # "last drink 1d ago, tremulous, diaphoretic")
+        first = SYMPTOMS.first
+        for m in _CLAUSE_OPEN.finditer(text):
+            w = _WORD.match(text, m.end())
+            if w and w.group().lower() in first and w.group().lower() not in _AMBIGUOUS:
+                stop = _clause_end(text, m.end())
+                end = SYMPTOMS.match(text, m.end(), stop)
+                nxt = _NEXT_WORD.match(text, end) if end > 0 else None
+                if end > 0 and (nxt is None or nxt.group(1).lower() in _CLAUSE_GOES_ON):
+                    _list_findings(text, m.end(), stop, taken, diseases, note, out)
     for start, end in list(taken.spans):  # lists continuing after a Disease
         if start in diseases and end < n and text[end] in " ,/\t":
             sep = _SEPARATOR.match(text, end, min(n, end + 8))
