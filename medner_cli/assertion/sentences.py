@@ -12,8 +12,10 @@ line, a closed line, a line starting with a digit such as a time, a line too lon
 wrapped) it ends the sentence: that is a list written without markers, or a table.
 
 Within a line, a sentence ends at ``.``, ``!`` or ``?`` followed by space and a capital or a
-digit, unless the period closes an abbreviation ("Dr.", "vs.", "b.i.d.") or an initial, and a
-``?`` after a space is the "? pneumonia" of a query, not an end.
+digit (after a period also a lower-case letter, as notes in lower case write: "no ntg pta.
+home meds ..."), unless the period closes an abbreviation ("Dr.", "vs.", "b.i.d.") or an
+initial, and a ``?`` after a space is the "? pneumonia" of a query, not an end; in a dictation
+that speaks its commas, at a spoken "period".
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ import re
 from medner_cli.assertion.lines import BEGIN, END, FIELD, ITEM, KEY, KIND, NEXT, PROSE, START, Line
 from medner_cli.assertion.sections import Heading
 
-_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?([^\W_a-z]))")
+_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?([^\W_]))")
 _GAP = re.compile(r"[ \t]{2,}(?=" + KEY + ")")
+# a dictation's spoken period ("no shortness of breath period current medications ..."); only
+# in a block that speaks its commas too, since "period" is also a word ("the postoperative
+# period")
+_SPOKEN_COMMA = re.compile(r"[ \t]comma[ \t]", re.IGNORECASE)
+_SPOKEN_PERIOD = re.compile(r"[ \t]period(?=[ \t]+\w)", re.IGNORECASE)
 _ABBREVIATIONS = (
     "dr mr mrs ms prof st vs etc eg ie al fig approx dept jr sr inc ltd co pt pts".split())
 # the word before a period: an initial ("M."), a dotted abbreviation ("b.i.d", "e.g") or a
@@ -93,12 +100,14 @@ def split(text: str, start: int, end: int) -> list[int]:
     cuts = []
     if text.find("  ", start, end) != -1 or text.find("\t", start, end) != -1:
         cuts = [m.end() for m in _GAP.finditer(text, start, end)]  # "Fever: none    Cough: yes"
+    if _SPOKEN_COMMA.search(text, start, end):  # a dictation that speaks its punctuation
+        cuts += [m.end() for m in _SPOKEN_PERIOD.finditer(text, start, end)]
     for m in _END.finditer(text, start, end):
         a, b = m.span()
         if a == 0 or text[a - 1].isspace():
             continue  # "? pneumonia"
         nxt = m.group(1)  # a capital or digit, or a non-ASCII letter whose case is checked here
-        if not (nxt.isupper() or nxt.isdigit()):
+        if not (nxt.isupper() or nxt.isdigit() or nxt.islower() and text[a] == "."):
             continue
         if text[a] == "." and b - a == 1 and _is_abbreviation(text, a):
             continue
