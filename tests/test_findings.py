@@ -255,6 +255,10 @@ EXTEND = [
     # type words of a name are kept; an organ adjective names a hypertension
     (HEADER + "Known nonischemic cardiomyopathy.\n", ["cardiomyopathy"],
      ["nonischemic cardiomyopathy"]),
+    # a site comes next to its head, a sub-location is none
+    (HEADER + "assessment colon essential hypertension.\n", ["hypertension"],
+     ["essential hypertension"]),
+    (HEADER + "MRI: L4-5 FORAMINAL STENOSIS.\n", ["STENOSIS"], ["STENOSIS"]),
     (HEADER + "Ascites from portal hypertension.\n", ["hypertension"],
      ["Ascites", "portal hypertension"]),
 ]
@@ -332,6 +336,8 @@ ADD = [
     (HEADER + "endorses si, denies hi or avh; no si/hi today.\n", [], ["si", "hi", "avh", "si/hi"]),
     (HEADER + "trop + d-dimer sent; pt tolerated diet.\n", [], []),
     (HEADER + "He reports chills and was sweating at work.\n", [], ["chills", "sweating"]),
+    (HEADER + "81f dementia from snf, more confused. hx vt s/p icd.\n", ["dementia"],
+     ["dementia", "confused", "vt"]),
     # a telegraphic clause or list item that is a symptom; not an adjective before its noun
     (HEADER + "bcx pending.\noliguric. febrile to 38.9. last drink 1d ago, tremulous.\n"
      "Agitated saline study negative.\n", [], ["oliguric", "febrile", "tremulous"]),

@@ -419,6 +419,7 @@ def test_drug_short_forms_not_a_drug(lex, text):
     ("lido w/ epi", ["lido", "epi"]),  # an additive given with a drug
     ("2L ns bolus then lr 250/h, d5-1/2ns at 75", ["ns", "lr", "d5-1/2ns"]),
     ("mag IV, start bicarb 650 tid", ["mag", "bicarb"]),
+    ("headache -> apap 1 g + oxy 5", ["apap", "oxy"]),  # listed with a drug and its dose
 ])
 def test_short_forms_as_notes_give_drugs(lex, text, expected):
     doc = Doc("d", "CLINIC NOTE\n" + text + "\n")

@@ -448,6 +448,9 @@ _GIVEN_VERB_BEFORE = re.compile(
     r"taking|rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
+# ... with the first one's dose between them ("apap 1 g + oxy", "fent 50 + prop")
+_DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?)?"
+                        r"(?:" + _LIST_GAP.pattern + ")")
 
 
 def _given_as_drug(text: str, start: int, end: int) -> bool:
@@ -465,9 +468,9 @@ _WITH_GAP = re.compile(r"[ \t]+(?:with|w/)[ \t]*")
 def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bool:
     """Is a span of ``drugs`` the item before or after [start, end) in a list, or the drug
     that [start, end) is given with?"""
-    return any((e <= start and (_LIST_GAP.fullmatch(text, e, start) or (
+    return any((e <= start and (_DOSED_GAP.fullmatch(text, e, start) or (
         _WITH_GAP.fullmatch(text, e, start) and not _endogenous(text[start:end])))) or
-               (end <= s and _LIST_GAP.fullmatch(text, end, s)) for s, e in drugs)
+               (end <= s and _DOSED_GAP.fullmatch(text, end, s)) for s, e in drugs)
 
 
 # fluids: "NS" and "LR" (and premixes, "D5-1/2NS") are normal saline and lactated Ringer's

@@ -598,7 +598,8 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
         low = word.lower()
         if low in KEEP_BEFORE or low.endswith(("-induced", "-related")):
             start = b_start
-            continue
+            site = False  # a site comes next to its head: "portal hypertension", not "colon
+            continue  # essential hypertension"
         if low.isdigit() or low in ("i", "ii"):
             two = _word_before(text, b_start, lo)
             if two and two[1].lower() == "type":
@@ -613,7 +614,8 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
             best, at, words = None, start, []
             if head not in SITE_HEADS:
                 if (low.endswith(("al", "ic", "ar")) and low not in _NOT_ORGAN_ADJ and
-                        low not in SIDES and low not in POSITIONS) or (
+                        low not in SIDES and low not in POSITIONS and
+                        low not in SUBLOCATIONS) or (
                         low in ANATOMY and low not in _VESSELS):
                     start = b_start  # "periappendiceal abscess", "abdominal aortic aneurysm"
                     organ_words += 1
@@ -942,9 +944,10 @@ class _Taken:
         return self.spans[i] if i < len(self.starts) and self.starts[i] == pos else None
 
 
-# verbs before a list item's finding: "chills and was sweating", "anxious, has been agitated"
+# verbs and degree words before a list item's finding: "chills and was sweating", "anxious, has
+# been agitated", "more confused"
 _AUXILIARIES = frozenset(("has", "had", "have", "is", "was", "were", "are", "been", "being",
-                          "still"))
+                          "still", "more", "less", "increasingly", "very", "slightly", "somewhat"))
 
 
 def _skip_words(text: str, pos: int, limit: int) -> int:
@@ -1051,7 +1054,8 @@ def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
             break
         w = m.group()
         if (w[0].isdigit() and not (words and words[-1].group().lower() == "type")) or (
-                words and w.lower() in _ITEM_STOP_WORDS):
+                words and (w.lower() in _ITEM_STOP_WORDS or
+                           w in ("s", "S") and text.startswith(("/p", "/P"), m.end()))):
             break
         words.append(m)
         j = m.end()
@@ -1235,10 +1239,11 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         # "last drink 1d ago, tremulous, diaphoretic")
         first = SYMPTOMS.first
         for m in _CLAUSE_OPEN.finditer(text):
-            w = _WORD.match(text, m.end())
+            at = _skip_words(text, m.end(), n)  # ", more confused", ". mild dysuria"
+            w = _WORD.match(text, at)
             if w and w.group().lower() in first and w.group().lower() not in _AMBIGUOUS:
                 stop = _clause_end(text, m.end())
-                end = SYMPTOMS.match(text, m.end(), stop)
+                end = SYMPTOMS.match(text, at, stop)
                 nxt = _NEXT_WORD.match(text, end) if end > 0 else None
                 if end > 0 and (nxt is None or nxt.group(1).lower() in _CLAUSE_GOES_ON):
                     _list_findings(text, m.end(), stop, taken, diseases, note, out)
