@@ -116,6 +116,7 @@ TRIM = [
      ["stenosis"]),
     (HEADER + "Seen for a COPD exacerbation.\n", "COPD exacerbation", ["COPD"]),
     (HEADER + "Eczema flaring again.\n", "Eczema flaring", ["Eczema"]),
+    (HEADER + "hx cataract sx 2019.\n", "cataract sx", ["cataract"]),
     (HEADER + "Pt with hx gestational diabetes.\n", "hx gestational diabetes",
      ["gestational diabetes"]),
     (HEADER + "CXR: rll pneumonia.\n", "rll pneumonia", ["pneumonia"]),  # a lobe goes
@@ -158,6 +159,7 @@ CUT = [
     (HEADER + "family history colon cancer period\n", "colon cancer", ["colon cancer"]),
     # symptoms side by side are each one
     (HEADER + "He has had fevers chills for a week.\n", "fevers chills", ["fevers", "chills"]),
+    (HEADER + "Admitted with neutropenic fever.\n", "neutropenic fever", ["neutropenic fever"]),
     # a composite mention with one head stays whole: the cut must not fire
     (HEADER + "CT: small pleural or pericardial effusion.\n", "pleural or pericardial effusion",
      ["pleural or pericardial effusion"]),
@@ -338,6 +340,10 @@ ADD = [
     (HEADER + "He reports chills and was sweating at work.\n", [], ["chills", "sweating"]),
     (HEADER + "81f dementia from snf, more confused. hx vt s/p icd.\n", ["dementia"],
      ["dementia", "confused", "vt"]),
+    (HEADER + "45f graves disease. cialis 5 daily for ed. w/ mod hydro. sib dx aom. watch for "
+     "retention. intermittently confused.\n", [],
+     ["graves disease", "ed", "hydro", "aom", "retention", "confused"]),
+    (HEADER + "+si w/ plan; today denies si/hi.\n", ["si", "si"], ["si", "si/hi"]),
     # a telegraphic clause or list item that is a symptom; not an adjective before its noun
     (HEADER + "bcx pending.\noliguric. febrile to 38.9. last drink 1d ago, tremulous.\n"
      "Agitated saline study negative.\n", [], ["oliguric", "febrile", "tremulous"]),

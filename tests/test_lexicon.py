@@ -420,6 +420,8 @@ def test_drug_short_forms_not_a_drug(lex, text):
     ("2L ns bolus then lr 250/h, d5-1/2ns at 75", ["ns", "lr", "d5-1/2ns"]),
     ("mag IV, start bicarb 650 tid", ["mag", "bicarb"]),
     ("headache -> apap 1 g + oxy 5", ["apap", "oxy"]),  # listed with a drug and its dose
+    ("pain 6/10, got oxy 5, vanc 1 g iv, dex", ["oxy", "vanc", "dex"]),
+    ("D50 1 amp, KCl 40 PO; Mg 2.1", ["D50", "KCl"]),  # a unit, a result
 ])
 def test_short_forms_as_notes_give_drugs(lex, text, expected):
     doc = Doc("d", "CLINIC NOTE\n" + text + "\n")

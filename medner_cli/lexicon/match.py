@@ -356,20 +356,15 @@ SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?i:class|physical status|PS|score|grade|tubes?|catheter)\b")
-# ... nor, after the anaesthetists' ASA and an ambiguous form, a scale's reading: a Roman
-# numeral or a number from 1 to 6 with no unit or frequency after it ("ASA 3", "ASA: III"); after
-# any other short form a bare number is a dose or a rate ("levo 6 -> 14", "norepi 4"), and "IV"
-# after a drug is its route ("vanc IV", "mag IV")
+# ... nor, after the anaesthetists' ASA, a scale's reading: a Roman numeral or a number from 1
+# to 6 with no unit or frequency after it ("ASA 3", "ASA: III", "ASA IV"). After any other short
+# form a bare number is a dose or a rate ("levo 6 -> 14", "norepi 4"), and "IV" its route
+# ("vanc IV", "mag IV")
 _SCALE_AFTER = re.compile(
-    r"[ \t]*(?::[ \t]*)?(?:(?P<roman>I{1,3}|IV|VI?)\b"
+    r"[ \t]*(?::[ \t]*)?(?:(?:I{1,3}|IV|VI?)\b"
     r"|[1-6](?!\d|[.,/-]\d)(?![ \t]*(?i:mg|mcg|g|units?|u|mu|meq|mmol|ml|cc|l|amps?|tabs?|"
     r"tablets?|caps?|puffs?|drops?|q\d+h|qhs|prn|daily|bid|tid|qid)\b))")
 _SCALED = frozenset(("ASA",))
-
-
-def _scale_reading(text: str, start: int, end: int) -> bool:
-    m = _SCALE_AFTER.match(text, end)
-    return m is not None and (m.group("roman") != "IV" or text[start:end].upper() in _SCALED)
 
 
 AMBIGUOUS_SHORT_FORMS = Path(__file__).with_name("ambiguous_short_forms.txt")
@@ -444,17 +439,21 @@ _GIVEN_VERB_BEFORE = re.compile(
     r"(?i:(?<![\w-])(?:start(?:ed|ing)?|restart(?:ed)?|resume[sd]?|continue[sd]?|cont|"
     r"increase[sd]?|decrease[sd]?|double[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|"
     r"stop(?:ped)?|"
-    r"d/c(?:'?d)?|on|off|add(?:ed)?|give|given|gave|received|receiving|uses|using|took|takes|"
+    r"d/c(?:'?d)?|on|off|add(?:ed)?|give|given|gave|got|received|receiving|uses|using|took|takes|"
     r"taking|rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
-# ... with the first one's dose between them ("apap 1 g + oxy", "fent 50 + prop")
-_DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?)?"
+_NUMBER_AFTER = re.compile(r"[ \t]*:?[ \t]*\d")
+# after an amount an ambiguous form is its unit: "D50 1 amp"
+_AMOUNT_BEFORE = re.compile(r"\d[ \t]*$")
+# ... with the first one's dose between them ("apap 1 g + oxy", "ondansetron 16 iv, dex")
+_DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?"
+                        r"(?:[ \t]+(?i:po|iv|im|sc|sq|sl|prn|daily|bid|tid|qid|q\d+h)\b)*)?"
                         r"(?:" + _LIST_GAP.pattern + ")")
 
 
 def _given_as_drug(text: str, start: int, end: int) -> bool:
-    return not (_NOT_A_DRUG_AFTER.match(text, end) or _scale_reading(text, start, end)) and bool(
+    return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
         _DRUG_SIGN_AFTER.match(text, end)
         or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
         or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
@@ -513,7 +512,7 @@ def _oxygen_given(text: str, start: int, end: int) -> bool:
 
 def _drug_here(text: str, start: int, end: int) -> bool:
     return not _NOT_A_DRUG_AFTER.match(text, end) and not (
-        text[start:end].upper() in _SCALED and _scale_reading(text, start, end))
+        text[start:end].upper() in _SCALED and _SCALE_AFTER.match(text, end))
 
 
 def _fluid_given(text: str, start: int, end: int) -> bool:
@@ -551,11 +550,14 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     if note:
         taken = [(h.start, h.end) for h in hits + extra]
         left = [(s, e) for forms in (_ambiguous_short_forms(), _case_variants(True))
-                for s, e in forms.find(doc) if not any(a < e and s < b for a, b in taken)]
+                for s, e in forms.find(doc) if not any(a < e and s < b for a, b in taken)
+                and not _AMOUNT_BEFORE.search(text, max(0, s - 8), s)]
         drugs = taken + [c for c in chemicals if not any(a < c[1] and c[0] < b for a, b in left)]
         while left:  # a form beside one taken may make its own neighbour a list item
-            now = [(s, e) for s, e in left
-                   if _given_as_drug(text, s, e) or _beside(text, s, e, drugs)]
+            now = [(s, e) for s, e in left  # a body's own analyte with a number and no unit
+                   if _given_as_drug(text, s, e) or (  # is a result: "KCl 40 PO; Mg 2.1"
+                       _beside(text, s, e, drugs) and not (
+                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))]
             if not now:
                 break
             extra += [Hit(s, e, text[s:e], "", ()) for s, e in now]

@@ -157,7 +157,7 @@ DESCRIPTORS = frozenset((
     "further", "daytime", "nighttime", "witnessed", "troublesome", "dense", "stable",
     "demonstrable", "obstructing", "non-obstructing", "nonobstructing", "longstanding",
     "long-standing", "remote", "prior", "previous", "past", "active", "clear", "radiopaque",
-    "simple", "localized", "localised"))
+    "simple", "localized", "localised", "intermittently", "occasionally", "mod", "sev"))
 # skipped before a list item: determiners, negations and descriptors ("no", "a", "mild")
 _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
@@ -184,11 +184,12 @@ POSITIONS = frozenset((
 SUBLOCATIONS = frozenset((
     "lobe", "lobes", "pole", "poles", "segment", "segments", "segmental", "subsegmental",
     "zone", "zones", "base", "bases", "wall", "line", "aspect", "sigmoid", "ileocolonic",
-    "rll", "rml", "rul", "lll", "lul", "lingula", "lingular", "foraminal", "antral"))
+    "rll", "rml", "rul", "lll", "lul", "lingula", "lingular", "foraminal", "antral", "uvj",
+    "upj"))
 FUNCTION = frozenset(("of", "the", "and", "or", "with", "in", "on", "at", "to", "for", "a",
                       "an", "from", "by", "as", "is", "was"))
 AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "flare-up", "flaring",
-                        "flared", "worsening", "improving", "resolving", "resolved",
+                        "flared", "worsening", "improving", "resolving", "resolved", "sx",
                         # a limb region after a finding ("edema BLE"): the region is left out
                         "ble", "bue", "lle", "rle", "lue", "rue"))
 STAGING = frozenset(("stage", "class", "grade", "gold", "nyha"))
@@ -215,6 +216,7 @@ ORGAN_HEADS = frozenset((
     "cancer", "carcinoma", "hernia", "ulcer", "abscess", "fracture", "infarct", "infarction",
     "hemorrhage", "haemorrhage", "obstruction", "stenosis", "thickening", "dilatation",
     "dilation", "injury", "failure", "steatosis", "spasm", "spasms", "embolism", "emboli",
+    "crisis", "crises",
     "embolus", "thrombosis", "strain", "insufficiency", "irritation", "perforation",
     "torsion", "stricture", "petechiae", "vegetation", "vegetations", "aneurysm", "aneurysms",
     "herniation", "thrombus", "hematoma", "dissection", "hypertension", "atherosclerosis"))
@@ -716,8 +718,8 @@ def _undictated(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _symptom_run(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
     """The symptoms that make up ``text[start:end]``, side by side with only spaces between
-    ("fevers chills"), when there are two or more and the last is no adjective (which would
-    qualify a noun: "painful erythematous nodules"); else None."""
+    ("fevers chills"), when there are two or more and none is an adjective (which would qualify
+    a noun: "neutropenic fever", "painful erythematous nodules"); else None."""
     parts: list[tuple[int, int]] = []
     pos = start
     while pos < end:
@@ -730,8 +732,8 @@ def _symptom_run(text: str, start: int, end: int) -> list[tuple[int, int]] | Non
             pos += 1
         if pos == stop < end:
             return None
-    if len(parts) < 2 or _ADJECTIVE_END.search(text, parts[-1][0], end):
-        return None
+    if len(parts) < 2 or any(_ADJECTIVE_END.search(text, a, b) for a, b in parts):
+        return None  # an adjective qualifies a noun: "neutropenic fever"
     return parts
 
 
@@ -1039,7 +1041,8 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note in lower case writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
 # the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting
-_CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi"))
+_CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
+                         "hydro", "ed"))
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
@@ -1149,7 +1152,7 @@ _CUE_PHRASES = {
     "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
     "differential includes": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
     "pt": "cond", "been": "cond", "still": "cond", "?": "cond", "caused": "cond",
-    "causing": "cond"}
+    "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex"}
 
 
 def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
@@ -1179,6 +1182,7 @@ _CLAUSE_GOES_ON = FUNCTION | frozenset((
     "x", "since", "overnight", "today", "tonight", "now", "again", "this", "last", "all", "but",
     "w/", "improving", "improved", "worse", "worsening", "better", "resolved", "persists",
     "persistent", "ongoing", "intermittently", "off", "up", "down", "nor", "or", "and"))
+_AGE_SEX = re.compile(r"(?<![\w/.,-])\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
 # where a clause or a list item opens: the text's start, a line's, after a stop or a comma
 _CLAUSE_OPEN = re.compile(r"(?:^|(?<=[.;,!?])[ \t]+|\n)[ \t]*(?:[-*•]+[ \t]*)?(?=[^\W\d_])")
 
@@ -1247,6 +1251,9 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                 nxt = _NEXT_WORD.match(text, end) if end > 0 else None
                 if end > 0 and (nxt is None or nxt.group(1).lower() in _CLAUSE_GOES_ON):
                     _list_findings(text, m.end(), stop, taken, diseases, note, out)
+    if note:  # what a patient's age and sex open ("45f graves disease, ...", "44m acute
+        for m in _AGE_SEX.finditer(text):  # pancreatitis")
+            _list_findings(text, m.end(), _clause_end(text, m.end()), taken, diseases, note, out)
     for start, end in list(taken.spans):  # lists continuing after a Disease
         if start in diseases and end < n and text[end] in " ,/\t":
             sep = _SEPARATOR.match(text, end, min(n, end + 8))
@@ -1604,6 +1611,8 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     fixed = _coordinated(doc, fixed)
     if note:
         fixed = _merge_and_extend(doc, fixed)
+        if "/" in text:
+            fixed = _slash_shorthands_whole(doc, fixed)
         fixed = _shorthand_heads(doc, fixed)
         fixed = _substance_disorders(doc, fixed)
     spans = [(e.start, e.end) for e in fixed]
@@ -1750,6 +1759,17 @@ def _coordinated(doc: Doc, ents: list[Entity]) -> list[Entity]:
     return out
 
 
+def _slash_shorthands_whole(doc: Doc, ents: list[Entity]) -> list[Entity]:
+    """``ents`` less the model Diseases inside a slash shorthand ("si" of "si/hi", copied
+    there from "+si"), so that the shorthand is found whole."""
+    text = doc.text
+    forms = [(s, e) for s, e in _ABBREVIATION_FORMS.find(doc) if "/" in text[s:e]]
+    if not forms:
+        return ents
+    return [x for x in ents if not (x.label == "Disease" and x.source == "model" and any(
+        s <= x.start and x.end <= e and e - s > x.end - x.start for s, e in forms))]
+
+
 def _symptom(text: str, ent: Entity) -> bool:
     return SYMPTOMS.match(text, ent.start, ent.end) == ent.end
 
@@ -1769,7 +1789,8 @@ def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
             prev = merged[-1]
             if prev.label == "Disease" and prev.source == "model" and \
                     text[prev.end:ent.start] in (" ", "’ ", "' ") and not (
-                    _symptom(text, prev) and _symptom(text, ent)):  # "fevers chills": two
+                    _symptom(text, prev) and _symptom(text, ent) and  # "fevers chills": two
+                    not _ADJECTIVE_END.search(text, prev.start, prev.end)):
                 merged[-1] = doc.span(prev.start, ent.end, "Disease", score=min(
                     prev.score, ent.score), source="model")
                 continue
