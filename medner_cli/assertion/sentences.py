@@ -15,7 +15,7 @@ Within a line, a sentence ends at ``.``, ``!`` or ``?`` followed by space and a 
 digit (after a period also a lower-case letter, as notes in lower case write: "no ntg pta.
 home meds ..."), unless the period closes an abbreviation ("Dr.", "vs.", "b.i.d.") or an
 initial, and a ``?`` after a space is the "? pneumonia" of a query, not an end; in a dictation
-that speaks its commas, at a spoken "period".
+(a block that speaks its commas or says "period" twice), at a spoken "period".
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ import re
 from medner_cli.assertion.lines import BEGIN, END, FIELD, ITEM, KEY, KIND, NEXT, PROSE, START, Line
 from medner_cli.assertion.sections import Heading
 
-_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?([^\W_]))")
+_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[+]?([^\W_]))")
 _GAP = re.compile(r"[ \t]{2,}(?=" + KEY + ")")
 # a dictation's spoken period ("no shortness of breath period current medications ..."); only
-# in a block that speaks its commas too, since "period" is also a word ("the postoperative
-# period")
+# in a block that speaks its commas too or says "period" twice, since "period" is also a word
+# ("the postoperative period")
 _SPOKEN_COMMA = re.compile(r"[ \t]comma[ \t]", re.IGNORECASE)
 _SPOKEN_PERIOD = re.compile(r"[ \t]period(?=[ \t]+\w)", re.IGNORECASE)
 _ABBREVIATIONS = (
@@ -100,8 +100,9 @@ def split(text: str, start: int, end: int) -> list[int]:
     cuts = []
     if text.find("  ", start, end) != -1 or text.find("\t", start, end) != -1:
         cuts = [m.end() for m in _GAP.finditer(text, start, end)]  # "Fever: none    Cough: yes"
-    if _SPOKEN_COMMA.search(text, start, end):  # a dictation that speaks its punctuation
-        cuts += [m.end() for m in _SPOKEN_PERIOD.finditer(text, start, end)]
+    spoken = list(_SPOKEN_PERIOD.finditer(text, start, end))
+    if spoken and (len(spoken) > 1 or _SPOKEN_COMMA.search(text, start, end)):
+        cuts += [m.end() for m in spoken]  # a dictation that speaks its punctuation
     for m in _END.finditer(text, start, end):
         a, b = m.span()
         if a == 0 or text[a - 1].isspace():
