@@ -952,6 +952,11 @@ _AUXILIARIES = frozenset(("has", "had", "have", "is", "was", "were", "are", "bee
                           "still", "more", "less", "increasingly", "very", "slightly", "somewhat"))
 
 
+# the words ``_skip_words`` may skip first (a duration starts with a number word)
+_SKIPPED = _DETERMINERS | _AUXILIARIES | frozenset(("one", "two", "three", "four", "five", "six",
+                                                    "several", "many"))
+
+
 def _skip_words(text: str, pos: int, limit: int) -> int:
     """``pos`` past a duration ("two years of") and determiners, negations, descriptors and
     auxiliary verbs."""
@@ -1243,9 +1248,16 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         # "last drink 1d ago, tremulous, diaphoretic")
         first = SYMPTOMS.first
         for m in _CLAUSE_OPEN.finditer(text):
-            at = _skip_words(text, m.end(), n)  # ", more confused", ". mild dysuria"
+            at = m.end()
             w = _WORD.match(text, at)
-            if w and w.group().lower() in first and w.group().lower() not in _AMBIGUOUS:
+            if w is None:
+                continue
+            word = w.group().lower()
+            if word in _SKIPPED:  # ", more confused", ". mild dysuria"
+                at = _skip_words(text, at, n)
+                w = _WORD.match(text, at)
+                word = w.group().lower() if w else ""
+            if word in first and word not in _AMBIGUOUS:
                 stop = _clause_end(text, m.end())
                 end = SYMPTOMS.match(text, at, stop)
                 nxt = _NEXT_WORD.match(text, end) if end > 0 else None
