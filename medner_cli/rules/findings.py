@@ -1187,7 +1187,8 @@ _CLAUSE_GOES_ON = FUNCTION | frozenset((
     "x", "since", "overnight", "today", "tonight", "now", "again", "this", "last", "all", "but",
     "w/", "improving", "improved", "worse", "worsening", "better", "resolved", "persists",
     "persistent", "ongoing", "intermittently", "off", "up", "down", "nor", "or", "and"))
-_AGE_SEX = re.compile(r"(?<![\w/.,-])\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
+_AGE_SEX = re.compile(r"\b\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
+_NOT_BEFORE_AGE = frozenset("/.,-")  # "1/2m", "3.5f": no age
 # where a clause or a list item opens: the text's start, a line's, after a stop or a comma
 _CLAUSE_OPEN = re.compile(r"(?:^|(?<=[.;,!?])[ \t]+|\n)[ \t]*(?:[-*•]+[ \t]*)?(?=[^\W\d_])")
 
@@ -1265,7 +1266,9 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                     _list_findings(text, m.end(), stop, taken, diseases, note, out)
     if note:  # what a patient's age and sex open ("45f graves disease, ...", "44m acute
         for m in _AGE_SEX.finditer(text):  # pancreatitis")
-            _list_findings(text, m.end(), _clause_end(text, m.end()), taken, diseases, note, out)
+            if m.start() == 0 or text[m.start() - 1] not in _NOT_BEFORE_AGE:
+                _list_findings(text, m.end(), _clause_end(text, m.end()), taken, diseases, note,
+                               out)
     for start, end in list(taken.spans):  # lists continuing after a Disease
         if start in diseases and end < n and text[end] in " ,/\t":
             sep = _SEPARATOR.match(text, end, min(n, end + 8))
@@ -1277,7 +1280,7 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
             out.append(m.span())
     if not note:
         return out
-    for s, e in _ABBREVIATION_FORMS.find(doc):  # "HTN", "AFib", and "htn", "n/v/d"
+    for s, e in _abbreviation_forms(doc):  # "HTN", "AFib", and "htn", "n/v/d"
         word = text[s:e]
         if not (s in keyed and text.startswith(":", e)) and word not in _defined(doc) and not (
                 word in _UNIT_LIKE and _AFTER_NUMBER.search(text, max(0, s - 4), s)) and \
@@ -1771,11 +1774,16 @@ def _coordinated(doc: Doc, ents: list[Entity]) -> list[Entity]:
     return out
 
 
+def _abbreviation_forms(doc: Doc) -> list[tuple[int, int]]:
+    """The disease abbreviations of the document (``_ABBREVIATION_FORMS``), found once."""
+    return doc.derived("disease_abbreviation_forms", lambda _: _ABBREVIATION_FORMS.find(doc))
+
+
 def _slash_shorthands_whole(doc: Doc, ents: list[Entity]) -> list[Entity]:
     """``ents`` less the model Diseases inside a slash shorthand ("si" of "si/hi", copied
     there from "+si"), so that the shorthand is found whole."""
     text = doc.text
-    forms = [(s, e) for s, e in _ABBREVIATION_FORMS.find(doc) if "/" in text[s:e]]
+    forms = [(s, e) for s, e in _abbreviation_forms(doc) if "/" in text[s:e]]
     if not forms:
         return ents
     return [x for x in ents if not (x.label == "Disease" and x.source == "model" and any(
