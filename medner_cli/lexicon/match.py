@@ -416,9 +416,10 @@ def _case_variants(ambiguous: bool) -> WholeForms:
 _NOT_PER_VOLUME = r"(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)"
 # what makes an ambiguous short form a drug given (ambiguous_short_forms.txt): a dose (a number
 # and a unit that is no concentration: "K 40 mEq", "EMB 15 mg/kg", not "K 4.1 mmol/L" or "Mg
-# 1.8 mg/dL"), a strength ("TAC 0.1%"), a route, form or frequency after it ("dex suppression
-# test" gives the drug too), what was done with it ("pred weaned off"), an allergy to it ("PCN
-# allergy"), or (a drug, not a body's own analyte) a level ...
+# 1.8 mg/dL"), a strength ("TAC 0.1%"), a number and a frequency ("oxy 5 q4h", "bicarb 650
+# tid"), a route, form or frequency after it ("dex suppression test" gives the drug too), what
+# was done with it ("pred weaned off"), an allergy to it ("PCN allergy"), or (a drug, not a
+# body's own analyte) a level ...
 _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
     r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + "|%"
@@ -443,9 +444,6 @@ _GIVEN_VERB_BEFORE = re.compile(
     r"taking|rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
-_NUMBER_AFTER = re.compile(r"[ \t]*:?[ \t]*\d")
-# after an amount an ambiguous form is its unit: "D50 1 amp"
-_AMOUNT_BEFORE = re.compile(r"\d[ \t]*$")
 # ... with the first one's dose between them ("apap 1 g + oxy", "ondansetron 16 iv, dex")
 _DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?"
                         r"(?:[ \t]+(?i:po|iv|im|sc|sq|sl|prn|daily|bid|tid|qid|q\d+h)\b)*)?"
@@ -524,6 +522,12 @@ def _anywhere(text: str, start: int, end: int) -> bool:
     return True
 
 
+# after an amount an ambiguous form is its unit ("D50 1 amp"); a body's own analyte with a
+# number after it is a result even beside a drug ("KCl 40 PO; Mg 2.1")
+_AMOUNT_BEFORE = re.compile(r"\d[ \t]*$")
+_NUMBER_AFTER = re.compile(r"[ \t]*:?[ \t]*\d")
+
+
 def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, int]] = ()
                     ) -> list[Hit]:
     """``hits`` with the drug short forms of the document that none of them overlaps, in
@@ -554,10 +558,9 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
                 and not _AMOUNT_BEFORE.search(text, max(0, s - 8), s)]
         drugs = taken + [c for c in chemicals if not any(a < c[1] and c[0] < b for a, b in left)]
         while left:  # a form beside one taken may make its own neighbour a list item
-            now = [(s, e) for s, e in left  # a body's own analyte with a number and no unit
-                   if _given_as_drug(text, s, e) or (  # is a result: "KCl 40 PO; Mg 2.1"
-                       _beside(text, s, e, drugs) and not (
-                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))]
+            now = [(s, e) for s, e in left
+                   if _given_as_drug(text, s, e) or (_beside(text, s, e, drugs) and not (
+                       _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))]
             if not now:
                 break
             extra += [Hit(s, e, text[s:e], "", ()) for s, e in now]

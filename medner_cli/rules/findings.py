@@ -216,8 +216,8 @@ ORGAN_HEADS = frozenset((
     "cancer", "carcinoma", "hernia", "ulcer", "abscess", "fracture", "infarct", "infarction",
     "hemorrhage", "haemorrhage", "obstruction", "stenosis", "thickening", "dilatation",
     "dilation", "injury", "failure", "steatosis", "spasm", "spasms", "embolism", "emboli",
-    "crisis", "crises",
-    "embolus", "thrombosis", "strain", "insufficiency", "irritation", "perforation",
+    "embolus", "thrombosis", "strain", "insufficiency", "irritation", "perforation", "crisis",
+    "crises",
     "torsion", "stricture", "petechiae", "vegetation", "vegetations", "aneurysm", "aneurysms",
     "herniation", "thrombus", "hematoma", "dissection", "hypertension", "atherosclerosis"))
 _SITE_OR_ORGAN = SITE_HEADS | ORGAN_HEADS
@@ -693,8 +693,7 @@ _SPOKEN_COMMA = re.compile(r"[ \t]+comma[ \t]+", re.IGNORECASE)
 _SPOKEN_COLON = re.compile(r"colon[ \t]+", re.IGNORECASE)
 _HEADING_WORD_BEFORE = re.compile(r"(?:history|diagnosis|diagnoses|impression|assessment|plan|"
                                   r"complaint|illness|findings|problems)[ \t]+$", re.IGNORECASE)
-
-
+# what the organ heads after a heading word ("family history colon cancer": no spoken colon)
 _COLON_HEADS = frozenset(("cancer", "carcinoma", "adenocarcinoma", "polyp", "polyps", "mass",
                           "tumor", "tumour", "neoplasm", "lesion", "lesions", "perforation",
                           "obstruction", "ischemia", "volvulus", "stricture"))
@@ -716,6 +715,9 @@ def _undictated(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+_ADJECTIVE_END = re.compile(r"(?:ous|ful|ic|al|ive|ed|ile|ent|ant)$", re.IGNORECASE)
+
+
 def _symptom_run(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
     """The symptoms that make up ``text[start:end]``, side by side with only spaces between
     ("fevers chills"), when there are two or more and none is an adjective (which would qualify
@@ -735,9 +737,6 @@ def _symptom_run(text: str, start: int, end: int) -> list[tuple[int, int]] | Non
     if len(parts) < 2 or any(_ADJECTIVE_END.search(text, a, b) for a, b in parts):
         return None  # an adjective qualifies a noun: "neutropenic fever"
     return parts
-
-
-_ADJECTIVE_END = re.compile(r"(?:ous|ful|ic|al|ive|ed|ile|ent|ant)$", re.IGNORECASE)
 
 
 def _headed(text: str, start: int, end: int) -> bool:
@@ -946,15 +945,14 @@ class _Taken:
         return self.spans[i] if i < len(self.starts) and self.starts[i] == pos else None
 
 
-# verbs and degree words before a list item's finding: "chills and was sweating", "anxious, has
-# been agitated", "more confused"
-_AUXILIARIES = frozenset(("has", "had", "have", "is", "was", "were", "are", "been", "being",
-                          "still", "more", "less", "increasingly", "very", "slightly", "somewhat"))
-
-
+# skipped before a list item's finding: determiners, negations, descriptors, and verbs and
+# degree words ("chills and was sweating", "anxious, has been agitated", "more confused")
+_SKIPPABLE = _DETERMINERS | frozenset((
+    "has", "had", "have", "is", "was", "were", "are", "been", "being", "still", "more", "less",
+    "increasingly", "very", "slightly", "somewhat"))
 # the words ``_skip_words`` may skip first (a duration starts with a number word)
-_SKIPPED = _DETERMINERS | _AUXILIARIES | frozenset(("one", "two", "three", "four", "five", "six",
-                                                    "several", "many"))
+_SKIPPED = _SKIPPABLE | frozenset(("one", "two", "three", "four", "five", "six", "several",
+                                   "many"))
 
 
 def _skip_words(text: str, pos: int, limit: int) -> int:
@@ -970,8 +968,7 @@ def _skip_words(text: str, pos: int, limit: int) -> int:
             pos = m.end()
             continue
         m = _WORD.match(text, pos, limit)
-        if not m or (m.group().lower() not in _DETERMINERS and
-                     m.group().lower() not in _AUXILIARIES):
+        if not m or m.group().lower() not in _SKIPPABLE:
             return pos
         nxt = m.end()
         while nxt < limit and text[nxt] in " \t":
@@ -1204,6 +1201,31 @@ def _clause_end(text: str, pos: int) -> int:
 _SERVICE_AFTER = re.compile(r"[ \t]+(?i:clinic|service|team|program|programme|center|centre)\b")
 
 
+def _clause_openings(text: str, taken: _Taken, diseases: set[int],
+                     out: list[tuple[int, int]]) -> None:
+    """The lists (in notes) that a symptom opens at the start of a clause or a list item, when
+    no noun follows it ("... pending.\noliguric", "last drink 1d ago, tremulous, diaphoretic",
+    ", more confused"; not "Agitated saline study")."""
+    n = len(text)
+    first = SYMPTOMS.first
+    for m in _CLAUSE_OPEN.finditer(text):
+        at = m.end()
+        w = _WORD.match(text, at)
+        if w is None:
+            continue
+        word = w.group().lower()
+        if word in _SKIPPED:  # ", more confused", ". mild dysuria"
+            at = _skip_words(text, at, n)
+            w = _WORD.match(text, at)
+            word = w.group().lower() if w else ""
+        if word in first and word not in _AMBIGUOUS:
+            stop = _clause_end(text, m.end())
+            end = SYMPTOMS.match(text, at, stop)
+            nxt = _NEXT_WORD.match(text, end) if end > 0 else None
+            if end > 0 and (nxt is None or nxt.group(1).lower() in _CLAUSE_GOES_ON):
+                _list_findings(text, m.end(), stop, taken, diseases, True, out)
+
+
 def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list[tuple[int, int]]:
     text = doc.text
     n = len(text)
@@ -1245,29 +1267,11 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                     start += 1
                 _list_findings(text, start, _clause_end(text, start), taken, diseases, note, out)
             break
-    if note:  # a telegraphic clause or list item that is a symptom ("... pending.\noliguric",
-        # "last drink 1d ago, tremulous, diaphoretic")
-        first = SYMPTOMS.first
-        for m in _CLAUSE_OPEN.finditer(text):
-            at = m.end()
-            w = _WORD.match(text, at)
-            if w is None:
-                continue
-            word = w.group().lower()
-            if word in _SKIPPED:  # ", more confused", ". mild dysuria"
-                at = _skip_words(text, at, n)
-                w = _WORD.match(text, at)
-                word = w.group().lower() if w else ""
-            if word in first and word not in _AMBIGUOUS:
-                stop = _clause_end(text, m.end())
-                end = SYMPTOMS.match(text, at, stop)
-                nxt = _NEXT_WORD.match(text, end) if end > 0 else None
-                if end > 0 and (nxt is None or nxt.group(1).lower() in _CLAUSE_GOES_ON):
-                    _list_findings(text, m.end(), stop, taken, diseases, note, out)
-    if note:  # what a patient's age and sex open ("45f graves disease, ...", "44m acute
-        for m in _AGE_SEX.finditer(text):  # pancreatitis")
+    if note:
+        _clause_openings(text, taken, diseases, out)
+        for m in _AGE_SEX.finditer(text):  # "45f graves disease", "44m acute pancreatitis"
             if m.start() == 0 or text[m.start() - 1] not in _NOT_BEFORE_AGE:
-                _list_findings(text, m.end(), _clause_end(text, m.end()), taken, diseases, note,
+                _list_findings(text, m.end(), _clause_end(text, m.end()), taken, diseases, True,
                                out)
     for start, end in list(taken.spans):  # lists continuing after a Disease
         if start in diseases and end < n and text[end] in " ,/\t":
