@@ -626,7 +626,7 @@ def test_shorthand_heads_link_spelled_out(shipped: Linker):
     assert shipped.resolve("Disease", "d/o") is None  # a head alone names nothing
 
 
-def test_short_forms_also_read_in_lower_case_unless_two_fold_together(tmp_path: Path):
+def test_short_forms_also_read_in_either_case_unless_two_fold_together(tmp_path: Path):
     from medner_cli.link import read_short_forms
 
     path = tmp_path / "short_forms.tsv"
@@ -637,6 +637,7 @@ def test_short_forms_also_read_in_lower_case_unless_two_fold_together(tmp_path: 
     assert ("Disease", "ms") not in table  # "ms" could be either
     assert table["Disease", "MS"] == "multiple sclerosis" and table["Chemical", "Vanc"] == \
         "vancomycin"
+    assert table["Chemical", "VANC"] == "vancomycin"  # a note in capitals
 
 
 def test_every_shipped_short_form_resolves_with_the_shipped_dictionary(tmp_path: Path):
