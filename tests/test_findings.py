@@ -117,6 +117,9 @@ TRIM = [
     (HEADER + "Seen for a COPD exacerbation.\n", "COPD exacerbation", ["COPD"]),
     (HEADER + "Eczema flaring again.\n", "Eczema flaring", ["Eczema"]),
     (HEADER + "hx cataract sx 2019.\n", "cataract sx", ["cataract"]),
+    (HEADER + "early AMD OD.\n", "AMD OD", ["AMD"]),  # the eye goes
+    (HEADER + "h/o acute chest syndrome.\n", "acute", ["acute chest syndrome"]),  # a lone "acute"
+    # names nothing, and the history's list finds the syndrome
     (HEADER + "Pt with hx gestational diabetes.\n", "hx gestational diabetes",
      ["gestational diabetes"]),
     (HEADER + "CXR: rll pneumonia.\n", "rll pneumonia", ["pneumonia"]),  # a lobe goes
@@ -344,6 +347,13 @@ ADD = [
      "retention. intermittently confused.\n", [],
      ["graves disease", "ed", "hydro", "aom", "retention", "confused"]),
     (HEADER + "+si w/ plan; today denies si/hi.\n", ["si", "si"], ["si", "si/hi"]),
+    # infections named by their virus, not their tests; a code's condition; a dictated list
+    (HEADER + "29m hiv on biktarvy. hx hcv. hbv neg, HCV antibody negative. code stroke.\n", [],
+     ["hiv", "hcv", "stroke"]),
+    (HEADER + "now with headache comma scotomata period likely optic neuritis comma possible ms\n",
+     ["headache"], ["headache", "scotomata", "optic neuritis", "ms"]),
+    (HEADER + "73M with primary open-angle glaucoma OU. 3 VOCs this year. also sicca.\n", [],
+     ["primary open-angle glaucoma", "VOCs", "sicca"]),
     # a telegraphic clause or list item that is a symptom; not an adjective before its noun
     (HEADER + "bcx pending.\noliguric. febrile to 38.9. last drink 1d ago, tremulous.\n"
      "Agitated saline study negative.\n", [], ["oliguric", "febrile", "tremulous"]),

@@ -422,10 +422,23 @@ def test_drug_short_forms_not_a_drug(lex, text):
     ("headache -> apap 1 g + oxy 5", ["apap", "oxy"]),  # listed with a drug and its dose
     ("pain 6/10, got oxy 5, vanc 1 g iv, dex", ["oxy", "vanc", "dex"]),
     ("D50 1 amp, KCl 40 PO; Mg 2.1", ["D50", "KCl"]),  # a unit, a result
+    ("got 2l ns, 30 ml/kg lr, on 2l o2; switch to d5-1/2ns", ["ns", "lr", "o2", "d5-1/2ns"]),
+    ("metop tart 25 bid", ["metop tart"]),
 ])
 def test_short_forms_as_notes_give_drugs(lex, text, expected):
     doc = Doc("d", "CLINIC NOTE\n" + text + "\n")
     assert [e.text for e in LexiconStep(lex)(doc, []) if e.label == "Chemical"] == expected
+
+
+@shipped
+def test_a_combination_written_with_a_hyphen_is_one_product(real):
+    doc = Doc("d", "CLINIC NOTE\nplan: buprenorphine-naloxone 8-2 mg daily, senna-docusate bid\n")
+    pieces = [model(doc, "buprenorphine-"), model(doc, "naloxone")]
+    out = LexiconStep(real)(doc, pieces)
+    assert [e.text for e in out] == ["buprenorphine-naloxone", "senna-docusate"]
+    assert out[0].name == "Buprenorphine/naloxone" and not out[0].ids
+    abstract = Doc("a", "Rats given buprenorphine-naloxone were compared with controls. " * 3)
+    assert [e.text for e in LexiconStep(real)(abstract, [])][:2] == ["buprenorphine", "naloxone"]
 
 
 @shipped

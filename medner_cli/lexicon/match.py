@@ -446,7 +446,7 @@ _GIVEN_VERB_BEFORE = re.compile(
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
 # ... with the first one's dose between them ("apap 1 g + oxy", "ondansetron 16 iv, dex")
 _DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?"
-                        r"(?:[ \t]+(?i:po|iv|im|sc|sq|sl|prn|daily|bid|tid|qid|q\d+h)\b)*)?"
+                        r"(?:[ \t]+(?i:po|iv|im|sc|sq|sl|prn|daily|bid|tid|qid|qhs|weekly|q\d+h)\b)*)?"
                         r"(?:" + _LIST_GAP.pattern + ")")
 
 
@@ -477,8 +477,11 @@ def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bo
 _FLUIDS = WholeForms([v for f in ("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR",
                                   "D5 LR", "1/2NS", "1/2 NS", "NS", "LR") for v in (f, f.lower())],
                      not_before="/")
+# ... and in notes a premix anywhere: no other sense has a "D5-1/2NS" ("switch to d5-1/2ns")
+_PREMIXES = WholeForms([v for f in ("D5-1/2NS", "D51/2NS", "D5NS", "D5LR", "1/2NS")
+                        for v in (f, f.lower())], not_before="/")
 _VOLUME_BEFORE = re.compile(
-    r"\d[ \t]*(?:L|mL|ml|cc|liters?|litres?|mL/kg|cc/kg)[ \t]+(?:of[ \t]+)?$")
+    r"\d[ \t]*(?:L|l|mL|ml|cc|liters?|litres?|mL/kg|ml/kg|cc/kg)[ \t]+(?:of[ \t]+)?$")
 _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
                          r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h"
                          r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|cc)\b"  # or a volume: "NS 1 L bolus"
@@ -495,7 +498,7 @@ _SALINE = WholeForms(("saline", "Saline"))
 # oxygen as notes give it: "2 L home O2", "O2 via NC", "air/O2"; never a reading ("O2 sat 91%")
 _OXYGEN = WholeForms(("O2", "o2"))
 _GIVEN_BEFORE = re.compile(
-    r"(?:\d[ \t]*(?:L|LPM|lpm|liters?|litres?|L/min|l/min)[ \t]+(?:of[ \t]+)?|"
+    r"(?:\d[ \t]*(?:L|l|LPM|lpm|liters?|litres?|L/min|l/min)[ \t]+(?:of[ \t]+)?|"
     r"(?:on|home|supplemental|air/|N2O/)[ \t]*)(?:(?:home|supplemental)[ \t]+)?$")
 _GIVEN_AFTER = re.compile(
     r"[ \t]+(?:via|by|per|NC\b|nasal|mask|NRB|at[ \t]+\d|\d+(?:\.\d+)?[ \t]*L\b)"
@@ -538,8 +541,8 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     note = doc.derived("note_layout", note_layout)
     kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
     if note:
-        kinds += [(_case_variants(False), _drug_here), (_FLUID_NAMES, _anywhere),
-                  (_SALINE, _fluid_given)]
+        kinds += [(_case_variants(False), _drug_here), (_PREMIXES, _anywhere),
+                  (_FLUID_NAMES, _anywhere), (_SALINE, _fluid_given)]
     extra: list[Hit] = []
     for forms, here in kinds:
         for s, e in forms.find(doc):
@@ -569,6 +572,33 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     return sorted(hits + extra) if extra else hits
 
 
+def _hyphen_pieces(text: str, hit: Hit, ents: list[Entity]) -> bool:
+    """Are ``ents`` model Chemicals that cover ``hit`` but for hyphens?"""
+    if not all(e.source == "model" and e.label == "Chemical" and hit.start <= e.start and
+               e.end <= hit.end for e in ents):
+        return False
+    covered = bytearray(hit.end - hit.start)
+    for e in ents:
+        covered[e.start - hit.start:e.end - hit.start] = b"\x01" * (e.end - e.start)
+    return "-" in text[hit.start:hit.end] and all(
+        c or text[hit.start + i] == "-" for i, c in enumerate(covered))
+
+
+def _hyphen_combinations(text: str, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with two names joined by a hyphen made one product, as the notes guideline
+    writes a combination ("buprenorphine-naloxone", "senna-docusate"); a combination has no
+    ids of its own, like the package's."""
+    out = [hits[0]]
+    for h in hits[1:]:
+        p = out[-1]
+        if p.end + 1 == h.start and text[p.end] == "-" and p.name and h.name:
+            out[-1] = Hit(p.start, h.end, text[p.start:h.end].lower(),
+                          f"{p.name}/{h.name.lower()}", ())
+        else:
+            out.append(h)
+    return out
+
+
 def _ids(row: Sequence[str]) -> tuple[str, ...]:
     mesh, drugbank = (row[2], row[3]) if len(row) >= 4 else ("", "")
     return ((f"MESH:{mesh}",) if mesh else ()) + ((f"DRUGBANK:{drugbank}",) if drugbank else ())
@@ -593,7 +623,8 @@ def find_file(model_dir: str | Path) -> Path | None:
 _DOSEISH = re.compile(
     r"(?:[\s\d.,/%()\-:;+#x×]|\b(?:mg|mcg|µg|ug|g|gm|kg|ml|l|units?|u|iu|meq|mmol|tabs?|tablets?|"
     r"caps?|capsules?|po|iv|im|sc|sq|subcut|sl|pr|prn|daily|bid|tid|qid|qd|qhs|hs|qam|qpm|"
-    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa)\b|x\d+(?:d|wk|wks|mo|mos|m|y|yr)\b)*",
+    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa|sublingual|transdermal|intravenous|"
+    r"subcutaneous|intramuscular|ophthalmic|nebulized)\b|x\d+(?:d|wk|wks|mo|mos|m|y|yr)\b)*",
     re.IGNORECASE)  # ... and a course's length ("doxy x3mo")
 
 
@@ -643,7 +674,8 @@ class LexiconStep:
       units, forms or punctuation ("Keflex 500"): the hit replaces it, so the dosage rules get
       the strength;
     - one model Chemical inside the hit ("Septra" of "Septra DS", "lithium" of "lithium
-      carbonate"): the hit replaces it;
+      carbonate"), or several (the pieces of a combination the notes write with a hyphen,
+      "buprenorphine-" + "naloxone"): the hit replaces them;
     - one model Disease with exactly the hit's span ("Lasix" tagged Disease): the hit replaces
       it (``disease_exact=False`` keeps the Disease);
     - anything else (a Disease that holds the drug with other words, "aspirin-induced asthma";
@@ -668,6 +700,8 @@ class LexiconStep:
         if self.short_forms:
             hits = short_form_hits(doc, hits, [(e.start, e.end) for e in found
                                                if e.label == "Chemical"])
+        if len(hits) > 1 and doc.derived("note_layout", note_layout):
+            hits = _hyphen_combinations(doc.text, hits)
         if not hits:
             return found
         found = sorted(found, key=lambda e: (e.start, e.end))
@@ -688,6 +722,12 @@ class LexiconStep:
                     out.append(self._entity(doc, hit))
                 continue
             if len(over) > 1:
+                # several entities win, unless they are the model's pieces of a product written
+                # with a hyphen ("buprenorphine-" and "naloxone")
+                if _hyphen_pieces(doc.text, hit, [found[k] for k in over]) and \
+                        not drop.intersection(over):
+                    drop.update(over)
+                    out.append(self._entity(doc, hit))
                 continue
             o = found[over[0]]
             if o.source != "model" or o.label not in ("Chemical", "Disease") or over[0] in drop:

@@ -157,7 +157,8 @@ DESCRIPTORS = frozenset((
     "further", "daytime", "nighttime", "witnessed", "troublesome", "dense", "stable",
     "demonstrable", "obstructing", "non-obstructing", "nonobstructing", "longstanding",
     "long-standing", "remote", "prior", "previous", "past", "active", "clear", "radiopaque",
-    "simple", "localized", "localised", "intermittently", "occasionally", "mod", "sev"))
+    "simple", "localized", "localised", "intermittently", "occasionally", "mod", "sev",
+    "displaced", "nondisplaced", "non-displaced", "comminuted", "angulated"))
 # skipped before a list item: determiners, negations and descriptors ("no", "a", "mild")
 _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
@@ -190,6 +191,8 @@ FUNCTION = frozenset(("of", "the", "and", "or", "with", "in", "on", "at", "to", 
                       "an", "from", "by", "as", "is", "was"))
 AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "flare-up", "flaring",
                         "flared", "worsening", "improving", "resolving", "resolved", "sx",
+                        # an eye after a finding ("AMD OD")
+                        "od", "os", "ou",
                         # a limb region after a finding ("edema BLE"): the region is left out
                         "ble", "bue", "lle", "rle", "lue", "rue"))
 STAGING = frozenset(("stage", "class", "grade", "gold", "nyha"))
@@ -204,6 +207,9 @@ _SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCAT
 _DICTATED = frozenset(("comma", "period"))
 # history words a note writes before a disease: never part of it
 _HISTORY_WORDS = frozenset(("hx", "fhx", "pmh", "pmhx", "phx", "fh"))
+# words of a disease's course, which alone name none ("acute" of "acute chest syndrome")
+_COURSE_WORDS = frozenset(("acute", "chronic", "subacute", "hyperacute", "recurrent",
+                           "paroxysmal"))
 _SPAN_END = FUNCTION | AFTER_NAME | STAGING | _DICTATED
 _STAGE_VALUE = re.compile(r"(?:[0-4]|i{1,3}|iv)[a-c]?\d?", re.IGNORECASE)
 # a body site is part of the mention before these (NOTES_GOLD.md: body sites)
@@ -255,7 +261,8 @@ _PROC_SUFFIXES = ("ectomy", "ectomies", "otomy", "otomies", "ostomy", "ostomies"
                   "tripsy", "desis")
 _NOT_FINDING_HEADS = frozenset(("allergy", "allergies", "nkda", "history", "precautions",
                                 "risk", "risks", "status", "diagnosis", "diagnoses", "prognosis",
-                                "hx", "h/o", "dx", "ddx", "pmh", "pmhx"))  # "hx bipolar d/o"
+                                "hx", "h/o", "dx", "ddx", "pmh", "pmhx", "hospice"))  # "hx
+# bipolar d/o"; "now on hospice"
 # vague radiology descriptors (NOTES_GOLD.md, "Not Disease"); BC5CDR tags some "lesions"
 _VAGUE_HEADS = frozenset(("opacity", "opacities", "lesion", "lesions", "defect", "defects",
                           "stranding", "fluid"))
@@ -335,7 +342,8 @@ _ANSWER = re.compile(
     r"occasional|occasionally|sometimes|rarely|often|frequently|intermittent|intermittently|"
     r"mild|moderate|severe|unsure|some|\d)\b", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*(?:(?:and|or|nor)[ \t]+)?|[ \t]+(?:and/or|and|or|nor)"
-                        r"[ \t]+|[ \t]*/[ \t]*|[ \t]+[+&][ \t]+)", re.IGNORECASE)
+                        r"[ \t]+|[ \t]*/[ \t]*|[ \t]+[+&][ \t]+|[ \t]+comma[ \t]+(?:(?:and|or)[ \t]+)?)",
+                        re.IGNORECASE)  # ... and a dictation's spoken comma
 _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
                         r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or|[+&])[ \t])", re.IGNORECASE)
 _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
@@ -371,7 +379,8 @@ _CREDENTIAL_AFTER = re.compile(r"(?:[ \t]+[A-Z][\w'’-]*){0,2},?[ \t]+" + _CRED
 _RIGHT_NAME = re.compile(
     r"[ \t]+(?:type[ \t]+(?:\d\w?|i{1,3}v?|[a-c])(?![\w-])|in[ \t]+situ\b|sounds\b|with[ \t]+(?:reduced|"
     r"preserved|mildly[ \t]+reduced|mid-range)[ \t]+ejection[ \t]+fraction\b|on[ \t]+"
-    r"exertion\b|(?:media|externa|interna|pedis|cruris|capitis|corporis|versicolor)\b)",
+    r"exertion\b|(?:media|externa|interna|pedis|cruris|capitis|corporis|versicolor|"
+    r"reactivation)\b)",
     re.IGNORECASE)
 
 
@@ -496,7 +505,8 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
                 continue
             break
         j -= 1
-    if j - i == 1 and (words[i] in FUNCTION or words[i] in SIDES or words[i] in DESCRIPTORS):
+    if j - i == 1 and (words[i] in FUNCTION or words[i] in SIDES or words[i] in DESCRIPTORS or
+                       words[i] in _COURSE_WORDS):  # a lone "acute" names nothing
         return None
     return i, j
 
@@ -945,11 +955,12 @@ class _Taken:
         return self.spans[i] if i < len(self.starts) and self.starts[i] == pos else None
 
 
-# skipped before a list item's finding: determiners, negations, descriptors, and verbs and
-# degree words ("chills and was sweating", "anxious, has been agitated", "more confused")
+# skipped before a list item's finding: determiners, negations, descriptors, and verbs, degree
+# words and adverbs ("chills and was sweating", "anxious, has been agitated", "more confused",
+# "also sicca")
 _SKIPPABLE = _DETERMINERS | frozenset((
     "has", "had", "have", "is", "was", "were", "are", "been", "being", "still", "more", "less",
-    "increasingly", "very", "slightly", "somewhat"))
+    "increasingly", "very", "slightly", "somewhat", "also", "now"))
 # the words ``_skip_words`` may skip first (a duration starts with a number word)
 _SKIPPED = _SKIPPABLE | frozenset(("one", "two", "three", "four", "five", "six", "several",
                                    "many"))
@@ -1038,13 +1049,13 @@ _ITEM_STOP_WORDS = frozenset((
     "for", "x", "was", "is", "were", "are", "has", "had", "removed", "repaired", "noted", "seen",
     "considered", "excluded", "confirmed", "cannot", "can", "not", "but", "improved",
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
-    "versus", "vs", "plus", "behind", "causing", "w"))
+    "versus", "vs", "plus", "behind", "causing", "w", "comma", "period", "ou", "od", "os"))
 _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note in lower case writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
 # the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting
 _CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed"))
+                         "hydro", "ed", "ms"))
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
@@ -1154,7 +1165,7 @@ _CUE_PHRASES = {
     "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
     "differential includes": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
     "pt": "cond", "been": "cond", "still": "cond", "?": "cond", "caused": "cond",
-    "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex"}
+    "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond"}
 
 
 def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
@@ -1197,8 +1208,12 @@ def _clause_end(text: str, pos: int) -> int:
     return m.start() if m else limit
 
 
-# a service named for a disease is no mention of it ("TB clinic", "HF team", "IBD service")
-_SERVICE_AFTER = re.compile(r"[ \t]+(?i:clinic|service|team|program|programme|center|centre)\b")
+# a service, a test or a test's result named for a disease is no mention of it ("TB clinic", "HF
+# team", "tb screen neg", "HCV antibody and HBsAg negative", "hbv neg")
+_SERVICE_AFTER = re.compile(r"[ \t]+(?i:clinic|service|team|program|programme|center|centre"
+                            r"|screen|screening|tests?|testing|panel|pcr|serology|serologies|titers?"
+                            r"|ab|antibody|antibodies|ag|antigen|rna|dna|viral[ \t]+load|vl"
+                            r"|neg|negative|nonreactive|non-reactive)\b")
 
 
 def _clause_openings(text: str, taken: _Taken, diseases: set[int],
