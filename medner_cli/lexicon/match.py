@@ -446,7 +446,8 @@ _GIVEN_VERB_BEFORE = re.compile(
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
 # ... with the first one's dose between them ("apap 1 g + oxy", "ondansetron 16 iv, dex")
 _DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?"
-                        r"(?:[ \t]+(?i:po|iv|im|sc|sq|sl|prn|daily|bid|tid|qid|qhs|weekly|q\d+h)\b)*)?"
+                        r"(?:[ \t]+(?i:po|iv|im|sc|sq|sl|prn|daily|bid|tid|qid|qhs|weekly|q\d+h)"
+                        r"\b)*)?"
                         r"(?:" + _LIST_GAP.pattern + ")")
 
 

@@ -261,8 +261,8 @@ _PROC_SUFFIXES = ("ectomy", "ectomies", "otomy", "otomies", "ostomy", "ostomies"
                   "tripsy", "desis")
 _NOT_FINDING_HEADS = frozenset(("allergy", "allergies", "nkda", "history", "precautions",
                                 "risk", "risks", "status", "diagnosis", "diagnoses", "prognosis",
-                                "hx", "h/o", "dx", "ddx", "pmh", "pmhx", "hospice"))  # "hx
-# bipolar d/o"; "now on hospice"
+                                "hx", "h/o", "dx", "ddx", "pmh", "pmhx",  # "hx bipolar d/o"
+                                "hospice"))  # "now on hospice"
 # vague radiology descriptors (NOTES_GOLD.md, "Not Disease"); BC5CDR tags some "lesions"
 _VAGUE_HEADS = frozenset(("opacity", "opacities", "lesion", "lesions", "defect", "defects",
                           "stranding", "fluid"))
@@ -342,8 +342,9 @@ _ANSWER = re.compile(
     r"occasional|occasionally|sometimes|rarely|often|frequently|intermittent|intermittently|"
     r"mild|moderate|severe|unsure|some|\d)\b", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*(?:(?:and|or|nor)[ \t]+)?|[ \t]+(?:and/or|and|or|nor)"
-                        r"[ \t]+|[ \t]*/[ \t]*|[ \t]+[+&][ \t]+|[ \t]+comma[ \t]+(?:(?:and|or)[ \t]+)?)",
-                        re.IGNORECASE)  # ... and a dictation's spoken comma
+                        r"[ \t]+|[ \t]*/[ \t]*|[ \t]+[+&][ \t]+"
+                        r"|[ \t]+comma[ \t]+(?:(?:and|or)[ \t]+)?)",  # a dictation's spoken comma
+                        re.IGNORECASE)
 _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
                         r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or|[+&])[ \t])", re.IGNORECASE)
 _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
@@ -1211,7 +1212,8 @@ def _clause_end(text: str, pos: int) -> int:
 # a service, a test or a test's result named for a disease is no mention of it ("TB clinic", "HF
 # team", "tb screen neg", "HCV antibody and HBsAg negative", "hbv neg")
 _SERVICE_AFTER = re.compile(r"[ \t]+(?i:clinic|service|team|program|programme|center|centre"
-                            r"|screen|screening|tests?|testing|panel|pcr|serology|serologies|titers?"
+                            r"|screen|screening|tests?|testing|panel|pcr|serology|serologies"
+                            r"|titers?"
                             r"|ab|antibody|antibodies|ag|antigen|rna|dna|viral[ \t]+load|vl"
                             r"|neg|negative|nonreactive|non-reactive)\b")
 
