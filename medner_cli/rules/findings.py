@@ -349,8 +349,9 @@ _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
                         r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or|[+&])[ \t])", re.IGNORECASE)
 _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(?:days?|weeks?|"
                        r"months?|years?)[ \t]+of[ \t]+", re.IGNORECASE)
-_PERCENT = re.compile(r"\d+(?:\.\d+)?[ \t]*(?:%|percent)[ \t]+", re.IGNORECASE)
-_GRADE = re.compile(r"(?:[1-6]/6|[0-4]\+)[ \t]+")
+# a percentage or a grade before a finding ("showed a 90% stenosis", "2/6 systolic murmur",
+# "2+ edema")
+_MEASURE = re.compile(r"(?:\d+(?:\.\d+)?[ \t]*(?:%|percent)|[1-6]/6|[0-4]\+)[ \t]+", re.IGNORECASE)
 _ITEM = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*")
 _FIELD_BREAK = re.compile(r"\r?\n[ \t]*(?=[^\W\d_][^:\r\n]{0,40}:|[^\W\d_a-z]+(?:[ /&-]+"
                           r"[^\W\d_a-z]+)*[ \t]*\r?$)", re.MULTILINE)
@@ -974,8 +975,7 @@ def _skip_words(text: str, pos: int, limit: int) -> int:
     if m:
         pos = m.end()
     while True:
-        m = _PERCENT.match(text, pos, limit) or _GRADE.match(text, pos, limit)  # "showed a 90%
-        # stenosis", "2/6 systolic murmur", "2+ edema"
+        m = _MEASURE.match(text, pos, limit)
         if m:
             pos = m.end()
             continue
@@ -1050,7 +1050,7 @@ _ITEM_STOP_WORDS = frozenset((
     "for", "x", "was", "is", "were", "are", "has", "had", "removed", "repaired", "noted", "seen",
     "considered", "excluded", "confirmed", "cannot", "can", "not", "but", "improved",
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
-    "versus", "vs", "plus", "behind", "causing", "w", "comma", "period", "ou", "od", "os"))
+    "versus", "vs", "plus", "behind", "causing", "w", "ou", "od", "os")) | _DICTATED
 _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note in lower case writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
@@ -1195,7 +1195,7 @@ _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w/-]*)")
 _CLAUSE_GOES_ON = FUNCTION | frozenset((
     "x", "since", "overnight", "today", "tonight", "now", "again", "this", "last", "all", "but",
     "w/", "improving", "improved", "worse", "worsening", "better", "resolved", "persists",
-    "persistent", "ongoing", "intermittently", "off", "up", "down", "nor", "or", "and"))
+    "persistent", "ongoing", "intermittently", "off", "up", "down", "nor"))
 _AGE_SEX = re.compile(r"\b\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
 _NOT_BEFORE_AGE = frozenset("/.,-")  # "1/2m", "3.5f": no age
 # where a clause or a list item opens: the text's start, a line's, after a stop or a comma
