@@ -1196,7 +1196,9 @@ _CLAUSE_GOES_ON = FUNCTION | frozenset((
     "x", "since", "overnight", "today", "tonight", "now", "again", "this", "last", "all", "but",
     "w/", "improving", "improved", "worse", "worsening", "better", "resolved", "persists",
     "persistent", "ongoing", "intermittently", "off", "up", "down", "nor"))
-_AGE_SEX = re.compile(r"\b\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
+# a patient's age and sex before a word; the word boundary before it is tested apart, as a
+# pattern that opens with one is tried at every position
+_AGE_SEX = re.compile(r"\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
 _NOT_BEFORE_AGE = frozenset("/.,-")  # "1/2m", "3.5f": no age
 # where a clause or a list item opens: the text's start, a line's, after a stop or a comma
 _CLAUSE_OPEN = re.compile(r"(?:^|(?<=[.;,!?])[ \t]+|\n)[ \t]*(?:[-*•]+[ \t]*)?(?=[^\W\d_])")
@@ -1287,7 +1289,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     if note:
         _clause_openings(text, taken, diseases, out)
         for m in _AGE_SEX.finditer(text):  # "45f graves disease", "44m acute pancreatitis"
-            if m.start() == 0 or text[m.start() - 1] not in _NOT_BEFORE_AGE:
+            if m.start() == 0 or (text[m.start() - 1] not in _NOT_BEFORE_AGE and
+                                  not _WORD_CHAR.match(text[m.start() - 1])):
                 _list_findings(text, m.end(), _clause_end(text, m.end()), taken, diseases, True,
                                out)
     for start, end in list(taken.spans):  # lists continuing after a Disease
@@ -1297,8 +1300,7 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
                 _list_findings(text, sep.end(), _clause_end(text, sep.end()), taken, diseases,
                                note, out)
     if low is text or "abete" in low:  # (a, b, e and t have no other case forms)
-        for m in _TYPED_DIABETES.finditer(text):  # the model hesitates over "type 2" and drops it
-            out.append(m.span())
+        out.extend(_typed_diabetes(text, low))  # the model hesitates over "type 2" and drops it
     if not note:
         return out
     for s, e in _abbreviation_forms(doc):  # "HTN", "AFib", and "htn", "n/v/d"
@@ -1366,8 +1368,24 @@ def _person_words(text: str, low: str) -> list[tuple[int, int]]:
     return spans
 
 
-_TYPED_DIABETES = re.compile(r"\btype[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b",
+_TYPED_DIABETES = re.compile(r"type[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b",
                              re.IGNORECASE)
+
+
+def _typed_diabetes(text: str, low: str) -> list[tuple[int, int]]:
+    """The spans of "type 2 diabetes" and its kin as whole words, tried only where ``low``
+    (``text`` lower-cased, or ``text`` itself where that changes its length) has "type"."""
+    if low is text:
+        return [m.span() for m in _TYPED_DIABETES.finditer(text)
+                if not (m.start() and _WORD_CHAR.match(text[m.start() - 1]))]
+    out = []
+    i = low.find("type")
+    while i >= 0:
+        m = None if i and _WORD_CHAR.match(text[i - 1]) else _TYPED_DIABETES.match(text, i)
+        if m:
+            out.append(m.span())
+        i = low.find("type", m.end() if m else i + 1)
+    return out
 # a symptom adjective that describes the patient on examination (``_states_before_person``)
 _PERSON_WORDS = ("man", "woman", "male", "female", "gentleman", "lady", "patient", "boy", "girl",
                  "child", "infant", "toddler")

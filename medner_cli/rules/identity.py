@@ -8,6 +8,9 @@ capitalised), so that a clinical word after "Patient:" ("Patient: 67M with sepsi
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from math import inf
+
 import regex
 
 from medner_cli.doc import Doc, Entity
@@ -32,6 +35,7 @@ _FIELD = regex.compile(
 
 _SEP = regex.compile(r"[:#]")
 _KEY_WORDS = max(len(k.split()) for k in KEYS)
+_LAST_WORDS = frozenset(k.split()[-1] for k in KEYS)  # what the word before a separator must be
 
 
 def field_values(text: str) -> list[tuple[int, int]]:
@@ -56,11 +60,12 @@ def field_values(text: str) -> list[tuple[int, int]]:
 
 def _key_starts(text: str) -> list[int]:
     """In order, the start of each of the last ``_KEY_WORDS`` letter runs, separated by spaces or
-    tabs, before each separator (a superset of where a match of ``_FIELD`` can start)."""
+    tabs, before each separator whose word before it can end a key (a superset of where a match
+    of ``_FIELD`` can start; a word not in ASCII is kept, as case folding may match it)."""
     starts: set[int] = set()
     for sep in _SEP.finditer(text):
         i = sep.start()
-        for _ in range(_KEY_WORDS):
+        for k in range(_KEY_WORDS):
             while i > 0 and text[i - 1] in " \t":
                 i -= 1
             end = i
@@ -68,6 +73,10 @@ def _key_starts(text: str) -> list[int]:
                 i -= 1
             if i == end:
                 break
+            if k == 0:
+                word = text[i:end]
+                if word.isascii() and word.lower() not in _LAST_WORDS:
+                    break
             starts.add(i)
     return sorted(starts)
 
@@ -93,4 +102,6 @@ def drop_identities(doc: Doc, found: list[Entity]) -> list[Entity]:
 
 
 def _inside(ent: Entity, values: list[tuple[int, int]]) -> bool:
-    return any(s <= ent.start and ent.end <= e for s, e in values)
+    """Does a value (``values`` in order, none overlapping) hold ``ent``?"""
+    i = bisect_right(values, (ent.start, inf)) - 1
+    return i >= 0 and values[i][1] >= ent.end
