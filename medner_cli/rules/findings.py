@@ -54,6 +54,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from importlib.resources import files
+from itertools import chain
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.forms import WholeForms, word_runs
@@ -1200,8 +1201,12 @@ _CLAUSE_GOES_ON = FUNCTION | frozenset((
 # pattern that opens with one is tried at every position
 _AGE_SEX = re.compile(r"\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
 _NOT_BEFORE_AGE = frozenset("/.,-")  # "1/2m", "3.5f": no age
-# where a clause or a list item opens: the text's start, a line's, after a stop or a comma
-_CLAUSE_OPEN = re.compile(r"(?:^|(?<=[.;,!?])[ \t]+|\n)[ \t]*(?:[-*•]+[ \t]*)?(?=[^\W\d_])")
+# where a clause or a list item opens, and its first word: the text's start (``_TEXT_OPEN``), a
+# line's, after a stop or a comma (a pattern that opens with a character class is scanned for
+# fast, one that opens with a lookbehind is tried at every position)
+_OPEN_REST = r"[ \t]*(?:[-*•]+[ \t]*)?(?=[^\W\d_])(" + _W + ")"
+_TEXT_OPEN = re.compile(_OPEN_REST)
+_CLAUSE_OPEN = re.compile(r"(?:[.;,!?][ \t]+|\n)" + _OPEN_REST)
 
 
 def _clause_end(text: str, pos: int) -> int:
@@ -1227,22 +1232,21 @@ def _clause_openings(text: str, taken: _Taken, diseases: set[int],
     ", more confused"; not "Agitated saline study")."""
     n = len(text)
     first = SYMPTOMS.first
-    for m in _CLAUSE_OPEN.finditer(text):
-        at = m.end()
-        w = _WORD.match(text, at)
-        if w is None:
-            continue
-        word = w.group().lower()
+    m = _TEXT_OPEN.match(text)
+    openings = _CLAUSE_OPEN.finditer(text, m.end() if m else 0)
+    for m in chain((m,), openings) if m else openings:
+        at = m.start(1)
+        word = m.group(1).lower()
         if word in _SKIPPED:  # ", more confused", ". mild dysuria"
             at = _skip_words(text, at, n)
             w = _WORD.match(text, at)
             word = w.group().lower() if w else ""
         if word in first and word not in _AMBIGUOUS:
-            stop = _clause_end(text, m.end())
+            stop = _clause_end(text, m.start(1))
             end = SYMPTOMS.match(text, at, stop)
             nxt = _NEXT_WORD.match(text, end) if end > 0 else None
             if end > 0 and (nxt is None or nxt.group(1).lower() in _CLAUSE_GOES_ON):
-                _list_findings(text, m.end(), stop, taken, diseases, True, out)
+                _list_findings(text, m.start(1), stop, taken, diseases, True, out)
 
 
 def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list[tuple[int, int]]:
