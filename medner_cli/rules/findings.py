@@ -190,6 +190,10 @@ SUBLOCATIONS = frozenset((
     "upj"))
 FUNCTION = frozenset(("of", "the", "and", "or", "with", "in", "on", "at", "to", "for", "a",
                       "an", "from", "by", "as", "is", "was"))
+# the words that may stand beside anatomy words in ``_anatomy_only``, united once
+_SIDE_OR_FUNCTION = SIDES | FUNCTION
+_SIDE_OR_POSITION = SIDES | POSITIONS
+_SIDE_POSITION_OR_FUNCTION = SIDES | POSITIONS | FUNCTION
 AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "flare-up", "flaring",
                         "flared", "worsening", "improving", "resolving", "resolved", "sx",
                         # an eye after a finding ("AMD OD")
@@ -201,8 +205,8 @@ _SIZE_WORDS = frozenset(("mm", "cm", "x", "×", "ml", "cc", "one", "two", "three
                          "six", "seven", "eight", "nine", "ten", "twelve"))
 _COUNTED = re.compile(r"(?:\d+|one|two|three|four|five|six)-|[^\W_]+-(?:detected|proven|confirmed|"
                       r"diagnosed)$")
-_NEUTRAL = SIDES | POSITIONS | FUNCTION | DESCRIPTORS | SUBLOCATIONS
-_PLACE = SIDES | POSITIONS | FUNCTION | SUBLOCATIONS
+_NEUTRAL = _SIDE_POSITION_OR_FUNCTION | DESCRIPTORS | SUBLOCATIONS
+_PLACE = _SIDE_POSITION_OR_FUNCTION | SUBLOCATIONS
 _SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCATIONS
 # punctuation a dictation kept as words ("wheezing comma"); never the end of a disease name
 _DICTATED = frozenset(("comma", "period"))
@@ -353,6 +357,9 @@ _DURATION = re.compile(r"(?:\d+|one|two|three|four|five|six|several|many)[ \t]+(
 # a percentage or a grade before a finding ("showed a 90% stenosis", "2/6 systolic murmur",
 # "2+ edema")
 _MEASURE = re.compile(r"(?:\d+(?:\.\d+)?[ \t]*(?:%|percent)|[1-6]/6|[0-4]\+)[ \t]+", re.IGNORECASE)
+# what a duration or a measure can start with (a decimal digit, as ``\d``, or the first letter of
+# a number word in either case; "ſ" is an "s" to ``re.IGNORECASE``): other words are not tried
+_DURATION_FIRST = frozenset("otfsmOTFSMſ")
 _ITEM = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*")
 _FIELD_BREAK = re.compile(r"\r?\n[ \t]*(?=[^\W\d_][^:\r\n]{0,40}:|[^\W\d_a-z]+(?:[ /&-]+"
                           r"[^\W\d_a-z]+)*[ \t]*\r?$)", re.MULTILINE)
@@ -487,7 +494,7 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
             if w in _LEAD_OF and nxt == "of" and j - i > 2:
                 i += 2
                 continue
-            if w in DESCRIPTORS and not _anatomy_only(words[i + 1:j], SIDES | FUNCTION):
+            if w in DESCRIPTORS and not _anatomy_only(words[i + 1:j], _SIDE_OR_FUNCTION):
                 i += 1  # "dry cough" -> "cough", but "dry mouth" stays
                 continue
             if w in KEEP_BEFORE and nxt in SIDES and j - i > 2:
@@ -580,7 +587,7 @@ def _clean_words(text: str, start: int, end: int, lo: int,
         i, j = ij
         toks, words = toks[i:j], words[i:j]
     if note and len(words) > 1 and words[-1] in SKIN_HEADS and _anatomy_only(
-            words[:-1], SIDES | POSITIONS):
+            words[:-1], _SIDE_OR_POSITION):
         toks, words = toks[-1:], words[-1:]  # "LLE cellulitis" -> "cellulitis"
     prev = _word_before(text, toks[0][0], lo)
     keep = _verdict(words, text[toks[0][0]:toks[-1][1]], prev[1].lower() if prev else "", note)
@@ -972,11 +979,12 @@ _SKIPPED = _SKIPPABLE | frozenset(("one", "two", "three", "four", "five", "six",
 def _skip_words(text: str, pos: int, limit: int) -> int:
     """``pos`` past a duration ("two years of") and determiners, negations, descriptors and
     auxiliary verbs."""
-    m = _DURATION.match(text, pos, limit)
-    if m:
-        pos = m.end()
+    if pos < limit and (text[pos].isdecimal() or text[pos] in _DURATION_FIRST):
+        m = _DURATION.match(text, pos, limit)
+        if m:
+            pos = m.end()
     while True:
-        m = _MEASURE.match(text, pos, limit)
+        m = _MEASURE.match(text, pos, limit) if pos < limit and text[pos].isdecimal() else None
         if m:
             pos = m.end()
             continue
@@ -1104,7 +1112,7 @@ def _condition_item(text: str, pos: int, limit: int) -> tuple[int, int] | None:
         return words[0].span()
     if "of" in lows:  # "osteoarthritis of the left knee": the site is left out
         k = lows.index("of")
-        if 0 < k < len(lows) - 1 and _anatomy_only(lows[k + 1:], SIDES | FUNCTION | POSITIONS):
+        if 0 < k < len(lows) - 1 and _anatomy_only(lows[k + 1:], _SIDE_POSITION_OR_FUNCTION):
             words, lows = words[:k], lows[:k]
     while len(words) > 1 and (lows[-1] in _PROC_LAST or lows[-1].endswith(_PROC_SUFFIXES)):
         words, lows = words[:-1], lows[:-1]  # "inguinal hernia repair": the repair goes
@@ -1496,7 +1504,7 @@ def _layout_candidates(text: str, taken: _Taken, diseases: set[int],
             _reactions(text, vs, ve, taken, diseases, out)
         elif key in SYSTEMS or words[0] in ("exam", "examination") or \
                 any(w in IMAGING_KEYS for w in words) or \
-                _anatomy_only(words, SIDES | POSITIONS | FUNCTION):
+                _anatomy_only(words, _SIDE_POSITION_OR_FUNCTION):
             _findings_line(text, vs, ve, out)
             if any(w in IMAGING_KEYS for w in words):  # a study's reading opens with its
                 _list_findings(text, vs, _clause_end(text, vs), taken, diseases, True, out)
