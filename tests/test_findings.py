@@ -610,3 +610,16 @@ def test_states_before_person_match_a_full_scan(text):
     low = text.lower()
     assert findings._states_before_person(text, low if len(low) == len(text) else text) == expected
     assert findings._states_before_person(text, text) == expected
+
+
+def test_word_cache_stays_bounded(monkeypatch):
+    """A worker annotates millions of notes: the per-word memo must not grow with them, and a
+    word looked up after the memo was emptied gets the same answer."""
+    monkeypatch.setattr(findings, "_CONDITIONISH", {})
+    monkeypatch.setattr(findings, "_CONDITIONISH_MAX", 100)
+    assert findings._conditionish("pneumonia")
+    for i in range(250):
+        findings._conditionish(f"zqx{i}word")
+        assert len(findings._CONDITIONISH) <= 100
+    assert findings._conditionish("pneumonia")
+    assert not findings._conditionish("zqx1word")

@@ -400,11 +400,14 @@ def _conditionish(word: str) -> bool:
     """Does ``word`` (as written) look like the head of a disease or finding?"""
     known = _CONDITIONISH.get(word)
     if known is None:
+        if len(_CONDITIONISH) >= _CONDITIONISH_MAX:  # a worker's millions of notes: stay small
+            _CONDITIONISH.clear()
         known = _CONDITIONISH[word] = _conditionish_word(word)
     return known
 
 
 _CONDITIONISH: dict[str, bool] = {}
+_CONDITIONISH_MAX = 50_000
 
 
 def _conditionish_word(word: str) -> bool:
