@@ -322,7 +322,7 @@ ADD = [
      ["TNBC", "MGUS", "HCM", "NSVT", "FSGS", "NAGMA"]),
     # ... and as a note in lower case writes them; a symptom shorthand is one span
     (HEADER + "pt w/ hx htn, dm2, afib/chf. c/o sob, no cp, no n/v/d. esrd 2/2 dm.\n", [],
-     ["htn", "dm2", "afib", "chf", "sob", "cp", "n/v/d", "esrd", "dm"]),
+     ["htn", "dm2", "afib/chf", "sob", "cp", "n/v/d", "esrd", "dm"]),
     (HEADER + "Shock 2/2 pyelo, on cefepime.\n", [], ["pyelo"]),
     (HEADER + "A/P: hyperK, hypoMg - replete.\n", [], ["hyperK", "hypoMg"]),
     # shorthand heads of notes, with what they are of; a model span cut at "/" gives way
@@ -347,6 +347,10 @@ ADD = [
      "retention. intermittently confused.\n", [],
      ["graves disease", "ed", "hydro", "aom", "retention", "confused"]),
     (HEADER + "+si w/ plan; today denies si/hi.\n", ["si", "si"], ["si", "si/hi"]),
+    # a lower-case slash pair is one shorthand item; written with a capital the two stay apart
+    (HEADER + "c/o fever/chills, denies cp/sob. prn pain/fever.\nNausea/vomiting resolved.\n",
+     ["pain", "fever", "Nausea", "vomiting"],
+     ["fever/chills", "cp/sob", "pain/fever", "Nausea", "vomiting"]),
     # infections named by their virus, not their tests; a code's condition; a dictated list
     (HEADER + "29m hiv on biktarvy. hx hcv. hbv neg, HCV antibody negative. code stroke.\n", [],
      ["hiv", "hcv", "stroke"]),

@@ -596,6 +596,16 @@ def test_clinical_short_forms_link_like_their_long_forms():
                                       ["MESH:D003606"]]  # the Chemical keeps its name's link
 
 
+def test_a_slash_pair_links_when_each_of_its_mentions_does():
+    doc = Doc("d", "Hx HTN/pleural effusion; HTN/XYZ; n/v.")
+    found = [ent(doc, "HTN/pleural effusion", "Disease"), ent(doc, "HTN/XYZ", "Disease"),
+             ent(doc, "n/v", "Disease")]
+    _short_form_linker()(doc, found)
+    assert found[0].ids == ["MESH:D006973", "MESH:D010996"]  # a short form and a name
+    assert found[1].ids is None  # one part resolves to nothing: no guess
+    assert found[2].ids is None  # one-letter parts are a shorthand of their own
+
+
 def test_a_document_defining_a_short_form_outranks_the_table():
     doc = Doc("d", "Small pleural effusion (PE). The PE is unchanged.")
     found = [ent(doc, "pleural effusion", "Disease"), ent(doc, "PE", "Disease"),

@@ -47,7 +47,8 @@ from typing import IO, Mapping, NamedTuple
 from medner_cli.doc import Doc, Entity
 from medner_cli.link.abbreviations import long_form_of
 from medner_cli.link.normalize import key, variants
-from medner_cli.link.paraphrase import conjuncts, organ_form, spelled_form, vague_form
+from medner_cli.link.paraphrase import (conjuncts, organ_form, slash_parts, spelled_form,
+                                        vague_form)
 
 DICTIONARY = "mesh_bc5cdr.tsv.gz"
 NAMES = "mesh_names.tsv.gz"
@@ -309,6 +310,10 @@ class Linker:
             for i in pending:
                 if link := self._short_form(doc, found, links, found[i].label, found[i].text):
                     links[i] = link
+        for i in pending:
+            if i not in links and found[i].label == "Disease" and "/" in found[i].text:
+                if link := self._slash_pair(doc, found, links, found[i].text):
+                    links[i] = link
         for i, link in links.items():
             _apply(found[i], link)
         for ent in found:
@@ -320,6 +325,23 @@ class Linker:
                 if link is not None:
                     ent.attrs = {**ent.attrs, "drug_ids": list(link.ids), "drug_name": link.name}
         return found
+
+    def _slash_pair(self, doc: Doc, found: list[Entity], links: dict[int, Link],
+                    text: str) -> Link | None:
+        """A note's slash pair ("fever/chills", "cp/sob") links when each of its mentions does,
+        as a coordination does, to all their MeSH ids."""
+        parts = slash_parts(text)
+        if not parts:
+            return None
+        ids: list[str] = []
+        for part in parts:
+            link = self.resolve("Disease", part.strip()) or (
+                self._short_form(doc, found, links, "Disease", part) if self.abbreviations
+                else None)
+            if link is None:
+                return None
+            ids += [i[5:] for i in link.ids if i.startswith("MESH:") and i[5:] not in ids]
+        return self._link("|".join(ids), "coordination") if ids else None
 
     def _short_form(self, doc: Doc, found: list[Entity], links: dict[int, Link], label: str,
                     text: str) -> Link | None:

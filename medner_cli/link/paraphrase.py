@@ -71,3 +71,10 @@ def conjuncts(text: str) -> list[str] | None:
         return None
     head = m.group(3)
     return [f"{part} {head}" for part in _SPLIT.split(m.group(1)) + [m.group(2)] if part]
+
+
+def slash_parts(text: str) -> list[str] | None:
+    """"fever/chills" -> ["fever", "chills"]: the mentions of a note's slash pair; None unless a
+    slash joins words of two characters or more ("n/v/d" is a shorthand of its own)."""
+    parts = text.split("/")
+    return parts if len(parts) > 1 and all(len(p.strip()) > 1 for p in parts) else None

@@ -1693,7 +1693,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
             taken.add(s, e)
             added.append((s, e))
     if not added:
-        return fixed
+        return _slash_pairs_whole(doc, fixed) if note and "/" in text else fixed
     out = list(fixed)
     bounds = taken.spans
     for s, e in added:
@@ -1704,6 +1704,24 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
             s, e = _extend(text, s, e, lo, hi)
         out.append(doc.span(s, e, "Disease", score=1.0, source="rule"))
     out.sort(key=lambda e: (e.start, e.end))
+    return _slash_pairs_whole(doc, out) if note and "/" in text else out
+
+
+def _slash_pairs_whole(doc: Doc, ents: list[Entity]) -> list[Entity]:
+    """``ents`` (in order) with Diseases joined by a bare slash in lower case made one span, as
+    a note's shorthand item ("fever/chills", "cp/sob", "melena/hematemesis", as "n/v/d" is);
+    written with a capital the two stay apart ("Nausea/vomiting", "DVT/PE")."""
+    text = doc.text
+    out: list[Entity] = []
+    for ent in ents:
+        prev = out[-1] if out else None
+        if prev is not None and ent.label == prev.label == "Disease" and \
+                text[prev.end:ent.start] == "/" and text[prev.start:ent.end].islower():
+            source = prev.source if prev.source == ent.source else "rule"
+            out[-1] = doc.span(prev.start, ent.end, "Disease", score=min(prev.score, ent.score),
+                               source=source)
+            continue
+        out.append(ent)
     return out
 
 
