@@ -426,7 +426,8 @@ _DRUG_SIGN_AFTER = re.compile(
     r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid)\b)"
     r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid"
     r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
-    r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted)\b"
+    r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted|supplements?"
+    r"|supplementation|replacement|repletion)\b"
     r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance)\b")
 _LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
 _ENDOGENOUS = frozenset(("k", "mg", "mag", "b12", "b6", "epo", "bicarb"))

@@ -143,7 +143,7 @@ _PROC_LAST = frozenset(p.split()[-1] for p in PROCEDURES.phrases)
 SIDES = frozenset((
     "left", "right", "bilateral", "bilaterally", "contralateral", "ipsilateral", "both",
     "unilateral", "left-sided", "right-sided", "bibasilar", "bibasal", "basilar",
-    "l", "r", "lt", "rt"))  # as notes write them: "R hemiparesis", "Lt knee pain"
+    "l", "r", "lt", "rt", "bilat"))  # as notes write them: "R hemiparesis", "Lt knee pain"
 # a side word stays before these: it belongs to a fixed anatomical name
 FIXED_AFTER_SIDE = frozenset(("ventricular", "ventricle", "atrial", "atrium", "bundle", "heart",
                               "main", "sided"))
@@ -159,7 +159,8 @@ DESCRIPTORS = frozenset((
     "demonstrable", "obstructing", "non-obstructing", "nonobstructing", "longstanding",
     "long-standing", "remote", "prior", "previous", "past", "active", "clear", "radiopaque",
     "simple", "localized", "localised", "intermittently", "occasionally", "mod", "sev",
-    "displaced", "nondisplaced", "non-displaced", "comminuted", "angulated"))
+    "displaced", "nondisplaced", "non-displaced", "comminuted", "angulated", "crampy", "sharp",
+    "dull", "constant"))
 # skipped before a list item: determiners, negations and descriptors ("no", "a", "mild")
 _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
@@ -199,7 +200,9 @@ AFTER_NAME = frozenset(("exacerbation", "exacerbations", "flare", "flares", "fla
                         # an eye after a finding ("AMD OD")
                         "od", "os", "ou",
                         # a limb region after a finding ("edema BLE"): the region is left out
-                        "ble", "bue", "lle", "rle", "lue", "rue"))
+                        "ble", "bue", "lle", "rle", "lue", "rue",
+                        # and a side after it ("edema bilat")
+                        "bilat", "bilaterally"))
 STAGING = frozenset(("stage", "class", "grade", "gold", "nyha"))
 _SIZE_WORDS = frozenset(("mm", "cm", "x", "×", "ml", "cc", "one", "two", "three", "four", "five",
                          "six", "seven", "eight", "nine", "ten", "twelve"))
@@ -664,11 +667,23 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
         if text[end + 1:end + 2] in _RIGHT_FIRST else None
     if m:
         end = m.end()
-    elif head is not None and head.endswith(("ive", "ic", "al", "ed")) and text[end:end + 1] == " ":
-        m = _WORD.match(text, end + 1, hi)  # an adjective before its noun: "hypertensive urgency"
-        if m and m.group().lower() in _NOUN_AFTER_ADJECTIVE:
-            end = m.end()
+    elif text[end:end + 1] == " " and (m := _WORD.match(text, end + 1, hi)):
+        nxt = m.group().lower()
+        if head is not None and head.endswith(("ive", "ic", "al", "ed")) and \
+                nxt in _NOUN_AFTER_ADJECTIVE:
+            end = m.end()  # an adjective before its noun: "hypertensive urgency"
+        elif nxt in SITE_HEADS and _last_word(text, start, end) in ANATOMY.words:
+            # a site left without its pain: "crampy llq" -> "llq pain"
+            start, end = _clean(text, start, m.end()) or (start, m.end())
     return start, end
+
+
+def _last_word(text: str, start: int, end: int) -> str:
+    """The last word of ``text[start:end]``, lower-cased."""
+    i = end
+    while i > start and (text[i - 1].isalnum() or text[i - 1] in "-'’"):
+        i -= 1
+    return text[i:end].lower()
 
 
 # an organism word (with its genus initial) right before a disease: one span in the notes gold
@@ -1068,7 +1083,7 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
 # the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting
 _CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed", "ms"))
+                         "hydro", "ed", "ms", "ha", "HA"))  # "HA" a headache, or hyaluronic acid
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
@@ -1275,10 +1290,11 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     for first, k, table, run in _CUE_LIST:  # cue words, found with str.find (fast)
         if run and run not in runs:
             continue
+        mark = not first[-1].isalnum()  # "+", "(-)", "?": a word may follow with no space
         i = low.find(first)
         while i >= 0:
             j = i + k
-            if (i == 0 or not low[i - 1].isalnum()) and (j >= n or not low[j].isalnum()):
+            if (i == 0 or not low[i - 1].isalnum()) and (j >= n or mark or not low[j].isalnum()):
                 starts.append((i, j, table))
             i = low.find(first, j)
     starts.sort(key=lambda x: x[0])
@@ -1295,7 +1311,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
             if kind == "dose" and not _DOSE_BEFORE.search(
                     text, max(0, text.rfind("\n", 0, i) + 1, i - 80), i):
                 break  # "for" names an indication only after a dose ("20 mg daily for")
-            if end < n and text[end] in " \t" and not _heading_line(text, i):
+            if end < n and (text[end] in " \t" or rest is None and first[-1] in "+)?"
+                            and text[end].isalpha()) and not _heading_line(text, i):
                 start = end
                 while start < n and text[start] in " \t":
                     start += 1
