@@ -124,6 +124,8 @@ TRIM = [
      ["gestational diabetes"]),
     (HEADER + "CXR: rll pneumonia.\n", "rll pneumonia", ["pneumonia"]),  # a lobe goes
     (HEADER + "Exam: 2+ edema BLE.\n", "edema BLE", ["edema"]),  # the limb region goes
+    (HEADER + "1+ le edema bilat.\n", "edema bilat", ["edema"]),  # and a side after it
+    (HEADER + "now crampy llq pain x2 wk.\n", "crampy llq", ["llq pain"]),  # a site takes its pain
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
     (HEADER + "She has osteoarthritis of both hips.\n", "osteoarthritis of", ["osteoarthritis"]),
     (HEADER + "No evidence of metastatic disease.\n", "evidence of metastatic disease",
@@ -347,6 +349,9 @@ ADD = [
      "retention. intermittently confused.\n", [],
      ["graves disease", "ed", "hydro", "aom", "retention", "confused"]),
     (HEADER + "+si w/ plan; today denies si/hi.\n", ["si", "si"], ["si", "si/hi"]),
+    # a plus mark opens a list with no space, not a grade's; clipped rhythms in a system line
+    (HEADER + "+HA, no blurry vision. (-)ha, 2+edema.\nCV: HR 118 SINUS TACH.\n", [],
+     ["HA", "blurry vision", "ha", "SINUS TACH"]),
     # a lower-case slash pair is one shorthand item; written with a capital the two stay apart
     (HEADER + "c/o fever/chills, denies cp/sob. prn pain/fever.\nNausea/vomiting resolved.\n",
      ["pain", "fever", "Nausea", "vomiting"],
