@@ -124,6 +124,7 @@ TRIM = [
      ["gestational diabetes"]),
     (HEADER + "CXR: rll pneumonia.\n", "rll pneumonia", ["pneumonia"]),  # a lobe goes
     (HEADER + "Exam: 2+ edema BLE.\n", "edema BLE", ["edema"]),  # the limb region goes
+    (HEADER + "CT: a 5 mm left UVJ stone.\n", "UVJ stone", ["stone"]),  # a sub-location goes
     (HEADER + "1+ le edema bilat.\n", "edema bilat", ["edema"]),  # and a side after it
     (HEADER + "now crampy llq pain x2 wk.\n", "crampy llq", ["llq pain"]),  # a site takes its pain
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
@@ -352,6 +353,14 @@ ADD = [
     # a plus mark opens a list with no space, not a grade's; clipped rhythms in a system line
     (HEADER + "+HA, no blurry vision. (-)ha, 2+edema.\nCV: HR 118 SINUS TACH.\n", [],
      ["HA", "blurry vision", "ha", "SINUS TACH"]),
+    # a differential and its "vs"; an infection named by its virus; a treatment ends an item;
+    # a fall guarded against; a genus initial without its period
+    (HEADER + "ddx primary syphilis vs recurrent hsv. h/o syphilis tx w/ bicillin. fall "
+     "precautions. 2/2 e coli pyelo.\n", [],
+     ["primary syphilis", "recurrent hsv", "syphilis", "fall", "e coli pyelo"]),
+    # a table row's label is no clause ("Emesis (mL)   0   0")
+    (HEADER + "Urine (mL)    850    600\nEmesis (mL)    0    0\nemesis x2 overnight.\n", [],
+     ["emesis"]),
     # a lower-case slash pair is one shorthand item; written with a capital the two stay apart
     (HEADER + "c/o fever/chills, denies cp/sob. prn pain/fever.\nNausea/vomiting resolved.\n",
      ["pain", "fever", "Nausea", "vomiting"],

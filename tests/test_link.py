@@ -489,6 +489,12 @@ def test_abbreviation_labels_leaves_conflicts_and_no_long_entity_alone():
     assert abbreviation_labels(doc, []) == []
 
 
+def test_abbreviation_labels_leave_a_rows_unit_alone():
+    doc = Doc("d", "Enoxaparin 40 mg subcut daily Emesis (mL) 0 0 and 5 mL")
+    found = [ent(doc, "Emesis", "Disease")]
+    assert abbreviation_labels(doc, list(found)) == found  # "mL" is no short form of it
+
+
 # -------------------------------------------------------------------------------------- linker
 def test_exact_and_lexicon_hits_share_the_mesh_id(linker: Linker):
     furo = linker.resolve("Chemical", "Furosemide")

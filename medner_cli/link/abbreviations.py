@@ -207,6 +207,10 @@ def _long_entity(found: list[Entity], long: tuple[int, int]) -> Entity | None:
     return best
 
 
+_UNITS = frozenset(("ml", "mg", "mcg", "g", "kg", "l", "dl", "mmol", "meq", "mmhg", "cc", "iu",
+                    "units", "mm", "cm", "hr", "h", "min"))
+
+
 def abbreviation_labels(doc: Doc, found: list[Entity]) -> list[Entity]:
     """The pipeline step: short forms labelled like their long forms throughout the document.
 
@@ -222,6 +226,8 @@ def abbreviation_labels(doc: Doc, found: list[Entity]) -> list[Entity]:
         if ent is None:
             continue
         sf = doc.text[pair.short[0]:pair.short[1]]
+        if sf.lower() in _UNITS:  # a table row's unit: "Emesis (mL)", "Weight (kg)"
+            continue
         if sf in labels and labels[sf] is not None and labels[sf][0] != ent.label:
             labels[sf] = None
         else:

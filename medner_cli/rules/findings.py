@@ -179,7 +179,8 @@ KEEP_BEFORE = frozenset((
     "malignant", "metastatic", "mixed", "major", "obstructive", "idiopathic", "congenital",
     "hereditary", "familial", "nocturnal", "open-angle", "angle-closure", "morbid",
     "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
-    "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary", "invasive"))
+    "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary", "invasive",
+    "dysplastic"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
@@ -252,6 +253,7 @@ HEAD_NOUNS = (_SITE_OR_ORGAN - {"pressure", "tightness", "stiffness", "discomfor
     "fibroids", "adenoma", "adenomas", "hyperplasia", "cirrhosis", "regurgitation", "murmur",
     "dysfunction", "hypertrophy", "palsy", "rhinitis", "overload", "ideation", "withdrawal",
     "dependence", "bacteremia", "adhesions", "prolapse", "neuropathy", "retinopathy",
+    "syphilis", "herpes", "zoster", "shingles", "nevus", "nevi",
     "nephropathy", "glaucoma", "cataract", "cataracts", "macules", "freckling", "goitre",
     "goiter", "sprain", "tear", "contusion", "laceration", "wound", "wounds", "sores", "rash",
     "dehiscence", "strictures", "rupture", "leak", "leakage", "erosion", "fistula",
@@ -351,7 +353,8 @@ _ANSWER = re.compile(
     r"mild|moderate|severe|unsure|some|\d)\b", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*(?:(?:and|or|nor)[ \t]+)?|[ \t]+(?:and/or|and|or|nor)"
                         r"[ \t]+|[ \t]*/[ \t]*|[ \t]+[+&][ \t]+"
-                        r"|[ \t]+comma[ \t]+(?:(?:and|or)[ \t]+)?)",  # a dictation's spoken comma
+                        r"|[ \t]+comma[ \t]+(?:(?:and|or)[ \t]+)?"  # a dictation's spoken comma
+                        r"|[ \t]+(?:vs|versus)[ \t]+)",  # a differential: "pneumonia vs aspiration"
                         re.IGNORECASE)
 _QUALIFIER = re.compile(r"(?:[ \t]+(?:\([^()\r\n]{0,40}\)|[^\s,;()]+))"
                         r"{1,8}?(?=[ \t]*,|[ \t]+(?:and|or|[+&])[ \t])", re.IGNORECASE)
@@ -616,8 +619,10 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
     organ_words = 0
     while True:
         org = _ORGANISM_BEFORE.search(text, max(lo, start - 40), start)
-        if org is not None and org.group(1).lower() in ORGANISMS:
-            start = org.start()  # "E. coli bacteremia", "H. pylori gastritis", "MRSA pneumonia"
+        if org is not None and (org.group(1).lower() in ORGANISMS or _genus_initial(
+                text, org.start(), start, end)):
+            # "E. coli bacteremia", "H. pylori gastritis", "MRSA pneumonia", "e coli pyelo"
+            start = org.start()
             continue
         before = _word_before(text, start, lo)
         if before is None:
@@ -644,7 +649,7 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
                 if (low.endswith(("al", "ic", "ar")) and low not in _NOT_ORGAN_ADJ and
                         low not in SIDES and low not in POSITIONS and
                         low not in SUBLOCATIONS) or (
-                        low in ANATOMY and low not in _VESSELS):
+                        low in ANATOMY and low not in _VESSELS and low not in SUBLOCATIONS):
                     start = b_start  # "periappendiceal abscess", "abdominal aortic aneurysm"
                     organ_words += 1
                     site = organ_words < 2
@@ -676,6 +681,14 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
             # a site left without its pain: "crampy llq" -> "llq pain"
             start, end = _clean(text, start, m.end()) or (start, m.end())
     return start, end
+
+
+def _genus_initial(text: str, at: int, start: int, end: int) -> bool:
+    """Is the letter at ``at`` a genus written without its period before the species that
+    ``text[start:end]`` opens with ("e coli pyelo"; not the "o" of "h/o ESBL UTI")?"""
+    w = _WORD.match(text, start, end)
+    return start - at == 2 and text[at].isalpha() and (at == 0 or text[at - 1] in " \t\n(") and \
+        w is not None and not w.group().isupper() and w.group().lower() in ORGANISMS
 
 
 def _last_word(text: str, start: int, end: int) -> str:
@@ -1077,7 +1090,8 @@ _ITEM_STOP_WORDS = frozenset((
     "for", "x", "was", "is", "were", "are", "has", "had", "removed", "repaired", "noted", "seen",
     "considered", "excluded", "confirmed", "cannot", "can", "not", "but", "improved",
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
-    "versus", "vs", "plus", "behind", "causing", "w", "ou", "od", "os")) | _DICTATED
+    "versus", "vs", "plus", "behind", "causing", "w", "ou", "od", "os", "tx", "tx'd",
+    "txd")) | _DICTATED
 _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note in lower case writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
@@ -1191,7 +1205,7 @@ _CUE_PHRASES = {
     "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
     "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
     "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
-    "differential includes": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
+    "differential includes": "cond", "ddx": "cond", "differential": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
     "pt": "cond", "been": "cond", "still": "cond", "?": "cond", "caused": "cond",
     "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond"}
 
@@ -1225,6 +1239,8 @@ _CLAUSE_GOES_ON = FUNCTION | frozenset((
     "persistent", "ongoing", "intermittently", "off", "up", "down", "nor"))
 # a patient's age and sex before a word; the word boundary before it is tested apart, as a
 # pattern that opens with one is tried at every position
+# after a table row's label, its unit and the columns' numbers ("Emesis (mL)    0    0")
+_TABLE_ROW_AFTER = re.compile(r"[ \t]*(?:\([^()\n]{1,10}\))?[ \t]{2,}[\d.,+-]")
 _AGE_SEX = re.compile(r"\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
 _NOT_BEFORE_AGE = frozenset("/.,-")  # "1/2m", "3.5f": no age
 # where a clause or a list item opens, and its first word: the text's start (``_TEXT_OPEN``), a
@@ -1271,7 +1287,9 @@ def _clause_openings(text: str, taken: _Taken, diseases: set[int],
             stop = _clause_end(text, m.start(1))
             end = SYMPTOMS.match(text, at, stop)
             nxt = _NEXT_WORD.match(text, end) if end > 0 else None
-            if end > 0 and (nxt is None or nxt.group(1).lower() in _CLAUSE_GOES_ON):
+            if end > 0 and (nxt is None or  # "x2": a count goes on as "x 2" does
+                            nxt.group(1).lower().rstrip("0123456789") in _CLAUSE_GOES_ON) and \
+                    not _TABLE_ROW_AFTER.match(text, end):
                 _list_findings(text, m.start(1), stop, taken, diseases, True, out)
 
 
@@ -1355,6 +1373,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
             i = low.find(unit, i + 2)
     if not _DISORDER_RUNS.isdisjoint(runs):  # "opioid overdose", "polysubstance abuse"
         out.extend(m.span() for m in _CLASS_DISORDER.finditer(low))
+    if b"fall" in runs or b"falls" in runs:  # "fall precautions", "high fall risk": the fall
+        out.extend(m.span(1) for m in _FALL_RISK.finditer(low))
     for s, e in _states_before_person(text, low):  # "Pleasant, obese man", "diaphoretic woman"
         if text[s:e].lower() in SYMPTOMS.phrases:
             out.append((s, e))
@@ -1400,6 +1420,8 @@ def _person_words(text: str, low: str) -> list[tuple[int, int]]:
     return spans
 
 
+# a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
+_FALL_RISK = re.compile(r"\b(falls?)[ \t]+(?:precautions|risk)\b")
 _TYPED_DIABETES = re.compile(r"type[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b",
                              re.IGNORECASE)
 
