@@ -125,9 +125,12 @@ def find_headings(text: str, low: str, lines: list[Line], lex: Lexicon) -> list[
     return out
 
 
-def _wraps(text: str, line: Line) -> bool:
-    """Whether ``line`` continues the line above: indented or lower-case prose."""
-    return line[KIND] == PROSE and (line[BEGIN] > line[START] or text[line[BEGIN]].islower())
+def _wraps(text: str, line: Line, above: Line) -> bool:
+    """Whether ``line`` continues the line above: indented, or lower-case prose after a line
+    that ends no sentence (a note typed in lower case starts every line so: "fhx: father mi.\n
+    on tamsulosin" is two fields)."""
+    return line[KIND] == PROSE and (line[BEGIN] > line[START] or text[line[BEGIN]].islower()
+                                    and text[above[BEGIN]:above[END]].rstrip()[-1:] not in ".;")
 
 
 def section_spans(text: str, lines: list[Line], headings: list[Heading]) -> list[Span]:
@@ -138,10 +141,11 @@ def section_spans(text: str, lines: list[Line], headings: list[Heading]) -> list
             continue
         end = headings[k + 1].name_start if k + 1 < len(headings) else lines[-1][NEXT]
         if h.inline:  # its own line, and the lines that wrap under it
-            for line in lines[h.line + 1:]:
+            for i in range(h.line + 1, len(lines)):
+                line = lines[i]
                 if line[START] >= end:
                     break
-                if not _wraps(text, line):
+                if not _wraps(text, line, lines[i - 1]):
                     end = line[START]
                     break
         if end > h.content:
