@@ -167,6 +167,7 @@ class DrugLexicon:
                     multi.setdefault(k[0], []).append((k[1], v))
         self._multi = {k: tuple(es) for k, es in multi.items()}
         self._grouped: dict[str, tuple] = {}
+        self._second: dict[str, frozenset[bytes] | None] = {}
         keys = list(self._single.union(multi))
         self._keys = frozenset(keys)
         # the keys as ``_render`` writes them, all in one go; a non-ASCII key with the keys that
@@ -184,6 +185,21 @@ class DrugLexicon:
     def _row(self, variant: str) -> list[str]:
         row = self._rows[variant].split("\t")
         return row + [""] * (4 - len(row))
+
+    def _second_runs(self, key: str) -> frozenset[bytes] | None:
+        """What the text's next rendered piece after ``key`` must be for a variant under it to
+        match there (the second piece of each variant's rendering); None when some variant
+        has characters before the key or ends in one that is no letter or digit ("scemblix®"
+        ends a word whatever follows), so that the pieces after it say nothing. Most keys
+        found in a note are common words ("day", "her", "blood") that open a drug name but
+        rarely do here; this lets those occurrences be passed over."""
+        got = self._second.get(key, False)
+        if got is False:
+            entries = self._multi.get(key, ())
+            got = None if any(prefix or not v[-1].isalnum() for prefix, v in entries) else \
+                frozenset(_render(v).split(b" ")[1] for _, v in entries)
+            self._second[key] = got
+        return got
 
     def _entries(self, key: str) -> tuple:
         """How to look for the variants of ``key`` around one of its occurrences, grouped on
@@ -268,17 +284,22 @@ class DrugLexicon:
         offsets = list(accumulate(map(len, parts[:found[-1]])))
         rendered = self._rendered
         occurrences: list[tuple[int, str]] = []
+        at: list[int] = []  # the index in ``parts`` of each occurrence's run
         for i in found:
             j = offsets[i - 1] + i if i else 0
             keys = rendered.get(parts[i]) or (parts[i].decode("ascii"),)
             for key in keys:  # "x" in the rendering may stand for a non-ASCII letter
                 if ascii_text and len(keys) == 1 or low.startswith(key, j):
                     occurrences.append((j, key))
+                    at.append(i)
         cands: list[tuple[int, int, int, str]] = []  # (-length, start, end, variant)
-        for j, key in occurrences:
+        for (j, key), i in zip(occurrences, at):
             e = j + len(key)
             if key in single:
                 cands.append((-len(key), j, e, key))
+            second = self._second_runs(key)
+            if second is not None and (parts[i + 1] if i + 1 < len(parts) else None) not in second:
+                continue  # no variant under the key goes on as the text does
             plain, after = self._entries(key)
             entries = plain
             if after and j:  # the run before the key, past up to 3 separators
