@@ -686,9 +686,10 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
 def _genus_initial(text: str, at: int, start: int, end: int) -> bool:
     """Is the letter at ``at`` a genus written without its period before the species that
     ``text[start:end]`` opens with ("e coli pyelo"; not the "o" of "h/o ESBL UTI")?"""
+    if start - at != 2 or not text[at].isalpha() or at and text[at - 1] not in " \t\n(":
+        return False
     w = _WORD.match(text, start, end)
-    return start - at == 2 and text[at].isalpha() and (at == 0 or text[at - 1] in " \t\n(") and \
-        w is not None and not w.group().isupper() and w.group().lower() in ORGANISMS
+    return w is not None and not w.group().isupper() and w.group().lower() in ORGANISMS
 
 
 def _last_word(text: str, start: int, end: int) -> str:
