@@ -125,6 +125,7 @@ TRIM = [
     (HEADER + "CXR: rll pneumonia.\n", "rll pneumonia", ["pneumonia"]),  # a lobe goes
     (HEADER + "Exam: 2+ edema BLE.\n", "edema BLE", ["edema"]),  # the limb region goes
     (HEADER + "CT: a 5 mm left UVJ stone.\n", "UVJ stone", ["stone"]),  # a sub-location goes
+    (HEADER + "CTA: right M1 occlusion.\n", "M1 occlusion", ["occlusion"]),  # an artery's segment
     (HEADER + "1+ le edema bilat.\n", "edema bilat", ["edema"]),  # and a side after it
     (HEADER + "now crampy llq pain x2 wk.\n", "crampy llq", ["llq pain"]),  # a site takes its pain
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
@@ -361,6 +362,10 @@ ADD = [
     # a table row's label is no clause ("Emesis (mL)   0   0")
     (HEADER + "Urine (mL)    850    600\nEmesis (mL)    0    0\nemesis x2 overnight.\n", [],
      ["emesis"]),
+    # a dictated heading's spoken colon; a state while treated; a named form after a symptom
+    (HEADER + "Assessment colon community acquired pneumonia period hold methotrexate while "
+     "febrile period h/o anorexia nervosa.\n", [],
+     ["community acquired pneumonia", "febrile", "anorexia nervosa"]),
     # a lower-case slash pair is one shorthand item; written with a capital the two stay apart
     (HEADER + "c/o fever/chills, denies cp/sob. prn pain/fever.\nNausea/vomiting resolved.\n",
      ["pain", "fever", "Nausea", "vomiting"],
@@ -596,6 +601,10 @@ ABSTRACT = ("Famotidine-associated delirium. A series of six cases. Famotidine i
     ("METHODS: Forty-nine patients with advanced NSCLC were included.", False),
     ("We report a case of chronic urticaria after aspirin use.", False),
     ("Type 2 diabetes mellitus was an exclusion criterion.", False),
+    # a dictation speaks its punctuation and runs on in one paragraph, as an abstract does
+    (" ".join(["He presents with cough comma fever and chills period"] * 12), True),
+    (ABSTRACT.replace("settings", "settings during the study period") + " In this period, ...",
+     False),
 ])
 def test_note_layout(text, note):
     """A sentence of a note is note text; a sentence of an abstract is not."""

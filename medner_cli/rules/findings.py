@@ -189,7 +189,9 @@ SUBLOCATIONS = frozenset((
     "lobe", "lobes", "pole", "poles", "segment", "segments", "segmental", "subsegmental",
     "zone", "zones", "base", "bases", "wall", "line", "aspect", "sigmoid", "ileocolonic",
     "rll", "rml", "rul", "lll", "lul", "lingula", "lingular", "foraminal", "antral", "uvj",
-    "upj"))
+    "upj",
+    # an artery's segment ("right M1 occlusion")
+    "m1", "m2", "m3", "m4", "a1", "a2", "p1", "p2"))
 FUNCTION = frozenset(("of", "the", "and", "or", "with", "in", "on", "at", "to", "for", "a",
                       "an", "from", "by", "as", "is", "was"))
 # the words that may stand beside anatomy words in ``_anatomy_only``, united once
@@ -396,7 +398,7 @@ _RIGHT_NAME = re.compile(
     r"[ \t]+(?:type[ \t]+(?:\d\w?|i{1,3}v?|[a-c])(?![\w-])|in[ \t]+situ\b|sounds\b|with[ \t]+(?:reduced|"
     r"preserved|mildly[ \t]+reduced|mid-range)[ \t]+ejection[ \t]+fraction\b|on[ \t]+"
     r"exertion\b|(?:media|externa|interna|pedis|cruris|capitis|corporis|versicolor|"
-    r"reactivation)\b)",
+    r"reactivation|nervosa)\b)",
     re.IGNORECASE)
 
 
@@ -702,7 +704,7 @@ def _last_word(text: str, start: int, end: int) -> str:
 
 # an organism word (with its genus initial) right before a disease: one span in the notes gold
 _ORGANISM_BEFORE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z-]*\.?)[ \t]+$")
-_RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsS")
+_RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsSrRnN")  # the first letters _RIGHT_NAME can match
 _NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS
 
 
@@ -1208,7 +1210,9 @@ _CUE_PHRASES = {
     "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
     "differential includes": "cond", "ddx": "cond", "differential": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
     "pt": "cond", "been": "cond", "still": "cond", "?": "cond", "caused": "cond",
-    "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond"}
+    "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond",
+    "while": "cond", "assessment colon": "cond", "impression colon": "cond",
+    "diagnosis colon": "cond", "diagnoses colon": "cond"}
 
 
 def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
@@ -1592,6 +1596,13 @@ _GENRE_WORD = re.compile(r"[a-z][a-z/\-]*|x\d")
 _LEADING_KEY = re.compile(_ITEM.pattern + r"([A-Za-z][A-Za-z /&-]{0,30}):")
 
 
+def _dictated(text: str) -> bool:
+    """Is ``text`` a dictation that speaks its punctuation ("... cough comma fever period"), which
+    runs on in one paragraph as an abstract does? No abstract says "comma"."""
+    low = text.lower()
+    return (" comma " in low or "new paragraph" in low) and low.count(" period") >= 2
+
+
 def note_layout(text: str) -> bool:
     """Is ``text`` clinical note text rather than an abstract? The notes gold departs from
     BC5CDR on span conventions (kept chronicity and type words, body sites, lab analytes), so
@@ -1599,11 +1610,11 @@ def note_layout(text: str) -> bool:
     paragraph. A short text (a note cut into sentences or lines has no layout left) is note
     text when it starts with a list marker or a "Key:" that is no abstract heading, is written
     in capitals, or has more words of notes than of research prose (words both use count
-    half), or none of the latter."""
+    half), or none of the latter. A long text is note text when it is a dictation."""
     if text.count("\n") >= NOTE_MIN_LINE_BREAKS:
         return True
     if len(text) >= SHORT_TEXT:
-        return False
+        return _dictated(text)
     key = _LEADING_KEY.match(text)
     if key is not None:
         return " ".join(key.group(1).lower().split()) not in _ABSTRACT_KEYS
