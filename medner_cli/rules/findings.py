@@ -1208,7 +1208,8 @@ _CUE_PHRASES = {
     "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
     "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
     "considered": "cond", "complicated by": "cond", "c/b": "cond", "2/2": "cond", "c/f": "cond",
-    "differential includes": "cond", "ddx": "cond", "differential": "cond", "+": "cond", "(+)": "cond", "(-)": "cond", "exam": "cond",
+    "differential includes": "cond", "ddx": "cond", "differential": "cond", "+": "cond",
+    "(+)": "cond", "(-)": "cond", "exam": "cond",
     "pt": "cond", "been": "cond", "still": "cond", "?": "cond", "caused": "cond",
     "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond",
     "while": "cond", "assessment colon": "cond", "impression colon": "cond",
@@ -1242,10 +1243,10 @@ _CLAUSE_GOES_ON = FUNCTION | frozenset((
     "x", "since", "overnight", "today", "tonight", "now", "again", "this", "last", "all", "but",
     "w/", "improving", "improved", "worse", "worsening", "better", "resolved", "persists",
     "persistent", "ongoing", "intermittently", "off", "up", "down", "nor"))
-# a patient's age and sex before a word; the word boundary before it is tested apart, as a
-# pattern that opens with one is tried at every position
 # after a table row's label, its unit and the columns' numbers ("Emesis (mL)    0    0")
 _TABLE_ROW_AFTER = re.compile(r"[ \t]*(?:\([^()\n]{1,10}\))?[ \t]{2,}[\d.,+-]")
+# a patient's age and sex before a word; the word boundary before it is tested apart, as a
+# pattern that opens with one is tried at every position
 _AGE_SEX = re.compile(r"\d{1,3}(?:yo|y/o|[mfMF])[ \t]+(?=[^\W\d_])")
 _NOT_BEFORE_AGE = frozenset("/.,-")  # "1/2m", "3.5f": no age
 # where a clause or a list item opens, and its first word: the text's start (``_TEXT_OPEN``), a
@@ -1427,8 +1428,8 @@ def _person_words(text: str, low: str) -> list[tuple[int, int]]:
 
 # a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
 _FALL_RISK = re.compile(r"\b(falls?)[ \t]+(?:precautions|risk)\b")
-_TYPED_DIABETES = re.compile(r"type[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b",
-                             re.IGNORECASE)
+_TYPED_DIABETES = re.compile(
+    r"type[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b", re.IGNORECASE)
 
 
 def _typed_diabetes(text: str, low: str) -> list[tuple[int, int]]:
