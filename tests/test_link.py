@@ -627,6 +627,17 @@ def test_clinical_short_forms_are_switched_off_with_abbreviations():
     assert found[0].ids is None
 
 
+def test_note_words_for_findings_link_like_the_findings(shipped: Linker):
+    doc = Doc("d", "Febrile, diaphoretic; 2/6 murmur; hypoglycemic overnight.")
+    found = [ent(doc, w, "Disease") for w in ("Febrile", "diaphoretic", "murmur", "hypoglycemic")]
+    shipped(doc, found)
+    assert [e.name for e in found] == ["Fever", "Sweating", "Heart Murmurs", "Hypoglycemia"]
+    abstract = Doc("a", "We studied febrile episodes in 120 children randomised to two arms. " * 8)
+    found = [ent(abstract, "febrile", "Disease")]
+    shipped(abstract, found)
+    assert found[0].ids is None  # an abstract's mention keeps the dictionary's verdict
+
+
 def test_a_short_form_entry_outranks_a_variant_guess(shipped: Linker):
     doc = Doc("d", "On 2 L home O2.")
     found = [ent(doc, "O2", "Chemical")]
@@ -657,10 +668,10 @@ def test_short_forms_also_read_in_either_case_unless_two_fold_together(tmp_path:
 
 
 def test_every_shipped_short_form_resolves_with_the_shipped_dictionary(tmp_path: Path):
-    from medner_cli.link import SHORT_FORMS, read_short_forms
+    from medner_cli.link import NOTE_TERMS, SHORT_FORMS, read_short_forms
 
-    table = read_short_forms(SHORT_FORMS)
-    assert len(table) > 100 and ("Disease", "HTN") in table
+    table = read_short_forms(SHORT_FORMS) | read_short_forms(NOTE_TERMS)
+    assert len(table) > 100 and ("Disease", "HTN") in table and ("Disease", "febrile") in table
     linker = Linker.load(shipped_model_dir())
     unresolved = [(label, short, long) for (label, short), long in table.items()
                   if linker.resolve(label, long) is None]

@@ -21,8 +21,9 @@ Disease entity it can resolve gets ``ids`` (``MESH:`` ids first, then ``DRUGBANK
    1-3;
 5. a short form defined in the document ("benign prostatic hyperplasia (BPH)"): the link of the
    entity that is its long form, or else its long form's text resolved as above;
-6. a clinical short form the document does not define (``short_forms.tsv``: "HTN", "CKD"):
-   its long form's text resolved as above.
+6. a clinical short form the document does not define (``short_forms.tsv``: "HTN", "CKD"), or
+   a note's word for a finding (``note_terms.tsv``: "febrile", "murmur", "abd pain"): its long
+   form's text resolved as above.
 
 Steps 5 and 6 also run for a short form that steps 1-4 linked by a MeSH name or synonym alone,
 not by a mention of its label: "DIC" is a name of dacarbazine, and "ITP" of inosine
@@ -49,10 +50,12 @@ from medner_cli.link.abbreviations import long_form_of
 from medner_cli.link.normalize import key, variants
 from medner_cli.link.paraphrase import (conjuncts, organ_form, slash_parts, spelled_form,
                                         vague_form)
+from medner_cli.rules.findings import note_layout
 
 DICTIONARY = "mesh_bc5cdr.tsv.gz"
 NAMES = "mesh_names.tsv.gz"
 SHORT_FORMS = Path(__file__).with_name("short_forms.tsv")
+NOTE_TERMS = Path(__file__).with_name("note_terms.tsv")
 LINKED = ("Chemical", "Disease")
 _CACHE_SIZE = 200_000
 AGREEMENT = 0.9  # share of a variant's dictionary annotations that must agree on its ids
@@ -157,11 +160,15 @@ class Linker:
     drugs: Mapping[str, tuple[str, str]] | Path | None = None
     abbreviations: bool = True
     short_forms: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (label, "HTN")
+    # a note's words for findings, in note text only: (label, "febrile") -> "fever"
+    note_terms: Mapping[tuple[str, str], str] = field(default_factory=dict)
     _db_mesh: dict[str, str] = field(default_factory=dict, repr=False)
+    _in_notes: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[str, str], Link | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._db_mesh = {db: mesh for mesh, db in self.drugbank.items()}
+        self._in_notes = {**self.note_terms, **self.short_forms}
 
     # ----------------------------------------------------------------------------- loading
     @classmethod
@@ -192,7 +199,8 @@ class Linker:
             drugs = Path(drugs)
         if isinstance(drugs, Path) and not lazy_drugs:
             drugs = read_lexicon(drugs)
-        return cls(tables, names, drugbank, drugs, abbreviations, read_short_forms(SHORT_FORMS))
+        return cls(tables, names, drugbank, drugs, abbreviations, read_short_forms(SHORT_FORMS),
+                   read_short_forms(NOTE_TERMS))
 
     def _lexicon(self) -> Mapping[str, tuple[str, str]] | None:
         if isinstance(self.drugs, Path):
@@ -298,21 +306,24 @@ class Linker:
         """Set ``ids`` and ``name`` on the entities of ``found`` that resolve; returns ``found``."""
         links: dict[int, Link] = {}  # index in found -> its link
         pending = []
+        table = self._in_notes if self.note_terms and doc.derived(
+            "note_layout", note_layout) else self.short_forms
         for i, ent in enumerate(found):
             if ent.label in LINKED:
                 link = self.resolve(ent.label, ent.text)
                 if link is not None:
                     links[i] = link
                 if link is None or link.how == "name" and _short(ent.text) or (
-                        link.how != "exact" and (ent.label, ent.text) in self.short_forms):
+                        link.how != "exact" and (ent.label, ent.text) in table):
                     pending.append(i)  # a table entry outranks a variant's guess ("O2")
         if pending and self.abbreviations:
             for i in pending:
-                if link := self._short_form(doc, found, links, found[i].label, found[i].text):
+                if link := self._short_form(doc, found, links, found[i].label, found[i].text,
+                                            table):
                     links[i] = link
         for i in pending:
             if i not in links and found[i].label == "Disease" and "/" in found[i].text:
-                if link := self._slash_pair(doc, found, links, found[i].text):
+                if link := self._slash_pair(doc, found, links, found[i].text, table):
                     links[i] = link
         for i, link in links.items():
             _apply(found[i], link)
@@ -326,8 +337,8 @@ class Linker:
                     ent.attrs = {**ent.attrs, "drug_ids": list(link.ids), "drug_name": link.name}
         return found
 
-    def _slash_pair(self, doc: Doc, found: list[Entity], links: dict[int, Link],
-                    text: str) -> Link | None:
+    def _slash_pair(self, doc: Doc, found: list[Entity], links: dict[int, Link], text: str,
+                    table: Mapping[tuple[str, str], str]) -> Link | None:
         """A note's slash pair ("fever/chills", "cp/sob") links when each of its mentions does,
         as a coordination does, to all their MeSH ids."""
         parts = slash_parts(text)
@@ -336,7 +347,7 @@ class Linker:
         ids: list[str] = []
         for part in parts:
             link = self.resolve("Disease", part.strip()) or (
-                self._short_form(doc, found, links, "Disease", part) if self.abbreviations
+                self._short_form(doc, found, links, "Disease", part, table) if self.abbreviations
                 else None)
             if link is None:
                 return None
@@ -344,18 +355,18 @@ class Linker:
         return self._link("|".join(ids), "coordination") if ids else None
 
     def _short_form(self, doc: Doc, found: list[Entity], links: dict[int, Link], label: str,
-                    text: str) -> Link | None:
+                    text: str, table: Mapping[tuple[str, str], str]) -> Link | None:
         """The concept of the long form that ``text`` abbreviates: in this document, the link
         of the entity of the same label ending where the long form ends, or else of the long
-        form's text; where the document does not define it, of the long form that
-        ``short_forms`` gives it."""
+        form's text; where the document does not define it, of the long form that ``table``
+        (the short forms, and in a note its words for findings too) gives it."""
         text = text.strip()
         # cheap test first: a short form is defined as "(BPH" or "BPH ("; no document defines
         # a long one, though the table may hold it ("Ca gluconate")
         span = (long_form_of(doc, text) if len(text) <= 10 and (
             f"({text}" in doc.text or f"{text} (" in doc.text) else None)
         if span is None:
-            long = self.short_forms.get((label, text))
+            long = table.get((label, text))
             link = self.resolve(label, long) if long else None
             return link._replace(how="short form") if link else None
         start, end = span
