@@ -366,6 +366,10 @@ ADD = [
     (HEADER + "Assessment colon community acquired pneumonia period hold methotrexate while "
      "febrile period h/o anorexia nervosa.\n", [],
      ["community acquired pneumonia", "febrile", "anorexia nervosa"]),
+    # a fused stage goes; eponyms without "disease"; a condition after "if"; kept type words
+    (HEADER + "pmh htn, ckd3b. fh: mother w/ hashimoto's. if tics worsen, stop. no falls."
+     "\ngestational htn, pulm htn.\n", [],
+     ["htn", "ckd", "hashimoto's", "tics", "falls", "gestational htn", "pulm htn"]),
     # a lower-case slash pair is one shorthand item; written with a capital the two stay apart
     (HEADER + "c/o fever/chills, denies cp/sob. prn pain/fever.\nNausea/vomiting resolved.\n",
      ["pain", "fever", "Nausea", "vomiting"],
@@ -650,3 +654,16 @@ def test_word_cache_stays_bounded(monkeypatch):
         assert len(findings._CONDITIONISH) <= 100
     assert findings._conditionish("pneumonia")
     assert not findings._conditionish("zqx1word")
+
+
+def test_a_dictated_drug_list_is_cut_at_its_spoken_commas():
+    text = HEADER + "Medications colon tiotropium comma albuterol as needed period\n"
+    _, out = _run_chemical(text, ["tiotropium comma albuterol"])
+    assert _texts(out, "Chemical") == ["tiotropium", "albuterol"]
+
+
+def _run_chemical(text: str, model: list[str]) -> tuple[Doc, list[Entity]]:
+    doc = _doc(text, [(m, "Chemical") for m in model])
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    return doc, out

@@ -493,6 +493,8 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     ("Start NPH 10 units qHS. NPH on MRI: ventriculomegaly.", ["NPH"]),
     ("Tac level 9.4; EPO level 12; on EPO.", ["Tac", "EPO"]),
     ("Rx TAC 0.1% ointment BID. CBD dilated to 9 mm. Uses CBD gummies.", ["TAC", "CBD"]),
+    # two forms joined by a slash name each other; results do not ("K/Mg 3.9/1.8")
+    ("s/p 48h amp/gent (bcx ngtd). K/Mg 3.9/1.8.", ["amp", "gent"]),
     # lower-case "k" as a dose gives it, not as a result; a supplement is a drug given
     ("k 3.2 this am -> k 40 meq po x1. plt 180 k. no vit a supplements. mg 1.6, k 3.9.",
      ["k", "vit a"]),

@@ -70,6 +70,8 @@ _ANIONS = (
     # esters, which BC5CDR and the notes guideline take in with the name like a salt
     "medoxomil", "mofetil", "axetil", "proxetil", "pivoxil", "disoproxil", "alafenamide",
     "etexilate", "marboxil",
+    # as notes clip them ("metoprolol succ", "metoprolol tart")
+    "succ", "tart",
 )
 _CATIONS = ("sodium", "potassium", "calcium", "magnesium")
 _ANION_RE = "|".join(sorted((re.escape(a).replace(r"\ ", " ") for a in _ANIONS),
@@ -583,10 +585,15 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
                 for s, e in forms.find(doc) if not any(a < e and s < b for a, b in taken)
                 and not _AMOUNT_BEFORE.search(text, max(0, s - 8), s)]
         drugs = taken + [c for c in chemicals if not any(a < c[1] and c[0] < b for a, b in left)]
+        # two of them joined by a slash name each other ("s/p amp/gent"; not results, "K/Mg")
+        paired = {x for a in left for b in left if a[1] + 1 == b[0] and text[a[1]] == "/"
+                  and not _endogenous(text[a[0]:a[1]]) and not _endogenous(text[b[0]:b[1]])
+                  for x in (a, b)}
         while left:  # a form beside one taken may make its own neighbour a list item
             now = [(s, e) for s, e in left
-                   if _given_as_drug(text, s, e) or (_beside(text, s, e, drugs) and not (
-                       _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))]
+                   if _given_as_drug(text, s, e) or (s, e) in paired or (
+                       _beside(text, s, e, drugs) and not (
+                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))]
             if not now:
                 break
             extra += [Hit(s, e, text[s:e], "", ()) for s, e in now]

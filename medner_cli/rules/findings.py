@@ -160,7 +160,7 @@ DESCRIPTORS = frozenset((
     "long-standing", "remote", "prior", "previous", "past", "active", "clear", "radiopaque",
     "simple", "localized", "localised", "intermittently", "occasionally", "mod", "sev",
     "displaced", "nondisplaced", "non-displaced", "comminuted", "angulated", "crampy", "sharp",
-    "dull", "constant"))
+    "dull", "constant", "velcro"))
 # skipped before a list item: determiners, negations and descriptors ("no", "a", "mild")
 _DETERMINERS = DESCRIPTORS | frozenset((
     "any", "some", "a", "an", "the", "no", "other", "his", "her", "their", "long", "felt",
@@ -180,7 +180,7 @@ KEEP_BEFORE = frozenset((
     "hereditary", "familial", "nocturnal", "open-angle", "angle-closure", "morbid",
     "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
     "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary", "invasive",
-    "dysplastic"))
+    "dysplastic", "pulm", "gestational", "euglycemic", "contact"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
@@ -255,7 +255,10 @@ HEAD_NOUNS = (_SITE_OR_ORGAN - {"pressure", "tightness", "stiffness", "discomfor
     "fibroids", "adenoma", "adenomas", "hyperplasia", "cirrhosis", "regurgitation", "murmur",
     "dysfunction", "hypertrophy", "palsy", "rhinitis", "overload", "ideation", "withdrawal",
     "dependence", "bacteremia", "adhesions", "prolapse", "neuropathy", "retinopathy",
-    "syphilis", "herpes", "zoster", "shingles", "nevus", "nevi",
+    "syphilis", "herpes", "zoster", "shingles", "nevus", "nevi", "dengue", "dz",
+    # eponyms named without "disease" ("hashimoto's", "crohn's")
+    "hashimoto's", "crohn's", "addison's", "cushing's", "parkinson's", "alzheimer's",
+    "raynaud's", "sjogren's", "behcet's", "wilson's", "huntington's",
     "nephropathy", "glaucoma", "cataract", "cataracts", "macules", "freckling", "goitre",
     "goiter", "sprain", "tear", "contusion", "laceration", "wound", "wounds", "sores", "rash",
     "dehiscence", "strictures", "rupture", "leak", "leakage", "erosion", "fistula",
@@ -571,6 +574,8 @@ def _clean(text: str, start: int, end: int, lo: int = 0,
         if m:
             start = m.end()
     raw = text[start:end]
+    if note and end - start <= 5 and _FUSED_STAGE.fullmatch(raw.lower()):
+        return start, start + 3  # "ckd3b" -> "ckd"
     if raw.isalpha():  # one plain word: only the word lists can say no
         low = raw.lower()
         if low in ANATOMY.words or low in ORGANISMS or low in _NOT_FINDING_HEADS or \
@@ -854,6 +859,15 @@ def _line_pieces(doc: Doc, ent: Entity) -> list[Entity]:
         out.append(doc.span(at, ent.end, ent.label, score=ent.score, source=ent.source)
                    if at > ent.start else ent)
     return out
+
+
+def _spoken_commas(ent: Entity) -> list[tuple[int, int]]:
+    """``ent``'s span cut at the commas a dictation speaks."""
+    out, at = [], ent.start
+    for m in _SPOKEN_COMMA.finditer(ent.text):
+        out.append((at, ent.start + m.start()))
+        at = ent.start + m.end()
+    return out + [(at, ent.end)]
 
 
 def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None) -> Entity | None:
@@ -1212,7 +1226,8 @@ _CUE_PHRASES = {
     "(+)": "cond", "(-)": "cond", "exam": "cond",
     "pt": "cond", "been": "cond", "still": "cond", "?": "cond", "caused": "cond",
     "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond",
-    "while": "cond", "assessment colon": "cond", "impression colon": "cond",
+    "while": "cond", "if": "cond", "counseled re": "cond", "counseled on": "cond",
+    "counseled about": "cond", "assessment colon": "cond", "impression colon": "cond",
     "diagnosis colon": "cond", "diagnoses colon": "cond"}
 
 
@@ -1381,6 +1396,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         out.extend(m.span() for m in _CLASS_DISORDER.finditer(low))
     if b"fall" in runs or b"falls" in runs:  # "fall precautions", "high fall risk": the fall
         out.extend(m.span(1) for m in _FALL_RISK.finditer(low))
+    if not _FUSED_RUNS.isdisjoint(runs):  # "ckd3b": the stage goes, as "CKD stage 3b"'s does
+        out.extend(m.span(1) for m in _FUSED_STAGE.finditer(low))
     for s, e in _states_before_person(text, low):  # "Pleasant, obese man", "diaphoretic woman"
         if text[s:e].lower() in SYMPTOMS.phrases:
             out.append((s, e))
@@ -1426,6 +1443,9 @@ def _person_words(text: str, low: str) -> list[tuple[int, int]]:
     return spans
 
 
+# a stage fused to its abbreviation ("ckd3", "ckd3b"), and the word runs it can be
+_FUSED_STAGE = re.compile(r"\b(ckd)[1-5][ab]?\b")
+_FUSED_RUNS = frozenset(f"ckd{n}{x}".encode() for n in "12345" for x in ("", "a", "b"))
 # a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
 _FALL_RISK = re.compile(r"\b(falls?)[ \t]+(?:precautions|risk)\b")
 _TYPED_DIABETES = re.compile(
@@ -1711,7 +1731,11 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
         elif ent.label == "Chemical":
             i = bisect_left(starts, ent.end)
             nxt = others[i] if i < len(others) else None
-            for piece in _line_pieces(doc, ent) if note and "\n" in ent.text else (ent,):
+            pieces = _line_pieces(doc, ent) if note and "\n" in ent.text else [ent]
+            if note and "comma" in ent.text:  # a dictation's list: "tiotropium comma albuterol"
+                pieces = [doc.span(s, e, ent.label, score=ent.score, source=ent.source)
+                          for p in pieces for s, e in _spoken_commas(p) if e > s]
+            for piece in pieces:
                 new = _chemical(doc, piece, note, nxt)
                 if new is not None:
                     fixed.append(new)
