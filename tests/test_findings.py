@@ -126,6 +126,7 @@ TRIM = [
     (HEADER + "Exam: 2+ edema BLE.\n", "edema BLE", ["edema"]),  # the limb region goes
     (HEADER + "CT: a 5 mm left UVJ stone.\n", "UVJ stone", ["stone"]),  # a sub-location goes
     (HEADER + "CTA: right M1 occlusion.\n", "M1 occlusion", ["occlusion"]),  # an artery's segment
+    (HEADER + "prior ectopic pregnancy.\n", "ectopic", ["ectopic pregnancy"]),
     (HEADER + "1+ le edema bilat.\n", "edema bilat", ["edema"]),  # and a side after it
     (HEADER + "now crampy llq pain x2 wk.\n", "crampy llq", ["llq pain"]),  # a site takes its pain
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
@@ -370,6 +371,11 @@ ADD = [
     (HEADER + "pmh htn, ckd3b. fh: mother w/ hashimoto's. if tics worsen, stop. no falls."
      "\ngestational htn, pulm htn.\n", [],
      ["htn", "ckd", "hashimoto's", "tics", "falls", "gestational htn", "pulm htn"]),
+    # a cue is no part of the item after it, nor a verb before it; a kept type word before a
+    # shorthand head; a genus initial needs its species ("ML/H. DIARRHEA" has none)
+    (HEADER + "r/o malaria, ddx dengue. apap prn fever, avoid nsaids until dengue excluded.\n"
+     "63m metastatic pancreatic ca. UOP 45 ML/H. DIARRHEA X3.\n", ["DIARRHEA"],
+     ["malaria", "dengue", "fever", "metastatic pancreatic ca", "DIARRHEA"]),
     # a lower-case slash pair is one shorthand item; written with a capital the two stay apart
     (HEADER + "c/o fever/chills, denies cp/sob. prn pain/fever.\nNausea/vomiting resolved.\n",
      ["pain", "fever", "Nausea", "vomiting"],

@@ -626,8 +626,8 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
     organ_words = 0
     while True:
         org = _ORGANISM_BEFORE.search(text, max(lo, start - 40), start)
-        if org is not None and (org.group(1).lower() in ORGANISMS or _genus_initial(
-                text, org.start(), start, end)):
+        if org is not None and (org.group(1).lower() in ORGANISMS and len(org.group(1)) > 2 or
+                                _genus_initial(text, org.start(), start, end)):
             # "E. coli bacteremia", "H. pylori gastritis", "MRSA pneumonia", "e coli pyelo"
             start = org.start()
             continue
@@ -691,12 +691,14 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
 
 
 def _genus_initial(text: str, at: int, start: int, end: int) -> bool:
-    """Is the letter at ``at`` a genus written without its period before the species that
-    ``text[start:end]`` opens with ("e coli pyelo"; not the "o" of "h/o ESBL UTI")?"""
-    if start - at != 2 or not text[at].isalpha() or at and text[at - 1] not in " \t\n(":
+    """Is the letter at ``at`` (with its period or without) a genus before the species that
+    ``text[start:end]`` opens with ("E. coli bacteremia", "e coli pyelo"; not the "o" of "h/o
+    ESBL UTI", nor the "H." of "45 ML/H. DIARRHEA")?"""
+    gap = 3 if text[at + 1:at + 2] == "." else 2
+    if start - at != gap or not text[at].isalpha() or at and text[at - 1] not in " \t\n(":
         return False
     w = _WORD.match(text, start, end)
-    return w is not None and not w.group().isupper() and w.group().lower() in ORGANISMS
+    return w is not None and w.group().lower() in ORGANISMS
 
 
 def _last_word(text: str, start: int, end: int) -> str:
@@ -710,7 +712,7 @@ def _last_word(text: str, start: int, end: int) -> str:
 # an organism word (with its genus initial) right before a disease: one span in the notes gold
 _ORGANISM_BEFORE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z-]*\.?)[ \t]+$")
 _RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsSrRnN")  # the first letters _RIGHT_NAME can match
-_NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS
+_NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS | {"pregnancy"}  # "ectopic pregnancy"
 
 
 def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
@@ -1018,7 +1020,7 @@ class _Taken:
 # "also sicca")
 _SKIPPABLE = _DETERMINERS | frozenset((
     "has", "had", "have", "is", "was", "were", "are", "been", "being", "still", "more", "less",
-    "increasingly", "very", "slightly", "somewhat", "also", "now"))
+    "increasingly", "very", "slightly", "somewhat", "also", "now", "ddx", "dx"))
 # the words ``_skip_words`` may skip first (a duration starts with a number word)
 _SKIPPED = _SKIPPABLE | frozenset(("one", "two", "three", "four", "five", "six", "several",
                                    "many"))
@@ -1108,7 +1110,8 @@ _ITEM_STOP_WORDS = frozenset((
     "considered", "excluded", "confirmed", "cannot", "can", "not", "but", "improved",
     "improving", "stable", "unchanged", "and/or", "if", "as", "to", "than", "per", "without",
     "versus", "vs", "plus", "behind", "causing", "w", "ou", "od", "os", "tx", "tx'd",
-    "txd")) | _DICTATED
+    "txd", "until", "unless", "shows", "showed", "show", "revealed", "reveals", "demonstrated",
+    "demonstrates")) | _DICTATED
 _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note in lower case writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
@@ -1699,6 +1702,9 @@ def _shorthand_heads(doc: Doc, found: list[Entity]) -> list[Entity]:
             start = at = k
         if start is None:
             continue
+        before = _word_before(text, start, 0)
+        if before is not None and before[1].lower() in KEEP_BEFORE:
+            start = before[0]  # "metastatic pancreatic ca", "recurrent bladder ca"
         end = he
         over = [e for e in out if e.start < end and start < e.end]
         if any(e.start < start or e.end > end + 2 for e in over):
