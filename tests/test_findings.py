@@ -673,3 +673,12 @@ def _run_chemical(text: str, model: list[str]) -> tuple[Doc, list[Entity]]:
     out = note_findings(doc, list(doc.entities))
     _check_invariants(doc, out)
     return doc, out
+
+
+def test_a_substance_before_the_disease_it_caused_opens_the_item():
+    doc = _doc(HEADER + "h/o etoh cirrhosis, cocaine use.\n", [("etoh", "Chemical"),
+                                                               ("cocaine", "Chemical")])
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    assert _texts(out) == ["cirrhosis"]
+

@@ -478,9 +478,9 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     linker(doc, found)
     # left unlinked on purpose: "levo" is norepinephrine or levofloxacin; MeSH 2015 has no
     # piperacillin-tazobactam, nor one concept for the potassium phosphates of "K phos", and
-    # the drug package gives buprenorphine-naloxone no id
+    # the drug package gives buprenorphine-naloxone and ipratropium-albuterol (DuoNeb) no id
     assert [e.text for e in found if not e.ids] == ["levo", "pip-tazo", "pip/tazo", "K phos",
-                                                     "bup-nx", "bup/nx"]
+                                                     "bup-nx", "bup/nx", "duonebs", "DuoNebs"]
 
 
 @pytest.mark.parametrize("text, drugs", [
@@ -493,6 +493,8 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     ("Start NPH 10 units qHS. NPH on MRI: ventriculomegaly.", ["NPH"]),
     ("Tac level 9.4; EPO level 12; on EPO.", ["Tac", "EPO"]),
     ("Rx TAC 0.1% ointment BID. CBD dilated to 9 mm. Uses CBD gummies.", ["TAC", "CBD"]),
+    # of two lists the longer form wins ("vit k", not its "k")
+    ("-> vit k 10 mg iv.", ["vit k"]),
     # two forms joined by a slash name each other; results do not ("K/Mg 3.9/1.8")
     ("s/p 48h amp/gent (bcx ngtd). K/Mg 3.9/1.8.", ["amp", "gent"]),
     # lower-case "k" as a dose gives it, not as a result; a supplement is a drug given
@@ -626,3 +628,16 @@ def test_the_shipped_lexicon_holds_every_supplement_brand():
     missing = [brand for brand in build.SUPPLEMENT if lex.get(brand) is None]
     assert missing == []
     assert lex.get("Trelegy")[0] == "Fluticasone furoate/umeclidinium/vilanterol"
+
+
+def test_a_drug_at_the_start_of_a_model_disease_is_split_off_in_notes():
+    text = ("RHEUM NOTE\nPatient: (synthetic)\nDate: 01/01/2025\n\n"
+            "eye exam for plaquenil retinopathy. warfarin toxicity.\n")
+    doc = Doc("d", text)
+    found = LexiconStep(DrugLexicon.load(MODEL))(doc, [model(doc, "plaquenil retinopathy",
+                                                             "Disease"),
+                                                       model(doc, "warfarin toxicity", "Disease")])
+    assert [(e.text, e.label) for e in found] == [
+        ("plaquenil", "Chemical"), ("retinopathy", "Disease"),
+        ("warfarin toxicity", "Disease")]  # the drug's own trouble stays one mention
+

@@ -10,7 +10,7 @@ install drug-named-entity-recognition``); its code is never imported, its data f
 What is derived (docs/lexicon.md has the reasons and the figures):
 
 - every variant, and every canonical name that is no variant of its own ("iron", "caffeine"),
-  lower-cased, white space collapsed, and ``SUPPLEMENT``: 81 common US brands the package lacks
+  lower-cased, white space collapsed, and ``SUPPLEMENT``: 84 common US brands the package lacks
   ("Keflex", "Norco", the sedative "Versed", contrast agents, skin antiseptics, combination
   inhalers, eye drops), mapped by hand to the package's drugs;
 - the canonical name; the DrugBank id as it is; the MeSH id only when no other drug of the
@@ -159,6 +159,9 @@ SUPPLEMENT: dict[str, tuple[str, ...]] = {
     "curosurf": ("poractant alfa",),
     "solu-cortef": ("hydrocortisone",),
     "golytely": ("polyethylene glycol",),
+    "sprintec": ("norgestimate", "ethinyl estradiol"),
+    "senna-s": ("senna", "docusate"),
+    "nab-paclitaxel": ("paclitaxel",),
     "nexplanon": ("etonogestrel",),
     "climara": ("estradiol",),
     "uceris": ("budesonide",),

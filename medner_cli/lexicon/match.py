@@ -502,11 +502,16 @@ def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bo
 _FLUIDS = WholeForms([v for f in ("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR",
                                   "D5 LR", "1/2NS", "1/2 NS", "NS", "LR") for v in (f, f.lower())],
                      not_before="/")
+# in notes, drugs that BC5CDR's abstracts leave unannotated ("folic acid-containing multivitamin
+# supplementation")
+_NOTE_FORMS = WholeForms(v for base in ("multivitamin", "multivitamins")
+                         for v in (base, base.capitalize(), base.upper()))
 # ... and in notes a premix anywhere: no other sense has a "D5-1/2NS" ("switch to d5-1/2ns")
 _PREMIXES = WholeForms([v for f in ("D5-1/2NS", "D51/2NS", "D5NS", "D5LR", "1/2NS")
                         for v in (f, f.lower())], not_before="/")
 _VOLUME_BEFORE = re.compile(
-    r"\d[ \t]*(?:L|l|mL|ml|cc|liters?|litres?|mL/kg|ml/kg|cc/kg)[ \t]+(?:of[ \t]+)?$")
+    r"\d[ \t]*(?:L|l|mL|ml|ML|cc|CC|liters?|litres?|LITERS?|mL/kg|ml/kg|ML/KG|cc/kg)[ \t]+"
+    r"(?:(?:of|OF)[ \t]+)?$")
 _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
                          r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h"
                          r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|cc)\b"  # or a volume: "NS 1 L bolus"
@@ -566,7 +571,8 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     note = doc.derived("note_layout", note_layout)
     kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
     if note:
-        kinds += [(_case_variants(False), _drug_here), (_PREMIXES, _anywhere),
+        kinds += [(_case_variants(False), _drug_here), (_NOTE_FORMS, _drug_here),
+                  (_PREMIXES, _anywhere),
                   (_FLUID_NAMES, _anywhere), (_SALINE, _fluid_given)]
     extra: list[Hit] = []
     for forms, here in kinds:
@@ -584,6 +590,9 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
         left = [(s, e) for forms in (_ambiguous_short_forms(), _case_variants(True))
                 for s, e in forms.find(doc) if not any(a < e and s < b for a, b in taken)
                 and not _AMOUNT_BEFORE.search(text, max(0, s - 8), s)]
+        if len(left) > 1:  # of two lists, the longer form ("vit k 10 mg", not its "k")
+            left = [x for x in left if not any(
+                y != x and y[0] <= x[0] and x[1] <= y[1] for y in left)]
         drugs = taken + [c for c in chemicals if not any(a < c[1] and c[0] < b for a, b in left)]
         # two of them joined by a slash name each other ("s/p amp/gent"; not results, "K/Mg")
         paired = {x for a in left for b in left if a[1] + 1 == b[0] and text[a[1]] == "/"
@@ -656,6 +665,17 @@ _DOSEISH = re.compile(
     r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa|sublingual|transdermal|intravenous|"
     r"subcutaneous|intramuscular|ophthalmic|nebulized)\b|x\d+(?:d|wk|wks|mo|mos|m|y|yr)\b)*",
     re.IGNORECASE)  # ... and a course's length ("doxy x3mo")
+
+
+# after a drug at the start of a model Disease, the disease it caused, as the notes gold splits
+# it ("plaquenil retinopathy", "etoh cirrhosis"); not what names the drug's own trouble ("warfarin
+# toxicity", "aspirin allergy", "opioid use disorder") nor a name of its own ("insulin resistance")
+_DISEASE_AFTER_DRUG = re.compile(
+    r"[ \t]+(?!(?:use|abuse|misuse|dependence|withdrawal|intoxication|overdose|toxicity|level|"
+    r"levels|allergy|allergies|intolerance|sensitivity|resistance|resistant|induced|associated|"
+    r"related|exposure|poisoning|reaction|challenge|desensitization|deficiency|deficiencies|"
+    r"deficient|insufficiency|overload|excess|excessive)\b)"
+    r"([^\W\d_][\w'-]*(?:[ \t]+[^\W\d_][\w'-]*){0,3})", re.IGNORECASE)
 
 
 def _doseish(text: str) -> bool:
@@ -775,6 +795,13 @@ class LexiconStep:
                 if _doseish(doc.text[o.start:hit.start]) and _doseish(doc.text[hit.end:o.end]):
                     drop.add(over[0])
                     out.append(self._entity(doc, hit))
+                elif o.label == "Disease" and o.start == hit.start and (
+                        rest := _DISEASE_AFTER_DRUG.fullmatch(doc.text, hit.end, o.end)) and \
+                        doc.derived("note_layout", note_layout):
+                    drop.add(over[0])  # "plaquenil retinopathy", "etoh cirrhosis": two
+                    out.append(self._entity(doc, hit))
+                    out.append(doc.span(rest.start(1), o.end, "Disease", score=o.score,
+                                        source=o.source))
                 continue
             if hit.start <= o.start and o.end <= hit.end and o.label == "Chemical":
                 drop.add(over[0])

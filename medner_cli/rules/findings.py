@@ -864,8 +864,11 @@ def _line_pieces(doc: Doc, ent: Entity) -> list[Entity]:
 
 
 def _spoken_commas(ent: Entity) -> list[tuple[int, int]]:
-    """``ent``'s span cut at the commas a dictation speaks."""
+    """``ent``'s span cut at the commas a dictation speaks, less a spoken colon it opens with
+    ("allergies colon codeine")."""
     out, at = [], ent.start
+    if m := _SPOKEN_COLON.match(ent.text):
+        at += m.end()
     for m in _SPOKEN_COMMA.finditer(ent.text):
         out.append((at, ent.start + m.start()))
         at = ent.start + m.end()
@@ -1074,6 +1077,10 @@ def _list_item(text: str, pos: int, limit: int, taken: _Taken, diseases: set[int
     or -1 when the list ends."""
     pos = _skip_words(text, pos, limit)
     span = taken.at(pos)
+    if span is not None and span[0] not in diseases and text.startswith(" ", span[1]) and \
+            span[1] + 1 < limit and taken.at(span[1] + 1) is None and \
+            _SUBSTANCE_FIRST.match(text, span[0], span[1]):
+        pos, span = span[1] + 1, None  # a substance before what it caused: "h/o etoh cirrhosis"
     if span is not None:
         if span[0] not in diseases:
             return -1
@@ -1103,6 +1110,8 @@ def _list_item(text: str, pos: int, limit: int, taken: _Taken, diseases: set[int
     return m.end()
 
 
+# a substance whose disease notes write after it ("etoh cirrhosis", "alcohol hepatitis")
+_SUBSTANCE_FIRST = re.compile(r"(?i:etoh|alcohol|cocaine|meth|methamphetamine|tobacco)$")
 _ITEM_STOP_WORDS = frozenset((
     "with", "on", "s/p", "status", "due", "secondary", "since", "from", "in", "and", "or", "who",
     "which", "that", "diagnosed", "treated", "requiring", "resolved", "after", "last", "at",
@@ -1738,7 +1747,8 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
             i = bisect_left(starts, ent.end)
             nxt = others[i] if i < len(others) else None
             pieces = _line_pieces(doc, ent) if note and "\n" in ent.text else [ent]
-            if note and "comma" in ent.text:  # a dictation's list: "tiotropium comma albuterol"
+            if note and ("comma" in ent.text or ent.text[:6].lower() == "colon "):
+                # a dictation's list: "tiotropium comma albuterol"; "colon codeine"
                 pieces = [doc.span(s, e, ent.label, score=ent.score, source=ent.source)
                           for p in pieces for s, e in _spoken_commas(p) if e > s]
             for piece in pieces:
