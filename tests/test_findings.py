@@ -127,6 +127,7 @@ TRIM = [
     (HEADER + "CT: a 5 mm left UVJ stone.\n", "UVJ stone", ["stone"]),  # a sub-location goes
     (HEADER + "CTA: right M1 occlusion.\n", "M1 occlusion", ["occlusion"]),  # an artery's segment
     (HEADER + "prior ectopic pregnancy.\n", "ectopic", ["ectopic pregnancy"]),
+    (HEADER + "c/o incisional pain.\n", "pain", ["incisional pain"]),  # a kept type word
     (HEADER + "1+ le edema bilat.\n", "edema bilat", ["edema"]),  # and a side after it
     (HEADER + "now crampy llq pain x2 wk.\n", "crampy llq", ["llq pain"]),  # a site takes its pain
     (HEADER + "Known CKD stage 3a, stable.\n", "CKD stage 3a", ["CKD"]),
@@ -376,6 +377,10 @@ ADD = [
     (HEADER + "r/o malaria, ddx dengue. apap prn fever, avoid nsaids until dengue excluded.\n"
      "63m metastatic pancreatic ca. UOP 45 ML/H. DIARRHEA X3.\n", ["DIARRHEA"],
      ["malaria", "dengue", "fever", "metastatic pancreatic ca", "DIARRHEA"]),
+    # clipped symptoms join a slash pair; "doses" has a disease ending and names none; kept
+    # type words; a state cued by "found"
+    (HEADER + "c/o cp/palp. ?uti vs missed doses. no h/o varices.\n", [],
+     ["cp/palp", "uti", "varices"]),
     # a lower-case slash pair is one shorthand item; written with a capital the two stay apart
     (HEADER + "c/o fever/chills, denies cp/sob. prn pain/fever.\nNausea/vomiting resolved.\n",
      ["pain", "fever", "Nausea", "vomiting"],

@@ -180,7 +180,8 @@ KEEP_BEFORE = frozenset((
     "hereditary", "familial", "nocturnal", "open-angle", "angle-closure", "morbid",
     "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
     "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary", "invasive",
-    "dysplastic", "pulm", "gestational", "euglycemic", "contact"))
+    "dysplastic", "pulm", "gestational", "euglycemic", "contact", "incisional", "plaque",
+    "nummular", "postmenopausal"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
@@ -258,7 +259,8 @@ HEAD_NOUNS = (_SITE_OR_ORGAN - {"pressure", "tightness", "stiffness", "discomfor
     "syphilis", "herpes", "zoster", "shingles", "nevus", "nevi", "dengue", "dz",
     # eponyms named without "disease" ("hashimoto's", "crohn's")
     "hashimoto's", "crohn's", "addison's", "cushing's", "parkinson's", "alzheimer's",
-    "raynaud's", "sjogren's", "behcet's", "wilson's", "huntington's",
+    "raynaud's", "sjogren's", "behcet's", "wilson's", "huntington's", "wernicke's",
+    "transformation", "varices", "varix",
     "nephropathy", "glaucoma", "cataract", "cataracts", "macules", "freckling", "goitre",
     "goiter", "sprain", "tear", "contusion", "laceration", "wound", "wounds", "sores", "rash",
     "dehiscence", "strictures", "rupture", "leak", "leakage", "erosion", "fistula",
@@ -418,6 +420,8 @@ def _conditionish(word: str) -> bool:
 
 
 _CONDITIONISH: dict[str, bool] = {}
+# words with a disease ending that name none ("missed doses")
+_SUFFIX_LOOKALIKES = frozenset(("doses", "closes", "noses", "hoses", "roses", "poses", "losses"))
 _CONDITIONISH_MAX = 50_000
 
 
@@ -429,7 +433,7 @@ def _conditionish_word(word: str) -> bool:
         return False
     if low in HEAD_NOUNS or low in SYMPTOMS:
         return True
-    return len(low) >= 5 and low.endswith(_SUFFIXES)
+    return len(low) >= 5 and low.endswith(_SUFFIXES) and low not in _SUFFIX_LOOKALIKES
 
 
 def _anatomy_only(words: list[str], extra: frozenset[str] = _NEUTRAL) -> bool:
@@ -1126,7 +1130,8 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
 # the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting
 _CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed", "ms", "ha", "HA"))  # "HA" a headache, or hyaluronic acid
+                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI"))  # "HA" also hyaluronic acid,
+# "SI" the sacroiliac joint
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
@@ -1240,7 +1245,7 @@ _CUE_PHRASES = {
     "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond",
     "while": "cond", "if": "cond", "counseled re": "cond", "counseled on": "cond",
     "counseled about": "cond", "assessment colon": "cond", "impression colon": "cond",
-    "diagnosis colon": "cond", "diagnoses colon": "cond"}
+    "diagnosis colon": "cond", "diagnoses colon": "cond", "found": "cond"}
 
 
 def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
