@@ -1128,10 +1128,10 @@ _ITEM_STOP_WORDS = frozenset((
 _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note in lower case writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
-# the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting
+# the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting, "HA"
+# hyaluronic acid, "SI" the sacroiliac joint
 _CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI"))  # "HA" also hyaluronic acid,
-# "SI" the sacroiliac joint
+                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI"))
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
