@@ -354,6 +354,7 @@ ADD = [
      ["graves disease", "ed", "hydro", "aom", "retention", "confused"]),
     (HEADER + "+si w/ plan; today denies si/hi.\n", ["si", "si"], ["si", "si/hi"]),
     # a plus mark opens a list with no space, not a grade's; clipped rhythms in a system line
+    (HEADER + "pt w/chest pain, w/o dysuria.\n", [], ["chest pain", "dysuria"]),
     (HEADER + "+HA, no blurry vision. (-)ha, 2+edema.\nCV: HR 118 SINUS TACH.\n", [],
      ["HA", "blurry vision", "ha", "SINUS TACH"]),
     # a differential and its "vs"; an infection named by its virus; a treatment ends an item;

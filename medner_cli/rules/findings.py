@@ -1126,11 +1126,11 @@ _ITEM_STOP_WORDS = frozenset((
     "txd", "until", "unless", "shows", "showed", "show", "revealed", "reveals", "demonstrated",
     "demonstrates")) | _DICTATED
 _GAP_STOP = frozenset(",;:()[]\r\n/")
-# short forms that a note in lower case writes for a disease only where a cue names a condition
+# short forms that a note writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
 # the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting, "HA"
 # hyaluronic acid, "SI" the sacroiliac joint
-_CUED_LOWER = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
+_CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
                          "hydro", "ed", "ms", "ha", "HA", "SI", "HI"))
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
@@ -1171,7 +1171,7 @@ def _condition_item(text: str, pos: int, limit: int) -> tuple[int, int] | None:
         return None
     lows = [m.group().lower() for m in words]
     w0 = words[0].group()
-    if w0 in _CUED_LOWER and (len(words) == 1 or lows[1] in ("ppx", "prophylaxis")) and \
+    if w0 in _CUED_FORMS and (len(words) == 1 or lows[1] in ("ppx", "prophylaxis")) and \
             not _MEASURE_AFTER.match(text, words[0].end()):
         return words[0].span()
     if w0 in ABBREVIATIONS or w0 in LOWER_ABBREVIATIONS:  # a list goes on past "mdd" to "gad"
@@ -1258,10 +1258,11 @@ def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
     return table
 
 
-# (first word, its length, its table, its first letter-and-digit run) of each cue: a cue whose
-# run the document lacks (``word_runs``) is not searched for
-_CUE_LIST = tuple((first, len(first), table, re.match(r"[a-z0-9]*", first).group().encode())
-                  for first, table in _cue_table().items())
+# (first word, its length, its table, its first letter-and-digit run, whether it ends in a mark)
+# of each cue: a cue whose run the document lacks (``word_runs``) is not searched for, and a word
+# may follow a mark with no space ("+HA", "(-)ha", "?aerd", "w/htn")
+_CUE_LIST = tuple((first, len(first), table, re.match(r"[a-z0-9]*", first).group().encode(),
+                   not first[-1].isalnum()) for first, table in _cue_table().items())
 
 
 _DOSE_BEFORE = re.compile(
@@ -1343,18 +1344,17 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         low = text
     starts = []
     runs = word_runs(doc)
-    for first, k, table, run in _CUE_LIST:  # cue words, found with str.find (fast)
+    for first, k, table, run, mark in _CUE_LIST:  # cue words, found with str.find (fast)
         if run and run not in runs:
             continue
-        mark = not first[-1].isalnum()  # "+", "(-)", "?": a word may follow with no space
         i = low.find(first)
         while i >= 0:
             j = i + k
             if (i == 0 or not low[i - 1].isalnum()) and (j >= n or mark or not low[j].isalnum()):
-                starts.append((i, j, table))
+                starts.append((i, j, table, mark))
             i = low.find(first, j)
     starts.sort(key=lambda x: x[0])
-    for i, j, table in starts:
+    for i, j, table, mark in starts:
         for kind, rest in table:
             end = j
             if rest is not None:
@@ -1367,8 +1367,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
             if kind == "dose" and not _DOSE_BEFORE.search(
                     text, max(0, text.rfind("\n", 0, i) + 1, i - 80), i):
                 break  # "for" names an indication only after a dose ("20 mg daily for")
-            if end < n and (text[end] in " \t" or rest is None and first[-1] in "+)?"
-                            and text[end].isalpha()) and not _heading_line(text, i):
+            if end < n and (text[end] in " \t" or rest is None and mark and text[end].isalpha()) \
+                    and not _heading_line(text, i):
                 start = end
                 while start < n and text[start] in " \t":
                     start += 1
