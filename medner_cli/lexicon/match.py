@@ -499,16 +499,16 @@ def _beside(text: str, start: int, end: int, drugs: list[tuple[int, int]]) -> bo
 # beside a volume ("2L NS", "500 cc of LR", "NS 1 L") or with a rate or a bolus after ("NS @
 # 100", "LR bolus", "D5-1/2NS at 75"); elsewhere they mean other things ("NS" not significant, "LR"
 # likelihood ratio), and BC5CDR does not annotate the saline of its abstracts' methods
-_FLUIDS = WholeForms([v for f in ("D5-1/2NS", "D5-1/2 NS", "D51/2NS", "D5NS", "D5 NS", "D5LR",
-                                  "D5 LR", "1/2NS", "1/2 NS", "NS", "LR") for v in (f, f.lower())],
+_PREMIX_FORMS = ("D5-1/2NS", "D51/2NS", "D5NS", "D5LR", "1/2NS")
+_FLUIDS = WholeForms([v for f in _PREMIX_FORMS + ("D5-1/2 NS", "D5 NS", "D5 LR", "1/2 NS", "NS",
+                                                  "LR") for v in (f, f.lower())],
                      not_before="/")
 # in notes, drugs that BC5CDR's abstracts leave unannotated ("folic acid-containing multivitamin
 # supplementation")
 _NOTE_FORMS = WholeForms(v for base in ("multivitamin", "multivitamins")
                          for v in (base, base.capitalize(), base.upper()))
 # ... and in notes a premix anywhere: no other sense has a "D5-1/2NS" ("switch to d5-1/2ns")
-_PREMIXES = WholeForms([v for f in ("D5-1/2NS", "D51/2NS", "D5NS", "D5LR", "1/2NS")
-                        for v in (f, f.lower())], not_before="/")
+_PREMIXES = WholeForms([v for f in _PREMIX_FORMS for v in (f, f.lower())], not_before="/")
 _VOLUME_BEFORE = re.compile(
     r"\d[ \t]*(?:L|l|mL|ml|ML|cc|CC|liters?|litres?|LITERS?|mL/kg|ml/kg|ML/KG|cc/kg)[ \t]+"
     r"(?:(?:of|OF)[ \t]+)?$")
