@@ -688,3 +688,45 @@ def test_a_substance_before_the_disease_it_caused_opens_the_item():
     _check_invariants(doc, out)
     assert _texts(out) == ["cirrhosis"]
 
+
+
+def test_a_clipped_procedure_name_is_no_finding():
+    _, out = _run(HEADER + "heparin stopped after cath. If PVR >300, start intermittent cath.\n",
+                  [("cath", "Disease"), ("cath", "Disease", 1)])
+    assert _texts(out) == []
+
+
+def test_a_diseases_test_or_screen_result_is_no_mention_but_a_screening_is():
+    text = HEADER + "Add etanercept if TB screen neg. HIV test sent. Colon cancer screening due.\n"
+    _, out = _run(text, [("TB", "Disease"), ("HIV", "Disease"), ("Colon cancer", "Disease")])
+    assert _texts(out) == ["Colon cancer"]
+
+
+def test_a_list_of_vaccines_names_no_disease():
+    text = HEADER + "Typhoid, yellow fever, hep A vaccines given. Fever, cough; flu vaccine today.\n"
+    _, out = _run(text, [("Typhoid", "Disease"), ("yellow fever", "Disease"), ("Fever", "Disease"),
+                         ("cough", "Disease")])
+    assert _texts(out) == ["Fever", "cough"]
+
+
+def test_a_count_after_a_mention_is_cut_and_the_list_goes_on_past_it():
+    text = HEADER + "DIAGNOSIS: TUBULAR ADENOMA X2 AND HYPERPLASTIC POLYP. diarrhea x1wk, cr up.\n"
+    _, out = _run(text, [("TUBULAR ADENOMA X2", "Disease"), ("diarrhea x1wk", "Disease")])
+    assert _texts(out) == ["TUBULAR ADENOMA", "HYPERPLASTIC POLYP", "diarrhea"]
+
+
+def test_an_eponyms_possessive_is_part_of_the_mention():
+    text = HEADER + "58F RA w/ secondary Sjogren's, on MTX. The patient's asthma.\n"
+    _, out = _run(text, [("secondary Sjogren", "Disease"), ("asthma", "Disease")])
+    assert _texts(out) == ["secondary Sjogren's", "asthma"]
+
+
+def test_cp_is_chest_pain_where_a_cue_lists_it():
+    _, out = _run(HEADER + "Denies CP, SOB. C/O CP X 2 HRS. CP protocol.\n", [])
+    assert _texts(out) == ["CP", "SOB", "CP"]
+
+
+def test_each_allergens_reaction_after_a_dash():
+    text = HEADER + "ALLERGIES: Keflex - anaphylaxis (2015); sulfa - rash; codeine -> N/V\n"
+    _, out = _run(text, [("anaphylaxis", "Disease")])
+    assert _texts(out) == ["anaphylaxis", "rash", "N/V"]

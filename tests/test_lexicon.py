@@ -641,3 +641,50 @@ def test_a_drug_at_the_start_of_a_model_disease_is_split_off_in_notes():
         ("plaquenil", "Chemical"), ("retinopathy", "Disease"),
         ("warfarin toxicity", "Disease")]  # the drug's own trouble stays one mention
 
+
+
+def test_a_name_ending_on_a_shorthands_first_letter_is_no_drug():
+    lex = DrugLexicon.load(MODEL)
+    assert [h.variant for h in lex.find("heme c/s: plt 68k. start heme c daily")] == ["heme c"]
+
+
+def test_one_letter_premixes_count_in_either_case_in_notes():
+    text = "ED NOTE\ninsulin 10u + d50 1 amp; add d5 when bg <250. D10 at 50/h. d5 of abx.\n"
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["insulin", "d50", "d5", "D10"]  # "d5 of abx": a day
+
+
+def test_a_dose_before_an_ambiguous_form_gives_it_as_a_drug():
+    text = "CODE NOTE\n1 amp bicarb, 40 mEq K and 2 g mag given. bicarb 22, K 3.1, mag 1.9.\n"
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["bicarb", "K", "mag"]
+
+
+def test_a_nutrient_with_a_result_after_it_is_no_drug_in_notes():
+    text = ("HEME NOTE\nB12 162 and folate 3.1 - low; iron 28. Start folate 1 mg daily. "
+            "thiamine, folate, mvi. Hold iron 5 days prior.\n")
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [(e.text, e.start) for e in found if e.text in ("folate", "iron")] == [
+        ("folate", text.index("folate 1")), ("folate", text.index("folate, mvi")),
+        ("iron", text.index("iron 5"))]
+
+
+def test_saline_used_as_a_flush_or_irrigation_is_the_fluid_a_lock_a_device():
+    text = "RN NOTE\nNS flush 10 mL q8h. Start saline irrigations BID. Saline lock in place.\n"
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["NS", "saline"]
+
+
+def test_clipped_names_and_formulas_are_short_forms():
+    text = ("ICU NOTE\non cisatra gtt; mica 100 mg daily; FeSO4 325 mg; 1 amp CaCl; Ca gluc 2 g; "
+            "co-amox 625 mg TDS; SSKI 5 drops; mirtaz 15 qhs.\n")
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["cisatra", "mica", "FeSO4", "CaCl", "Ca gluc", "co-amox",
+                                       "SSKI", "mirtaz"]
+
+
+def test_metro_fk_and_dig_count_only_where_given():
+    text = ("PHARM NOTE\nmetro 500 mg TDS; FK level 7.2; dig level 2.6; hold dig.\n"
+            "Metro area resident. Dr FK saw her. Dig into the history.\n")
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["metro", "FK", "dig", "dig"]

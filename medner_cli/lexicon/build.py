@@ -10,9 +10,9 @@ install drug-named-entity-recognition``); its code is never imported, its data f
 What is derived (docs/lexicon.md has the reasons and the figures):
 
 - every variant, and every canonical name that is no variant of its own ("iron", "caffeine"),
-  lower-cased, white space collapsed, and ``SUPPLEMENT``: 84 common US brands the package lacks
-  ("Keflex", "Norco", the sedative "Versed", contrast agents, skin antiseptics, combination
-  inhalers, eye drops), mapped by hand to the package's drugs;
+  lower-cased, white space collapsed, and ``SUPPLEMENT``: 92 common US and UK brands the
+  package lacks ("Keflex", "Norco", the sedative "Versed", contrast agents, skin antiseptics,
+  combination inhalers, eye drops), mapped by hand to the package's drugs;
 - the canonical name; the DrugBank id as it is; the MeSH id only when no other drug of the
   package carries it: the package's "mesh_id" is most often the drug's pharmacological-action
   class (furosemide -> D049994 "Sodium Potassium Chloride Symporter Inhibitors", shared by 5
@@ -172,6 +172,16 @@ SUPPLEMENT: dict[str, tuple[str, ...]] = {
     "donnatal": ("phenobarbital", "hyoscyamine", "atropine", "scopolamine"),
     "mitigare": ("colchicine",),
     "velsipity": ("etrasimod",),
+    # added 2026-12-07 (sixth session): UK laxative, calcium and vitamin D brands, an HIV
+    # combination, the digoxin antidote and "dextrose", which the package has only as glucose
+    "laxido": ("polyethylene glycol",),
+    "movicol": ("polyethylene glycol",),
+    "adcal-d3": ("calcium carbonate", "cholecalciferol"),
+    "calcichew": ("calcium carbonate",),
+    "fultium": ("cholecalciferol",),
+    "descovy": ("emtricitabine", "tenofovir alafenamide"),
+    "digifab": ("digoxin immune fab",),
+    "dextrose": ("glucose",),
 }
 
 # Variants that are words of notes or abstracts in another sense (the automatic rules miss them):
@@ -416,7 +426,7 @@ def write(out: Path, rows: dict, info: dict, figures: dict, gz: bool) -> Path:
         f"variant, the canonical name, the MeSH id (only where no other drug of the package "
         f"carries it; the package's MeSH id is mostly a pharmacological-action class) and the "
         f"DrugBank id. Canonical names that are no variant of their own were added, and "
-        f"{figures['supplement']} common US brand names that the package lacks were added by "
+        f"{figures['supplement']} common US and UK brand names that the package lacks were added by "
         f"hand (medner, SUPPLEMENT in build.py), mapped to the package's drugs. Variants that "
         f"collide with common English, clinical or biomedical words, classes and proteins were "
         f"left out ({dropped}). Rows: {figures['kept']} variants of {figures['concepts']} "

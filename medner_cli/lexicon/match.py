@@ -335,6 +335,8 @@ class DrugLexicon:
                         if v in rows:
                             cands.append((-length, s, end, v))
                             break
+        if cands and "/" in low:  # a name's last letter that is a shorthand's first: "heme c/s"
+            cands = [c for c in cands if not _cuts_shorthand(low, c[2])]
         if not cands:
             return []
         if len(cands) > 1:  # the longest first, then the leftmost; no overlaps
@@ -371,6 +373,13 @@ class DrugLexicon:
                 e, i = m.end(), j
             hits.append(Hit(s, e, v, row[1], _ids(row)))
         return hits
+
+
+def _cuts_shorthand(low: str, end: int) -> bool:
+    """Does a name of words ending at ``end`` end on the single letter before a shorthand's
+    slash (the "c" of "heme c/s", a consult; "K/Mg" is two drugs)?"""
+    return (end + 1 < len(low) and low[end] == "/" and low[end + 1].isalpha()
+            and end > 2 and low[end - 2] in " \t-")
 
 
 SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
@@ -415,7 +424,7 @@ def _read_case_variants(*paths: Path) -> WholeForms:
     "MAG SULFATE"), where that spelling is no form of its own; single letters excepted."""
     forms = [f for path in paths for f in _forms(path)]
     have = set(forms)
-    variants = {v for f in forms if sum(c.isalpha() for c in f) > 1
+    variants = {v for f in forms if len(f) > 1
                 for v in (f.lower(), f.upper())} - have - _NO_CASE_VARIANT
     return WholeForms(sorted(variants), hyphen_joins=True)
 
@@ -451,7 +460,7 @@ _DRUG_SIGN_AFTER = re.compile(
     r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted|supplements?"
     r"|supplementation|replacement|repletion)\b"
-    r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance)\b")
+    r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance|(?:not[ \t]+)?indicated)\b")
 _LEVEL_AFTER = re.compile(r"[ \t]+(?:level|trough)s?\b", re.IGNORECASE)
 _ENDOGENOUS = frozenset(("k", "mg", "mag", "b12", "b6", "epo", "bicarb"))
 
@@ -475,10 +484,16 @@ _DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u
                         r"(?:" + _LIST_GAP.pattern + ")")
 
 
+# ... or a dose before it ("1 amp bicarb", "40 mEq K", "2 g mag")
+_DOSE_BEFORE = re.compile(r"\d[ \t]*(?i:amps?|ampoules?|g|gm|mg|mcg|meq|units?|u|mmol|ml|cc"
+                          r"|tabs?|tablets?)[ \t]+(?:(?i:of)[ \t]+)?$")
+
+
 def _given_as_drug(text: str, start: int, end: int) -> bool:
     return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
         _DRUG_SIGN_AFTER.match(text, end)
         or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
+        or _DOSE_BEFORE.search(text, max(0, start - 16), start)
         or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
 
 
@@ -515,7 +530,10 @@ _VOLUME_BEFORE = re.compile(
 _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
                          r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h"
                          r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|cc)\b"  # or a volume: "NS 1 L bolus"
-                         r"|\d+[ \t]*/[ \t]*hr?\b)")  # "lr 250/h"
+                         r"|\d+[ \t]*/[ \t]*hr?\b"  # "lr 250/h"
+                         # or a use of saline: "NS flush", "saline irrigations" (not a device,
+                         # "saline lock")
+                         r"|(?i:irrigations?|rinses?|flush(?:es)?|nasal[ \t]+spray)\b)")
 
 
 # the fluids by their names, in notes only ("resuscitate with normal saline"): abstracts name
@@ -699,6 +717,18 @@ _ANALYTE_GIVEN_AFTER = re.compile(
     r"[ \t]*(?:\d+(?:[.,]\d+)*[ \t]*(?i:mg|g|gm|meq|mmol|units?)\b" + _NOT_PER_VOLUME +
     r"|(?i:po|iv|ivpb|gtt|drip|infusion|push)\b)")
 _PERCENT_BEFORE = re.compile(r"\d%[ \t]*$")
+# nutrients a note gives more often than it measures: a result only with a number after that
+# is no dose ("folate 3.1 - low", "iron 28"; not "folate 1 mg daily" nor "thiamine, folate, mvi")
+_REPORTED = frozenset(("folate", "iron", "zinc", "copper", "vitamin d", "vitamin b12"))
+_RESULT_AFTER = re.compile(r"[ \t]*:?[ \t]*[<>]?\d+(?:[.,]\d+)?(?!\d|[.,]\d|[ \t]*(?i:days?|d"
+                           r"|weeks?|wks?|months?|mo|hours?|hrs?|h|x)\b)")  # not "hold iron 5 days"
+
+
+def _reported(doc: Doc, hit: Hit) -> bool:
+    """Is a nutrient's name a result in a note ("B12 162 and folate 3.1")?"""
+    text = doc.text
+    return bool(_RESULT_AFTER.match(text, hit.end)) and not _ANALYTE_GIVEN_AFTER.match(
+        text, hit.end) and doc.derived("note_layout", note_layout)
 
 
 def _analyte_given(doc: Doc, hit: Hit) -> bool:
@@ -768,7 +798,8 @@ class LexiconStep:
                     over.append(k)
                 k += 1
             if not over:
-                if hit.variant not in self.analytes or _analyte_given(doc, hit):
+                if (hit.variant not in self.analytes or _analyte_given(doc, hit)) and not (
+                        hit.variant in _REPORTED and _reported(doc, hit)):
                     out.append(self._entity(doc, hit))
                 continue
             if len(over) > 1:

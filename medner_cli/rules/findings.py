@@ -223,6 +223,9 @@ _HISTORY_WORDS = frozenset(("hx", "fhx", "pmh", "pmhx", "phx", "fh"))
 _COURSE_WORDS = frozenset(("acute", "chronic", "subacute", "hyperacute", "recurrent",
                            "paroxysmal"))
 _SPAN_END = FUNCTION | AFTER_NAME | STAGING | _DICTATED
+# a count or a duration after a mention is no part of it ("diarrhea x1wk", "ADENOMA X2")
+_COUNT = re.compile(r"x\d+[a-z]*")
+_COUNT_AFTER = re.compile(r"[ \t]+[xX]\d+[^\W\d_]*\b")
 _STAGE_VALUE = re.compile(r"(?:[0-4]|i{1,3}|iv)[a-c]?\d?", re.IGNORECASE)
 # a body site is part of the mention before these (NOTES_GOLD.md: body sites)
 SITE_HEADS = frozenset((
@@ -527,7 +530,7 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
         break
     while j - i > 1:
         last = words[j - 1]
-        if last not in _SPAN_END:
+        if last not in _SPAN_END and not _COUNT.fullmatch(last):
             if j - i > 2 and words[j - 2] in STAGING and len(last) <= 4:
                 j -= 2
                 continue
@@ -597,7 +600,8 @@ def _clean_words(text: str, start: int, end: int, lo: int,
         return None
     words = [text[s:e].lower() for s, e in toks]
     w0 = words[0]
-    if w0 in _SPAN_EDGE or w0 in _HISTORY_WORDS or w0 == "stage" or words[-1] in _SPAN_END or (
+    if w0 in _SPAN_EDGE or w0 in _HISTORY_WORDS or w0 == "stage" or words[-1] in _SPAN_END or \
+            _COUNT.fullmatch(words[-1]) or (
             len(words) > 2 and words[-2] in STAGING) or w0[0].isdigit() or w0 in _SIZE_WORDS \
             or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
             or w0.endswith("ly") and len(words) > 2 and words[1] in DESCRIPTORS:
@@ -947,7 +951,24 @@ _MATERIAL_AFTER = re.compile(r"[ \t]+(?:sutures?|mesh|stitch(?:es)?|ties|plug|sl
                              re.IGNORECASE)
 _FIELD_VALUE = re.compile(r":[ \t]+[\d(+]")  # a "Key: 0123" field, never a drug name
 _VACCINE_AFTER = re.compile(r"(?:[ \t]+(?:and|or)[ \t]+[\w-]+)?[ \t]+vaccines?\b", re.IGNORECASE)
+# ... or one of a list of them ("Typhoid, yellow fever, hep A vaccines given")
+_VACCINES_AFTER = re.compile(r"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:and|or|&)[ \t]+)?"
+                             r"(?!(?:no|not|and|or)\b)[\w-]+){1,6}?[ \t]+vaccines\b",
+                             re.IGNORECASE)
+# a disease's test, or a screen's result, is no mention of it ("HIV test", "lyme titer", "TB
+# screen neg"; a screening is a procedure named for the disease, which counts: "colon cancer
+# screening")
+_TEST_AFTER = re.compile(r"[ \t]+(?i:tests?|testing|panel|serology|serologies|titers?|pcr"
+                         r"|screen[ \t]+(?:neg|negative|pos|positive|reactive|nonreactive"
+                         r"|pending))\b")
 _IDENTIFIER = re.compile(r"[A-Z]{2,5}-\d{4,}$")
+
+
+def _vaccine(text: str, end: int) -> bool:
+    """Does a vaccine's name, or a list of vaccines, go on from ``end``?"""
+    after = text[end:end + 60].lower()
+    return "vaccin" in after and bool(_VACCINE_AFTER.match(after) or (
+        "vaccines" in after and _VACCINES_AFTER.match(after)))
 
 
 def _table_header(text: str, ent: Entity) -> bool:
@@ -1131,7 +1152,8 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting, "HA"
 # hyaluronic acid, "SI" the sacroiliac joint
 _CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI"))
+                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP",
+                         "SBP"))
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
@@ -1384,6 +1406,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     for start, end in list(taken.spans):  # lists continuing after a Disease
         if start in diseases and end < n and text[end] in " ,/\t":
             sep = _SEPARATOR.match(text, end, min(n, end + 8))
+            if sep is None and (count := _COUNT_AFTER.match(text, end)):  # "ADENOMA X2 AND"
+                sep = _SEPARATOR.match(text, count.end(), min(n, count.end() + 8))
             if sep:
                 _list_findings(text, sep.end(), _clause_end(text, sep.end()), taken, diseases,
                                note, out)
@@ -1601,12 +1625,19 @@ def _layout_candidates(text: str, taken: _Taken, diseases: set[int],
             _list_findings(text, vs, ve, taken, diseases, True, out)
 
 
+_REACTION_DASH = re.compile(r"[ \t]+[-–—][ \t]+|[ \t]*->[ \t]*")
+
+
 def _reactions(text: str, vs: int, ve: int, taken: _Taken, diseases: set[int],
                out: list[tuple[int, int]]) -> None:
-    """Reactions in an allergy line: "penicillin (hives, 1988)", "Ciprofloxacin: tendon pain"."""
+    """Reactions in an allergy line: "penicillin (hives, 1988)", "Ciprofloxacin: tendon pain",
+    "Keflex - anaphylaxis; sulfa - rash"."""
     colon = text.find(":", vs, ve)
     start = vs if colon < 0 else colon + 1 + (text[colon + 1:colon + 2] == " ")
     _list_findings(text, start, ve, taken, diseases, True, out)
+    for m in _REACTION_DASH.finditer(text, start, ve):  # each allergen's own reaction
+        stop = text.find(";", m.end(), ve)
+        _list_findings(text, m.end(), ve if stop < 0 else stop, taken, diseases, True, out)
     at = text.find("(", vs, ve)
     while at >= 0:
         close = text.find(")", at, ve)
@@ -1763,8 +1794,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
                     if nxt is not None and new.end == nxt.end and new.start < nxt.start:
                         joined.add(id(nxt))
         elif not (note and (_person(text, ent) or _table_header(text, ent) or
-                            "vaccin" in text[ent.end:ent.end + 40].lower() and
-                            _VACCINE_AFTER.match(text, ent.end, ent.end + 40))):
+                            _TEST_AFTER.match(text, ent.end) or _vaccine(text, ent.end))):
             for s, e in _pieces(text, ent, note):
                 span = _clean(text, s, e, 0, note)
                 if span is None:
@@ -1786,7 +1816,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     taken = _Taken(list(spans))
     added = []
     for s, e in _candidates(doc, taken, diseases, note):
-        if e > s and taken.free(s, e):
+        if e > s and taken.free(s, e) and not (note and _TEST_AFTER.match(text, e)):
             taken.add(s, e)
             added.append((s, e))
     if not added:
@@ -1963,6 +1993,12 @@ def _symptom(text: str, ent: Entity) -> bool:
     return SYMPTOMS.match(text, ent.start, ent.end) == ent.end
 
 
+def _eponym_end(mention: str) -> bool:
+    """Does ``mention`` end in a capitalised name ("secondary Sjogren", "Hashimoto")?"""
+    last = mention.rsplit(None, 1)[-1].rsplit("-", 1)[-1]
+    return len(last) > 2 and last[0].isupper() and last[1:].islower()
+
+
 def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
     """Model Disease spans one space apart merged (unless both are symptoms), then each
     extended (``_extend``)."""
@@ -1992,6 +2028,9 @@ def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
         lo = out[-1].end if out else 0
         hi = merged[i + 1].start if i + 1 < len(merged) else len(text)
         s, e = _extend(text, ent.start, ent.end, lo, hi)
+        if text[e:e + 2] in ("'s", "’s") and e + 2 <= hi and not _WORD_CHAR.match(
+                text, e + 2) and _eponym_end(text[s:e]):
+            e += 2  # an eponym's possessive: "secondary Sjogren's"
         out.append(ent if (s, e) == (ent.start, ent.end) else
                    doc.span(s, e, "Disease", score=ent.score, source=ent.source))
     return out
