@@ -688,3 +688,9 @@ def test_metro_fk_and_dig_count_only_where_given():
             "Metro area resident. Dr FK saw her. Dig into the history.\n")
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
     assert [e.text for e in found] == ["metro", "FK", "dig", "dig"]
+
+
+def test_an_antiretroviral_combination_with_slashes_is_one_short_form():
+    text = "ID NOTE\nHIV on DTG/3TC, was on BIC/FTC/TAF; prior TDF alone. Plan SOF/VEL.\n"
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["DTG/3TC", "BIC/FTC/TAF", "TDF", "SOF/VEL"]

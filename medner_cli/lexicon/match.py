@@ -414,9 +414,9 @@ def _read_forms(path: Path) -> WholeForms:
 
 
 # a short form's other case means something else: "inh" inhaled, "ROC" a curve, "mg" a unit,
-# "CSA" central sleep apnoea
+# "CSA" central sleep apnoea; "bic", "ral", "sof" and "taf" are words or other short forms
 _NO_CASE_VARIANT = frozenset(("inh", "ROC", "CSA", "csa", "mg", "MG", "mg sulfate", "mg oxide",
-                              "mg citrate"))
+                              "mg citrate", "bic", "ral", "sof", "taf"))
 
 
 def _read_case_variants(*paths: Path) -> WholeForms:
