@@ -730,3 +730,20 @@ def test_each_allergens_reaction_after_a_dash():
     text = HEADER + "ALLERGIES: Keflex - anaphylaxis (2015); sulfa - rash; codeine -> N/V\n"
     _, out = _run(text, [("anaphylaxis", "Disease")])
     assert _texts(out) == ["anaphylaxis", "rash", "N/V"]
+
+
+def test_a_model_chemical_that_is_a_lower_case_disease_short_form_is_a_disease():
+    _, out = _run_chemical(HEADER + "2 breakthrough sz in Oct; Keppra 1500 mg BID.\n", ["sz", "Keppra"])
+    assert _texts(out) == ["sz"] and _texts(out, "Chemical") == ["Keppra"]
+
+
+def test_a_drugs_measured_level_is_the_drug():
+    _, out = _run_chemical(HEADER + "Vanc AUC 520 on 1250 mg q12h; tac trough 8.\n",
+                           ["Vanc AUC", "tac trough"])
+    assert _texts(out, "Chemical") == ["Vanc", "tac"]
+
+
+def test_a_place_of_care_is_no_finding_and_feeling_opens_a_symptom_list():
+    text = HEADER + "79F from SNF. If you feel shaky or sweaty, take glucose. Feels well.\n"
+    _, out = _run(text, [("SNF", "Disease")])
+    assert _texts(out) == ["shaky", "sweaty"]

@@ -230,7 +230,7 @@ def test_several_overlapped_entities_win(lex):
 
 
 def test_lab_analytes_are_not_added(lex):
-    doc = Doc("d", "Fingerstick glucose 148 mg/dL; glucose tablets")
+    doc = Doc("d", "Fingerstick glucose 148 mg/dL; check glucose qid")
     assert LexiconStep(lex)(doc, []) == []
     assert spans(LexiconStep(lex, analytes=frozenset())(doc, [])) == [
         ("glucose", "Chemical", "lexicon")] * 2
@@ -699,3 +699,9 @@ def test_an_antiretroviral_combination_with_slashes_is_one_short_form():
     text = "ID NOTE\nHIV on DTG/3TC, was on BIC/FTC/TAF; prior TDF alone. Plan SOF/VEL.\n"
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
     assert [e.text for e in found] == ["DTG/3TC", "BIC/FTC/TAF", "TDF", "SOF/VEL"]
+
+
+def test_glucose_given_as_tablets_or_gel_is_a_drug_in_notes():
+    text = "DISCHARGE\nIf sugar is low, take 4 glucose tablets or glucose gel. Glucose 182.\n"
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.start for e in found] == [text.index("glucose t"), text.index("glucose g")]

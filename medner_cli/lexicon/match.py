@@ -715,7 +715,7 @@ LAB_ANALYTES = frozenset((
 # frequency alone is no sign ("monitor creatinine daily")
 _ANALYTE_GIVEN_AFTER = re.compile(
     r"[ \t]*(?:\d+(?:[.,]\d+)*[ \t]*(?i:mg|g|gm|meq|mmol|units?)\b" + _NOT_PER_VOLUME +
-    r"|(?i:po|iv|ivpb|gtt|drip|infusion|push)\b)")
+    r"|(?i:po|iv|ivpb|gtt|drip|infusion|push|tabs?|tablets?|gel)\b)")  # "glucose tablets"
 _PERCENT_BEFORE = re.compile(r"\d%[ \t]*$")
 # nutrients a note gives more often than it measures: a result only with a number after that
 # is no dose ("folate 3.1 - low", "iron 28"; not "folate 1 mg daily" nor "thiamine, folate, mvi")

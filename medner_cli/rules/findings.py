@@ -338,7 +338,9 @@ _NOT_CHEMICAL = frozenset((
 # device and formulation words after a drug name (NOTES_GOLD.md: "albuterol HFA" is albuterol)
 _DEVICE_AFTER = frozenset(("hfa", "mdi", "dpi", "kwikpen", "solostar", "flexpen", "flextouch",
                            "handihaler", "respimat", "diskus", "ellipta", "turbuhaler", "inhaler",
-                           "nebulizer", "pen", "dye", "autoinjector"))
+                           "nebulizer", "pen", "dye", "autoinjector",
+                           # a drug's measured level is the drug ("Vanc AUC 520", "tac trough")
+                           "auc", "trough", "troughs", "level", "levels", "peak"))
 # a hyphenated second part that is no drug: "heparin-induced", "doxorubicin-loaded"
 _NOT_COMBINATION = frozenset((
     "induced", "related", "associated", "based", "containing", "resistant", "free", "naive",
@@ -926,7 +928,8 @@ def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None) -> Entity |
     if low.startswith(("a", "non")) and (low[1:] in SYMPTOMS.phrases or
                                            low[3:].lstrip("-") in SYMPTOMS.phrases):
         return None  # "afebrile", "nontender": the absence of a finding, and no drug
-    if (raw in ABBREVIATIONS and raw not in _defined(doc)) or low in SYMPTOMS.phrases or (
+    if (raw in ABBREVIATIONS or raw in LOWER_ABBREVIATIONS) and raw not in _defined(doc) or \
+            low in SYMPTOMS.phrases or (
             " " not in low and low.endswith(_DISEASE_ONLY_SUFFIXES)):
         return doc.span(start, end, "Disease", score=ent.score, source=ent.source)
     nxt_char = text[end:end + 1]
@@ -1048,7 +1051,8 @@ class _Taken:
 # "also sicca")
 _SKIPPABLE = _DETERMINERS | frozenset((
     "has", "had", "have", "is", "was", "were", "are", "been", "being", "still", "more", "less",
-    "increasingly", "very", "slightly", "somewhat", "also", "now", "ddx", "dx"))
+    "increasingly", "very", "slightly", "somewhat", "also", "now", "ddx", "dx",
+    "you", "feel", "feels", "feeling", "felt"))  # "if you feel shaky"
 # the words ``_skip_words`` may skip first (a duration starts with a number word)
 _SKIPPED = _SKIPPABLE | frozenset(("one", "two", "three", "four", "five", "six", "several",
                                    "many"))
@@ -1267,7 +1271,8 @@ _CUE_PHRASES = {
     "causing": "cond", "dx": "cond", "watch for": "lex", "neg for": "lex", "code": "cond",
     "while": "cond", "if": "cond", "counseled re": "cond", "counseled on": "cond",
     "counseled about": "cond", "assessment colon": "cond", "impression colon": "cond",
-    "diagnosis colon": "cond", "diagnoses colon": "cond", "found": "cond"}
+    "diagnosis colon": "cond", "diagnoses colon": "cond", "found": "cond",
+    "feel": "lex", "feels": "lex", "feeling": "lex", "felt": "lex"}
 
 
 def _cue_table() -> dict[str, list[tuple[str, re.Pattern | None]]]:
