@@ -747,3 +747,15 @@ def test_a_place_of_care_is_no_finding_and_feeling_opens_a_symptom_list():
     text = HEADER + "79F from SNF. If you feel shaky or sweaty, take glucose. Feels well.\n"
     _, out = _run(text, [("SNF", "Disease")])
     assert _texts(out) == ["shaky", "sweaty"]
+
+
+def test_a_class_fused_to_gdm_is_gdm_and_a_side_and_site_after_a_finding_go():
+    text = HEADER + "H/o GDM; A1GDM this pregnancy. new blurry vision r eye x3d.\n"
+    _, out = _run(text, [("blurry vision r eye", "Disease")])
+    assert _texts(out) == ["GDM", "GDM", "blurry vision"]
+
+
+def test_list_openers_and_bowel_movements_are_no_part_of_a_finding():
+    text = HEADER + "RISKS INCL BLEEDING, INFECTION. Relistor if no BM in 48h. c/w thyroid storm.\n"
+    _, out = _run(text, [("INCL BLEEDING", "Disease"), ("INFECTION", "Disease"), ("BM", "Disease")])
+    assert _texts(out) == ["BLEEDING", "INFECTION", "thyroid storm"]

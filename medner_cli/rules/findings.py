@@ -217,8 +217,9 @@ _PLACE = _SIDE_POSITION_OR_FUNCTION | SUBLOCATIONS
 _SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCATIONS
 # punctuation a dictation kept as words ("wheezing comma"); never the end of a disease name
 _DICTATED = frozenset(("comma", "period"))
-# history words a note writes before a disease: never part of it
-_HISTORY_WORDS = frozenset(("hx", "fhx", "pmh", "pmhx", "phx", "fh"))
+# history words a note writes before a disease, and list openers: never part of it
+_HISTORY_WORDS = frozenset(("hx", "fhx", "pmh", "pmhx", "phx", "fh", "incl", "including", "esp",
+                            "especially"))
 # words of a disease's course, which alone name none ("acute" of "acute chest syndrome")
 _COURSE_WORDS = frozenset(("acute", "chronic", "subacute", "hyperacute", "recurrent",
                            "paroxysmal"))
@@ -282,7 +283,8 @@ _PROC_SUFFIXES = ("ectomy", "ectomies", "otomy", "otomies", "ostomy", "ostomies"
 _NOT_FINDING_HEADS = frozenset(("allergy", "allergies", "nkda", "history", "precautions",
                                 "risk", "risks", "status", "diagnosis", "diagnoses", "prognosis",
                                 "hx", "h/o", "dx", "ddx", "pmh", "pmhx",  # "hx bipolar d/o"
-                                "hospice"))  # "now on hospice"
+                                "hospice",  # "now on hospice"
+                                "bm", "bms"))  # a bowel movement: "if no BM in 48h"
 # vague radiology descriptors (NOTES_GOLD.md, "Not Disease"); BC5CDR tags some "lesions"
 _VAGUE_HEADS = frozenset(("opacity", "opacities", "lesion", "lesions", "defect", "defects",
                           "stranding", "fluid"))
@@ -532,6 +534,9 @@ def _trim(words: list[str]) -> tuple[int, int] | None:
         break
     while j - i > 1:
         last = words[j - 1]
+        if j - i > 2 and last in ANATOMY.words and words[j - 2] in SIDES:
+            j -= 2  # a side and a site after the finding: "blurry vision r eye"
+            continue
         if last not in _SPAN_END and not _COUNT.fullmatch(last):
             if j - i > 2 and words[j - 2] in STAGING and len(last) <= 4:
                 j -= 2
@@ -603,7 +608,7 @@ def _clean_words(text: str, start: int, end: int, lo: int,
     words = [text[s:e].lower() for s, e in toks]
     w0 = words[0]
     if w0 in _SPAN_EDGE or w0 in _HISTORY_WORDS or w0 == "stage" or words[-1] in _SPAN_END or \
-            _COUNT.fullmatch(words[-1]) or (
+            _COUNT.fullmatch(words[-1]) or len(words) > 2 and words[-2] in SIDES or (
             len(words) > 2 and words[-2] in STAGING) or w0[0].isdigit() or w0 in _SIZE_WORDS \
             or w0 in IMAGING_KEYS or _COUNTED.match(w0) \
             or w0.endswith("ly") and len(words) > 2 and words[1] in DESCRIPTORS:
@@ -1260,7 +1265,7 @@ _CUE_PHRASES = {
     "history of": "cond", "h/o": "cond", "hx of": "cond", "hx": "cond",
     "possible": "cond",
     "probable": "cond", "suspected": "cond", "suspicion for": "cond", "concern for": "cond",
-    "concerning for": "cond", "suspicious for": "cond", "consistent with": "cond",
+    "concerning for": "cond", "suspicious for": "cond", "consistent with": "cond", "c/w": "cond",
     "rule out": "cond", "r/o": "cond", "evaluate for": "cond", "risks of": "cond",
     "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
     "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
@@ -1420,6 +1425,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         out.extend(_typed_diabetes(text, low))  # the model hesitates over "type 2" and drops it
     if not note:
         return out
+    if "gdm" in low:  # a class fused to its short form: "A1GDM" is GDM
+        out.extend(m.span(1) for m in _FUSED_CLASS.finditer(text))
     for s, e in _abbreviation_forms(doc):  # "HTN", "AFib", and "htn", "n/v/d"
         word = text[s:e]
         if not (s in keyed and text.startswith(":", e)) and word not in _defined(doc) and not (
@@ -1491,6 +1498,7 @@ def _person_words(text: str, low: str) -> list[tuple[int, int]]:
 
 # a stage fused to its abbreviation ("ckd3", "ckd3b"), and the word runs it can be
 _FUSED_STAGE = re.compile(r"\b(ckd)[1-5][ab]?\b")
+_FUSED_CLASS = re.compile(r"\b[Aa][12](GDM|gdm)\b")
 _FUSED_RUNS = frozenset(f"ckd{n}{x}".encode() for n in "12345" for x in ("", "a", "b"))
 # a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
 _FALL_RISK = re.compile(r"\b(falls?)[ \t]+(?:precautions|risk)\b")
