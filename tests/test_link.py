@@ -603,13 +603,33 @@ def test_clinical_short_forms_link_like_their_long_forms():
 
 
 def test_a_slash_pair_links_when_each_of_its_mentions_does():
-    doc = Doc("d", "Hx HTN/pleural effusion; HTN/XYZ; n/v.")
+    doc = Doc("d", "Hx HTN/pleural effusion; HTN/XYZ; m/r/g.")
     found = [ent(doc, "HTN/pleural effusion", "Disease"), ent(doc, "HTN/XYZ", "Disease"),
-             ent(doc, "n/v", "Disease")]
+             ent(doc, "m/r/g", "Disease")]
     _short_form_linker()(doc, found)
     assert found[0].ids == ["MESH:D006973", "MESH:D010996"]  # a short form and a name
     assert found[1].ids is None  # one part resolves to nothing: no guess
     assert found[2].ids is None  # one-letter parts are a shorthand of their own
+
+
+def test_a_known_one_letter_shorthand_links_to_its_symptoms():
+    doc = Doc("d", "ED NOTE\npt w/ n/v/d x2d, f/c, m/r/g absent.\n")
+    found = [ent(doc, "n/v/d", "Disease"), ent(doc, "f/c", "Disease"), ent(doc, "m/r/g", "Disease")]
+    Linker.load(shipped_model_dir())(doc, found)
+    assert found[0].ids == ["MESH:D009325", "MESH:D014839", "MESH:D003967"]
+    assert found[1].ids == ["MESH:D005334", "MESH:D023341"]
+    assert found[2].ids is None  # rubs and clubbing have no descriptor: not linked at all
+
+
+def test_note_words_for_drugs_link_in_notes_only():
+    note = Doc("d", "MEDS\nmycophenolate 500 bid, sulfa allergy, 1 L normal saline.\n")
+    found = [ent(note, w, "Chemical") for w in ("mycophenolate", "sulfa", "normal saline")]
+    Linker.load(shipped_model_dir())(note, found)
+    assert [e.ids[0] for e in found] == ["MESH:D009173", "MESH:D013449", "MESH:D012965"]
+    abstract = Doc("a", "Rats given mycophenolate in a randomized controlled study. " * 8)
+    found = [ent(abstract, "mycophenolate", "Chemical")]
+    Linker.load(shipped_model_dir())(abstract, found)
+    assert found[0].ids is None
 
 
 def test_a_document_defining_a_short_form_outranks_the_table():

@@ -73,8 +73,17 @@ def conjuncts(text: str) -> list[str] | None:
     return [f"{part} {head}" for part in _SPLIT.split(m.group(1)) + [m.group(2)] if part]
 
 
+# the symptom shorthands notes write with one letter a symptom, by the symptoms they name
+# (c/c/e and m/r/g are left out: clubbing and rubs have no MeSH descriptor)
+_LETTER_SHORTHANDS = {"n/v": ["nausea", "vomiting"], "n/v/d": ["nausea", "vomiting", "diarrhea"],
+                      "f/c": ["fever", "chills"]}
+
+
 def slash_parts(text: str) -> list[str] | None:
     """"fever/chills" -> ["fever", "chills"]: the mentions of a note's slash pair; None unless a
-    slash joins words of two characters or more ("n/v/d" is a shorthand of its own)."""
+    slash joins words of two characters or more, or the text is a one-letter shorthand whose
+    symptoms are known ("n/v/d" -> nausea, vomiting, diarrhea)."""
     parts = text.split("/")
-    return parts if len(parts) > 1 and all(len(p.strip()) > 1 for p in parts) else None
+    if len(parts) > 1 and all(len(p.strip()) > 1 for p in parts):
+        return parts
+    return _LETTER_SHORTHANDS.get(text.lower())
