@@ -1159,10 +1159,10 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # short forms that a note writes for a disease only where a cue names a condition
 # ("r/o pe", "c/b pph", "ceftriaxone 1 g for sbp", "endorses si, denies hi"); elsewhere "pe" is
 # the physical exam, "sbp" a systolic pressure, "cap" a capsule, "hi" a greeting, "HA"
-# hyaluronic acid, "SI" the sacroiliac joint
+# hyaluronic acid, "SI" the sacroiliac joint; "denies CP" is chest pain, "hx of CP" may be
+# cerebral palsy (a Disease either way; linked as chest pain)
 _CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP",
-                         "SBP"))
+                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP", "SBP"))
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
 
 
