@@ -759,3 +759,23 @@ def test_list_openers_and_bowel_movements_are_no_part_of_a_finding():
     text = HEADER + "RISKS INCL BLEEDING, INFECTION. Relistor if no BM in 48h. c/w thyroid storm.\n"
     _, out = _run(text, [("INCL BLEEDING", "Disease"), ("INFECTION", "Disease"), ("BM", "Disease")])
     assert _texts(out) == ["BLEEDING", "INFECTION", "thyroid storm"]
+
+
+def test_a_relative_a_when_word_and_a_measured_pressure_are_no_part_of_a_finding():
+    text = HEADER + "FH: father MI at 52. plan: hemiarthroplasty tmrw. hold metoprolol for sbp 88.\n"
+    _, out = _run(text, [("father MI", "Disease"), ("hemiarthroplasty tmrw", "Disease")])
+    assert _texts(out) == ["MI"]
+
+
+def test_a_diet_named_for_what_it_limits_is_no_drug_unless_it_gives_the_amount():
+    text = HEADER + "low sodium diet, potassium restriction. 2 g sodium diet.\n"
+    doc = _doc(text, [("sodium", "Chemical"), ("potassium", "Chemical"), ("sodium", "Chemical", 1)])
+    out = note_findings(doc, list(doc.entities))
+    assert [e.start for e in out if e.label == "Chemical"] == [text.index("sodium diet.")]
+
+
+def test_prior_and_d_t_in_lists_and_new_signs():
+    text = HEADER + ("History of PTSD and one prior suicide attempt. charcoal not given d/t "
+                     "aspiration risk. exam no pronator drift. ongoing passive SI.\n")
+    _, out = _run(text, [("PTSD", "Disease")])
+    assert _texts(out) == ["PTSD", "suicide attempt", "pronator drift", "SI"]

@@ -666,12 +666,12 @@ def test_a_dose_before_an_ambiguous_form_gives_it_as_a_drug():
 
 
 def test_a_nutrient_with_a_result_after_it_is_no_drug_in_notes():
-    text = ("HEME NOTE\nB12 162 and folate 3.1 - low; iron 28. Start folate 1 mg daily. "
-            "thiamine, folate, mvi. Hold iron 5 days prior.\n")
+    text = ("HEME NOTE\nB12 162 and folate 3.1 - low; iron 28 ug/dL. Start folate 1 mg daily. "
+            "thiamine 100, folate 1, mvi. Hold iron 5 days prior; iron 325 daily.\n")
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
     assert [(e.text, e.start) for e in found if e.text in ("folate", "iron")] == [
-        ("folate", text.index("folate 1")), ("folate", text.index("folate, mvi")),
-        ("iron", text.index("iron 5"))]
+        ("folate", text.index("folate 1 mg")), ("folate", text.index("folate 1,")),
+        ("iron", text.index("iron 5")), ("iron", text.index("iron 325"))]
 
 
 def test_saline_used_as_a_flush_or_irrigation_is_the_fluid_a_lock_a_device():

@@ -43,7 +43,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.forms import WholeForms, lower_same_length
-from medner_cli.rules.findings import note_layout
+from medner_cli.rules.findings import NUTRIENTS, note_layout, nutrient_result
 
 LEXICON = "drugs.tsv.gz"  # the file in a model folder (a plain "drugs.tsv" is read too)
 FILES = (LEXICON, "drugs.tsv")  # looked for in this order
@@ -455,7 +455,7 @@ _NOT_PER_VOLUME = r"(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)"
 _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
     r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + "|%"
-    r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid)\b)"
+    r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid|po|iv|im|sc|sq|sl)\b)"
     r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid"
     r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted|supplements?"
@@ -474,6 +474,7 @@ _GIVEN_VERB_BEFORE = re.compile(
     r"increase[sd]?|decrease[sd]?|double[sd]?|taper(?:ed|ing)?|wean(?:ed|ing)?|hold|held|"
     r"stop(?:ped)?|"
     r"d/c(?:'?d)?|on|off|add(?:ed)?|give|given|gave|got|received|receiving|uses|using|took|takes|"
+    r"(?:narrowed|switched|changed|broadened|escalated|de-escalated)[ \t]+to|"
     r"taking|rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
@@ -519,9 +520,10 @@ _FLUIDS = WholeForms([v for f in _PREMIX_FORMS + ("D5-1/2 NS", "D5 NS", "D5 LR",
                                                   "LR") for v in (f, f.lower())],
                      not_before="/")
 # in notes, drugs that BC5CDR's abstracts leave unannotated ("folic acid-containing multivitamin
-# supplementation")
-_NOTE_FORMS = WholeForms(v for base in ("multivitamin", "multivitamins")
-                         for v in (base, base.capitalize(), base.upper()))
+# supplementation"), and the substances of a social history ("alcohol 2-3 drinks/week", "denies
+# cannabis"; the lexicon has them only as ethanol and marijuana)
+_NOTE_FORMS = WholeForms((v for base in ("multivitamin", "multivitamins", "alcohol", "cannabis")
+                          for v in (base, base.capitalize(), base.upper())), hyphen_joins=True)
 # ... and in notes a premix anywhere: no other sense has a "D5-1/2NS" ("switch to d5-1/2ns")
 _PREMIXES = WholeForms([v for f in _PREMIX_FORMS for v in (f, f.lower())], not_before="/")
 _VOLUME_BEFORE = re.compile(
@@ -717,18 +719,10 @@ _ANALYTE_GIVEN_AFTER = re.compile(
     r"[ \t]*(?:\d+(?:[.,]\d+)*[ \t]*(?i:mg|g|gm|meq|mmol|units?)\b" + _NOT_PER_VOLUME +
     r"|(?i:po|iv|ivpb|gtt|drip|infusion|push|tabs?|tablets?|gel)\b)")  # "glucose tablets"
 _PERCENT_BEFORE = re.compile(r"\d%[ \t]*$")
-# nutrients a note gives more often than it measures: a result only with a number after that
-# is no dose ("folate 3.1 - low", "iron 28"; not "folate 1 mg daily" nor "thiamine, folate, mvi")
-_REPORTED = frozenset(("folate", "iron", "zinc", "copper", "vitamin d", "vitamin b12"))
-_RESULT_AFTER = re.compile(r"[ \t]*:?[ \t]*[<>]?\d+(?:[.,]\d+)?(?!\d|[.,]\d|[ \t]*(?i:days?|d"
-                           r"|weeks?|wks?|months?|mo|hours?|hrs?|h|x)\b)")  # not "hold iron 5 days"
-
-
 def _reported(doc: Doc, hit: Hit) -> bool:
     """Is a nutrient's name a result in a note ("B12 162 and folate 3.1")?"""
-    text = doc.text
-    return bool(_RESULT_AFTER.match(text, hit.end)) and not _ANALYTE_GIVEN_AFTER.match(
-        text, hit.end) and doc.derived("note_layout", note_layout)
+    return nutrient_result(doc.text, hit.start, hit.end) and doc.derived("note_layout",
+                                                                          note_layout)
 
 
 def _analyte_given(doc: Doc, hit: Hit) -> bool:
@@ -799,7 +793,7 @@ class LexiconStep:
                 k += 1
             if not over:
                 if (hit.variant not in self.analytes or _analyte_given(doc, hit)) and not (
-                        hit.variant in _REPORTED and _reported(doc, hit)):
+                        hit.variant in NUTRIENTS and _reported(doc, hit)):
                     out.append(self._entity(doc, hit))
                 continue
             if len(over) > 1:

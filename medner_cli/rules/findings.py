@@ -149,8 +149,8 @@ FIXED_AFTER_SIDE = frozenset(("ventricular", "ventricle", "atrial", "atrium", "b
                               "main", "sided"))
 DESCRIPTORS = frozenset((
     "mild", "mildly", "moderate", "moderately", "severe", "severely", "progressive",
-    "worsening", "worsened", "productive", "nonproductive", "non-productive", "dry", "pitting",
-    "exertional", "pleuritic", "subjective", "uncontrolled", "suspicious", "heavy",
+    "worsening", "worsened", "productive", "nonproductive", "non-productive", "purulent", "dry",
+    "pitting", "exertional", "pleuritic", "subjective", "uncontrolled", "suspicious", "heavy",
     "holosystolic", "systolic", "painless", "new", "small", "large", "significant", "marked",
     "trace", "slight", "minimal", "extensive", "coarse", "fine", "faint", "scattered", "soft",
     "loud", "expiratory", "inspiratory", "possible", "probable", "likely", "suspected", "known",
@@ -217,13 +217,17 @@ _PLACE = _SIDE_POSITION_OR_FUNCTION | SUBLOCATIONS
 _SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCATIONS
 # punctuation a dictation kept as words ("wheezing comma"); never the end of a disease name
 _DICTATED = frozenset(("comma", "period"))
-# history words a note writes before a disease, and list openers: never part of it
+# history words a note writes before a disease, list openers and relatives: never part of it
 _HISTORY_WORDS = frozenset(("hx", "fhx", "pmh", "pmhx", "phx", "fh", "incl", "including", "esp",
-                            "especially"))
+                            "especially", "father", "mother", "brother", "sister", "son",
+                            "daughter", "mom", "dad", "grandmother", "grandfather", "aunt", "uncle",
+                            "sibling"))  # "FH: father MI at 52"
 # words of a disease's course, which alone name none ("acute" of "acute chest syndrome")
 _COURSE_WORDS = frozenset(("acute", "chronic", "subacute", "hyperacute", "recurrent",
                            "paroxysmal"))
-_SPAN_END = FUNCTION | AFTER_NAME | STAGING | _DICTATED
+# when, after a mention, is no part of it ("hemiarthroplasty tmrw", "fever overnight")
+_WHEN_WORDS = frozenset(("today", "tomorrow", "tmrw", "tonight", "yesterday", "overnight"))
+_SPAN_END = FUNCTION | AFTER_NAME | STAGING | _DICTATED | _WHEN_WORDS
 # a count or a duration after a mention is no part of it ("diarrhea x1wk", "ADENOMA X2")
 _COUNT = re.compile(r"x\d+[a-z]*")
 _COUNT_AFTER = re.compile(r"[ \t]+[xX]\d+[^\W\d_]*\b")
@@ -389,6 +393,27 @@ _RESULT_AFTER = re.compile(
     r"on|repeat|this|morning|today)[ \t]+){0,3}(?:[<>≤≥~][ \t]*)?\d(?:[.,]?\d)*"
     r"(?:[ \t]*(?:->|→|-)[ \t]*\d(?:[.,]?\d)*)?"
     r"(?P<unit>[ \t]*[^\W\d_µ%]*[µ%]?[^\W\d_]*(?:/[^\W_.]+)?)?", re.IGNORECASE)
+# nutrients that notes give more often than they report: a number after one is a result only
+# where a unit per volume or a verdict follows it ("folate 3.1 ng/mL", "iron 28 (low)") or another
+# result comes just before ("B12 162 and folate 3.1"); "folate 1, mvi", "iron 325 daily" and "hold
+# iron 5 days" are doses and plans
+NUTRIENTS = frozenset(("folate", "iron", "zinc", "copper", "vitamin d", "vitamin b12"))
+_NUTRIENT_NUMBER = re.compile(r"[ \t]*:?[ \t]*[<>]?\d+(?:[.,]\d+)?(?!\d|[.,]\d)")
+_VERDICT_AFTER = re.compile(r"[ \t]*(?:[a-zµ]+/[a-z]?l\b|\(?(?:low|high|normal|nl|wnl)\b"
+                            r"|-[ \t]*(?:low|high))", re.IGNORECASE)
+_RESULT_BEFORE = re.compile(r"\b(?i:b12|ferritin|tibc|tsat|iron|fe|folate|hgb|hb|mcv|zinc|copper"
+                            r"|vit(?:amin)?[ \t]*d)[ \t]*:?[ \t]*\d+(?:[.,]\d+)?(?:[ \t]*\(\w+\))?"
+                            r"[ \t]*(?:,|;|and|&)?[ \t]*$")
+
+
+def nutrient_result(text: str, start: int, end: int) -> bool:
+    """Is the nutrient named at ``[start, end)`` reported as a result ("B12 162 and folate 3.1",
+    "iron 28 ug/dL")?"""
+    m = _NUTRIENT_NUMBER.match(text, end)
+    return m is not None and bool(_VERDICT_AFTER.match(text, m.end()) or _RESULT_BEFORE.search(
+        text, max(0, start - 30), start))
+
+
 _DOSE_UNIT = re.compile(r"[ \t]*(?:mg|g|gm|mcg|µg|ug|meq|mmol|units?|u|iu|ml|l|tabs?|tablets?|"
                         r"capsules?|puffs?|drops?)$", re.IGNORECASE)
 _FREQUENCY = re.compile(r"[ \t]*(?:q\d+h|qhs|qd|prn|daily|bid|tid|qid)\b", re.IGNORECASE)
@@ -838,6 +863,9 @@ def _lab_result(text: str, ent: Entity) -> bool:
         words = low.split()  # "glucose 164", "Fingerstick glucose 42", "sodium of 124 and"
         return any(w in ANALYTES for w in words) and any(
             w.replace(".", "", 1).isdigit() for w in words)
+    if low in NUTRIENTS:
+        return nutrient_result(text, ent.start, ent.end) or _LAB_BEFORE.search(
+            text, max(0, ent.start - 25), ent.start) is not None
     m = _RESULT_AFTER.match(text, ent.end, min(len(text), ent.end + 60))
     if m:
         unit = m.group("unit") or ""  # a dose's unit or frequency: "bicarb 650 tid" is given
@@ -925,6 +953,8 @@ def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None) -> Entity |
             (" " not in low and low.endswith(_PROC_SUFFIXES)) or \
             _lab_result(text, ent) or _SUTURE_SIZE_BEFORE.search(text, max(0, start - 8), start) \
             or _MATERIAL_AFTER.match(text, end, min(len(text), end + 12)) or \
+            _DIET_AFTER.match(text, end, min(len(text), end + 14)) and not _AMOUNT_BEFORE.search(
+                text, max(0, start - 10), start) or \
             (raw[0].isupper() and (_person(text, ent) or (
                 " " not in raw and _RELATIVE_BEFORE.search(text, max(0, start - 12), start)
                 and not drug_like(low)))) or \
@@ -958,6 +988,10 @@ _SUTURE_SIZE_BEFORE = re.compile(r"(?<![\w-])\d{1,2}-0[ \t]+$")
 _MATERIAL_AFTER = re.compile(r"[ \t]+(?:sutures?|mesh|stitch(?:es)?|ties|plug|sling|staples?)\b",
                              re.IGNORECASE)
 _FIELD_VALUE = re.compile(r":[ \t]+[\d(+]")  # a "Key: 0123" field, never a drug name
+# a diet named for what it limits is no drug given ("low sodium diet", "potassium restriction"),
+# unless it gives the amount ("a 2 g sodium diet")
+_DIET_AFTER = re.compile(r"[ \t]+(?:diet|restriction|restricted)\b", re.IGNORECASE)
+_AMOUNT_BEFORE = re.compile(r"\d[ \t]*(?:g|gm|mg|meq)[ \t]+$", re.IGNORECASE)
 _VACCINE_AFTER = re.compile(r"(?:[ \t]+(?:and|or)[ \t]+[\w-]+)?[ \t]+vaccines?\b", re.IGNORECASE)
 # ... or one of a list of them ("Typhoid, yellow fever, hep A vaccines given")
 _VACCINES_AFTER = re.compile(r"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:and|or|&)[ \t]+)?"
@@ -1057,7 +1091,8 @@ class _Taken:
 _SKIPPABLE = _DETERMINERS | frozenset((
     "has", "had", "have", "is", "was", "were", "are", "been", "being", "still", "more", "less",
     "increasingly", "very", "slightly", "somewhat", "also", "now", "ddx", "dx",
-    "you", "feel", "feels", "feeling", "felt"))  # "if you feel shaky"
+    "you", "feel", "feels", "feeling", "felt",  # "if you feel shaky"
+    "prior", "previous", "one", "two", "three", "several", "multiple"))  # "and one prior SA"
 # the words ``_skip_words`` may skip first (a duration starts with a number word)
 _SKIPPED = _SKIPPABLE | frozenset(("one", "two", "three", "four", "five", "six", "several",
                                    "many"))
@@ -1163,7 +1198,7 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # cerebral palsy (a Disease either way; linked as chest pain)
 _CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
                          "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP", "SBP"))
-_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b)")  # "for sbp <140": a pressure
+_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|\d)")  # "for sbp <140", "sbp 88": a pressure
 
 
 def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
@@ -1266,6 +1301,7 @@ _CUE_PHRASES = {
     "possible": "cond",
     "probable": "cond", "suspected": "cond", "suspicion for": "cond", "concern for": "cond",
     "concerning for": "cond", "suspicious for": "cond", "consistent with": "cond", "c/w": "cond",
+    "d/t": "cond", "passive": "cond",
     "rule out": "cond", "r/o": "cond", "evaluate for": "cond", "risks of": "cond",
     "risks including": "cond", "risk of": "cond", "diagnosed with": "cond",
     "treated for": "cond", "secondary to": "cond", "due to": "cond", "because of": "cond",
