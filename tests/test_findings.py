@@ -779,3 +779,10 @@ def test_prior_and_d_t_in_lists_and_new_signs():
                      "aspiration risk. exam no pronator drift. ongoing passive SI.\n")
     _, out = _run(text, [("PTSD", "Disease")])
     assert _texts(out) == ["PTSD", "suicide attempt", "pronator drift", "SI"]
+
+
+def test_a_diagnosis_heading_after_a_sentence_on_its_line_opens_a_list():
+    text = HEADER + ("OPERATIVE NOTE. PREOPERATIVE DIAGNOSIS: SYMPTOMATIC CHOLELITHIASIS. "
+                     "POSTOPERATIVE DIAGNOSIS: ACUTE CHOLECYSTITIS. PROCEDURE: CHOLECYSTECTOMY.\n")
+    _, out = _run(text, [("CHOLELITHIASIS", "Disease")])
+    assert _texts(out) == ["CHOLELITHIASIS", "ACUTE CHOLECYSTITIS"]

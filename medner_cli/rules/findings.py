@@ -1623,6 +1623,8 @@ def _layout_candidates(text: str, taken: _Taken, diseases: set[int],
             section = None
             continue
         colon = text.find(":", ls, le)
+        if colon >= 0 and text.find(". ", ls, le) >= 0:
+            _inline_problems(text, ls, le, taken, diseases, out)
         item = _ITEM.match(text, ls, le).end()
         if section is not None and (item > ls or colon < 0 or section in ALLERGY_KEYS):
             if section in ALLERGY_KEYS:
@@ -1672,6 +1674,24 @@ def _layout_candidates(text: str, taken: _Taken, diseases: set[int],
             out.append((ks, ke))
         elif key in PROBLEM_SECTIONS or key in RELATIVES or words[0] in RELATIVES:
             _list_findings(text, vs, ve, taken, diseases, True, out)
+
+
+# a heading after a sentence on the same line: "OPERATIVE NOTE. POSTOPERATIVE DIAGNOSIS: ..."
+_INLINE_KEY = re.compile(r"[.;][ \t]+([^\W\d_][^.;:\r\n]{0,40}):(?![\d/])")
+
+
+def _inline_problems(text: str, ls: int, le: int, taken: _Taken, diseases: set[int],
+                     out: list[tuple[int, int]]) -> None:
+    """The findings listed after a diagnosis or problem heading that follows a sentence on its
+    line, up to the next such heading."""
+    keys = list(_INLINE_KEY.finditer(text, ls, le))
+    for k, m in enumerate(keys):
+        if _key(m.group(1)) in PROBLEM_SECTIONS:
+            end = keys[k + 1].start() + 1 if k + 1 < len(keys) else le
+            start = m.end()
+            while start < end and text[start] in " \t":
+                start += 1
+            _list_findings(text, start, end, taken, diseases, True, out)
 
 
 _REACTION_DASH = re.compile(r"[ \t]+[-–—][ \t]+|[ \t]*->[ \t]*")
