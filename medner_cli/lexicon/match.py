@@ -43,7 +43,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.forms import WholeForms, lower_same_length
-from medner_cli.rules.findings import NUTRIENTS, note_layout, nutrient_result
+from medner_cli.rules.findings import AMOUNT_BEFORE, NUTRIENTS, note_layout, nutrient_result
 
 LEXICON = "drugs.tsv.gz"  # the file in a model folder (a plain "drugs.tsv" is read too)
 FILES = (LEXICON, "drugs.tsv")  # looked for in this order
@@ -485,16 +485,12 @@ _DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u
                         r"(?:" + _LIST_GAP.pattern + ")")
 
 
-# ... or a dose before it ("1 amp bicarb", "40 mEq K", "2 g mag")
-_DOSE_BEFORE = re.compile(r"\d[ \t]*(?i:amps?|ampoules?|g|gm|mg|mcg|meq|units?|u|mmol|ml|cc"
-                          r"|tabs?|tablets?)[ \t]+(?:(?i:of)[ \t]+)?$")
-
-
+# ... or a dose before it ("1 amp bicarb", "40 mEq K", "2 g mag"; ``AMOUNT_BEFORE``)
 def _given_as_drug(text: str, start: int, end: int) -> bool:
     return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
         _DRUG_SIGN_AFTER.match(text, end)
         or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
-        or _DOSE_BEFORE.search(text, max(0, start - 16), start)
+        or AMOUNT_BEFORE.search(text, max(0, start - 16), start)
         or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
 
 

@@ -953,8 +953,8 @@ def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None) -> Entity |
             (" " not in low and low.endswith(_PROC_SUFFIXES)) or \
             _lab_result(text, ent) or _SUTURE_SIZE_BEFORE.search(text, max(0, start - 8), start) \
             or _MATERIAL_AFTER.match(text, end, min(len(text), end + 12)) or \
-            _DIET_AFTER.match(text, end, min(len(text), end + 14)) and not _AMOUNT_BEFORE.search(
-                text, max(0, start - 10), start) or \
+            _DIET_AFTER.match(text, end, min(len(text), end + 14)) and not AMOUNT_BEFORE.search(
+                text, max(0, start - 16), start) or \
             (raw[0].isupper() and (_person(text, ent) or (
                 " " not in raw and _RELATIVE_BEFORE.search(text, max(0, start - 12), start)
                 and not drug_like(low)))) or \
@@ -991,7 +991,9 @@ _FIELD_VALUE = re.compile(r":[ \t]+[\d(+]")  # a "Key: 0123" field, never a drug
 # a diet named for what it limits is no drug given ("low sodium diet", "potassium restriction"),
 # unless it gives the amount ("a 2 g sodium diet")
 _DIET_AFTER = re.compile(r"[ \t]+(?:diet|restriction|restricted)\b", re.IGNORECASE)
-_AMOUNT_BEFORE = re.compile(r"\d[ \t]*(?:g|gm|mg|meq)[ \t]+$", re.IGNORECASE)
+# an amount right before a word (the lexicon's sign of a drug given too: "1 amp bicarb")
+AMOUNT_BEFORE = re.compile(r"\d[ \t]*(?i:amps?|ampoules?|g|gm|mg|mcg|meq|units?|u|mmol|ml|cc"
+                           r"|tabs?|tablets?)[ \t]+(?:(?i:of)[ \t]+)?$")
 _VACCINE_AFTER = re.compile(r"(?:[ \t]+(?:and|or)[ \t]+[\w-]+)?[ \t]+vaccines?\b", re.IGNORECASE)
 # ... or one of a list of them ("Typhoid, yellow fever, hep A vaccines given")
 _VACCINES_AFTER = re.compile(r"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:and|or|&)[ \t]+)?"
@@ -1367,9 +1369,9 @@ def _clause_end(text: str, pos: int) -> int:
 
 # a service, a test or a test's result named for a disease is no mention of it ("TB clinic", "HF
 # team", "tb screen neg", "HCV antibody and HBsAg negative", "hbv neg")
+# (the tests themselves, "HIV test", every candidate is checked for: ``_TEST_AFTER``)
 _SERVICE_AFTER = re.compile(r"[ \t]+(?i:clinic|service|team|program|programme|center|centre"
-                            r"|screen|screening|tests?|testing|panel|pcr|serology|serologies"
-                            r"|titers?"
+                            r"|screen|screening"
                             r"|ab|antibody|antibodies|ag|antigen|rna|dna|viral[ \t]+load|vl"
                             r"|neg|negative|nonreactive|non-reactive)\b")
 
