@@ -613,8 +613,8 @@ def _clean(text: str, start: int, end: int, lo: int = 0,
         if m:
             start = m.end()
     raw = text[start:end]
-    if note and end - start <= 5 and _FUSED_STAGE.fullmatch(raw.lower()):
-        return start, start + 3  # "ckd3b" -> "ckd"
+    if note and end - start <= 5 and (fused := _FUSED.fullmatch(raw.lower())):
+        return start + fused.start(fused.lastindex), start + fused.end(fused.lastindex)
     if raw.isalpha():  # one plain word: only the word lists can say no
         low = raw.lower()
         if low in ANATOMY.words or low in ORGANISMS or low in _NOT_FINDING_HEADS or \
@@ -1463,8 +1463,6 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         out.extend(_typed_diabetes(text, low))  # the model hesitates over "type 2" and drops it
     if not note:
         return out
-    if "gdm" in low:  # a class fused to its short form: "A1GDM" is GDM
-        out.extend(m.span(1) for m in _FUSED_CLASS.finditer(text))
     for s, e in _abbreviation_forms(doc):  # "HTN", "AFib", and "htn", "n/v/d"
         word = text[s:e]
         if not (s in keyed and text.startswith(":", e)) and word not in _defined(doc) and not (
@@ -1488,7 +1486,7 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
     if b"fall" in runs or b"falls" in runs:  # "fall precautions", "high fall risk": the fall
         out.extend(m.span(1) for m in _FALL_RISK.finditer(low))
     if not _FUSED_RUNS.isdisjoint(runs):  # "ckd3b": the stage goes, as "CKD stage 3b"'s does
-        out.extend(m.span(1) for m in _FUSED_STAGE.finditer(low))
+        out.extend(m.span(m.lastindex) for m in _FUSED.finditer(low))
     for s, e in _states_before_person(text, low):  # "Pleasant, obese man", "diaphoretic woman"
         if text[s:e].lower() in SYMPTOMS.phrases:
             out.append((s, e))
@@ -1534,10 +1532,11 @@ def _person_words(text: str, low: str) -> list[tuple[int, int]]:
     return spans
 
 
-# a stage fused to its abbreviation ("ckd3", "ckd3b"), and the word runs it can be
-_FUSED_STAGE = re.compile(r"\b(ckd)[1-5][ab]?\b")
-_FUSED_CLASS = re.compile(r"\b[Aa][12](GDM|gdm)\b")
-_FUSED_RUNS = frozenset(f"ckd{n}{x}".encode() for n in "12345" for x in ("", "a", "b"))
+# a stage or a class fused to its abbreviation ("ckd3b" is CKD, "A1GDM" GDM), and the word runs
+# it can be
+_FUSED = re.compile(r"\b(?:(ckd)[1-5][ab]?|a[12](gdm))\b")
+_FUSED_RUNS = frozenset([f"ckd{n}{x}".encode() for n in "12345" for x in ("", "a", "b")]
+                        + [b"a1gdm", b"a2gdm"])
 # a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
 _FALL_RISK = re.compile(r"\b(falls?)[ \t]+(?:precautions|risk)\b")
 _TYPED_DIABETES = re.compile(
