@@ -234,6 +234,8 @@ def test_a_user_triggers_file(tmp_path):
      "already"),
     ({"rules": [{"literal": "{who}", "category": "family"}]}, "variable"),
     ({"rules": [{"literal": "x", "kind": "termination", "direction": "forward"}]}, "triggers"),
+    ({"sections": [{"category": "historical", "one_sentence": 1, "headings": ["pmh"]}]},
+     "one_sentence must be true or false"),
 ])
 def test_a_bad_triggers_file_is_refused(bad, message):
     with pytest.raises(LexiconError, match=message):

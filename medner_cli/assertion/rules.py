@@ -34,7 +34,7 @@ _RULE_KEYS = {"literal", "regex", "kind", "category", "categories", "direction",
               "note"}
 _TOP_KEYS = {"about", "version", "labels", "categories", "chain_fillers", "vars", "sections",
              "rules"}
-_SECTION_KEYS = {"headings", "category", "labels", "first_only", "note"}
+_SECTION_KEYS = {"headings", "category", "labels", "first_only", "one_sentence", "note"}
 _VAR = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -67,6 +67,7 @@ class Section:
     category: str | None
     labels: frozenset[str] | None
     first_only: bool = False  # only the first such entity of a list item or sentence
+    one_sentence: bool = False  # an inline heading governs its own sentence only
 
 
 @dataclass(frozen=True)
@@ -368,10 +369,12 @@ def compile_lexicon(data: dict[str, Any], path: str = "<data>") -> Lexicon:
         labels = frozenset(_str_list(raw["labels"], where, "labels")) if "labels" in raw else None
         if labels is not None and not labels <= label_set:
             raise _fail(where, f"labels {sorted(labels - label_set)} are not target labels")
-        first_only = raw.get("first_only", False)
-        if not isinstance(first_only, bool):
-            raise _fail(where, "first_only must be true or false")
-        section = Section(category, labels, first_only)
+        flags = {}
+        for key in ("first_only", "one_sentence"):
+            flags[key] = raw.get(key, False)
+            if not isinstance(flags[key], bool):
+                raise _fail(where, f"{key} must be true or false")
+        section = Section(category, labels, **flags)
         for name in _str_list(raw["headings"], where, "headings"):
             key = heading_key(name)
             if key in headings:

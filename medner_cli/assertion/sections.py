@@ -11,7 +11,9 @@ before; an unknown "KEY: value" ("COPD: father", "HEENT: normal") is a field, no
 A standalone heading governs the text up to the next heading. A heading with its content on
 the same line ("PMH: HTN, DM") governs that content and the lines that wrap under it (indented,
 or prose starting in lower case), because such a heading is one field among several
-("Allergies: ...\\nDate: ...") and the next line is usually something else.
+("Allergies: ...\\nDate: ...") and the next line is usually something else. A section marked
+``one_sentence`` (allergies) governs only the sentence its inline heading opens: "Allergy: sulfa
+(rash). Return if fever." names no other reaction.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from medner_cli.assertion.rules import Lexicon, Section, heading_key
 
 # a known heading after the end of a sentence on the same line: "... HTN. PSH: appendectomy."
 _INLINE = re.compile(r"[.;][ \t]+([^\W\d_][^.;:\r\n]{0,40}+):(?![\d/])")
+# the end of a sentence within a line
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _MARKUP = "#*_= \t"
 _MAX_NAME = 60
 
@@ -148,6 +152,9 @@ def section_spans(text: str, lines: list[Line], headings: list[Heading]) -> list
                 if not _wraps(text, line, lines[i - 1]):
                     end = line[START]
                     break
+        if h.inline and h.section.one_sentence and (
+                stop := _SENTENCE_END.search(text, h.content, end)):
+            end = stop.end()  # "Allergies: sulfa (rash). Denies fever."
         if end > h.content:
             out.append(Span(h.content, end, h.section.category, h.section.labels,
                             h.name_start, h.name_end, h.section.first_only))
