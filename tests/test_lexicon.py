@@ -571,6 +571,8 @@ def test_an_analyte_counts_in_notes_only_where_it_is_given():
     text = ("ICU NOTE\nK 3.1: gave potassium 40 mEq PO. Monitor creatinine daily; glucose "
             "182 mg/dL; glucose 25 g IV.\n")
     assert [e.text for e in LexiconStep(lex)(Doc("d", text), [])] == ["potassium", "glucose"]
+    repleted = "ICU NOTE\nPotassium 3.1, repleted. Potassium repleted; magnesium was repleted.\n"
+    assert [e.start for e in LexiconStep(lex)(Doc("d", repleted), [])] == [34, 54]
     abstract = "Rats given potassium 4 mmol/kg and glucose 2 g/kg in a randomized study. " * 8
     assert LexiconStep(lex)(Doc("a", abstract), []) == []
 

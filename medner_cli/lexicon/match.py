@@ -713,7 +713,9 @@ LAB_ANALYTES = frozenset((
 # frequency alone is no sign ("monitor creatinine daily")
 _ANALYTE_GIVEN_AFTER = re.compile(
     r"[ \t]*(?:\d+(?:[.,]\d+)*[ \t]*(?i:mg|g|gm|meq|mmol|units?)\b" + _NOT_PER_VOLUME +
-    r"|(?i:po|iv|ivpb|gtt|drip|infusion|push|tabs?|tablets?|gel)\b)")  # "glucose tablets"
+    r"|(?i:po|iv|ivpb|gtt|drip|infusion|push|tabs?|tablets?|gel)\b"  # "glucose tablets"
+    r"|(?i:(?:was|were)[ \t]+)?(?i:repleted|replaced|repletion|replacement|supplementation"
+    r"|supplements?)\b)")  # "Potassium repleted", "magnesium was repleted"
 _PERCENT_BEFORE = re.compile(r"\d%[ \t]*$")
 def _reported(doc: Doc, hit: Hit) -> bool:
     """Is a nutrient's name a result in a note ("B12 162 and folate 3.1")?"""
