@@ -47,10 +47,23 @@ def test_drug_only_from_the_same_sentence() -> None:
     assert all("drug" not in d.attrs for d in dosages_of(out))
 
 
-def test_chemical_after_the_dose_is_not_its_drug() -> None:
+def test_a_dose_written_before_its_drug_names_it() -> None:
     out = run("Give 2 g of cefazolin", "cefazolin")
     (dose,) = dosages_of(out)
-    assert dose.text == "2 g" and "drug" not in dose.attrs
+    assert dose.text == "2 g" and dose.attrs["drug"] == "cefazolin"
+    out = run("Local: 0.25% bupivacaine with epinephrine. Injected 4 cc of triamcinolone and "
+              "2 mL of lidocaine.", "bupivacaine", "epinephrine", "triamcinolone", "lidocaine")
+    assert [(d.text, d.attrs["drug"]) for d in dosages_of(out)] == [
+        ("0.25%", "bupivacaine"), ("4 cc", "triamcinolone"), ("2 mL", "lidocaine")]
+
+
+def test_a_drug_right_before_a_dose_keeps_it_and_a_share_names_no_drug() -> None:
+    out = run("aspirin 81 mg metoprolol 25 mg", "aspirin", "metoprolol")
+    assert [(d.text, d.attrs["drug"]) for d in dosages_of(out)] == [
+        ("81 mg", "aspirin"), ("25 mg", "metoprolol")]
+    out = run("Aspirin 81 mg daily; 30% of warfarin users bled.", "Aspirin", "warfarin")
+    assert [d.text for d in dosages_of(out)] == ["81 mg daily", "30%"]
+    assert dosages_of(out)[1].attrs.get("drug") != "warfarin"
 
 
 def test_no_chemical_no_drug_key() -> None:
@@ -75,7 +88,7 @@ def test_trimmed_keeps_the_longest_part_that_holds_a_dose() -> None:
     out = merge(doc, [ent(doc, "1% lidocaine")], find_dosages(text))
     (dose,) = dosages_of(out)
     assert dose.text == "10 mL"
-    assert dose.attrs == {"amount": 10.0, "unit": "mL"}
+    assert dose.attrs == {"amount": 10.0, "unit": "mL", "drug": "1% lidocaine"}
 
 
 def test_dosage_inside_a_chemical_is_dropped() -> None:

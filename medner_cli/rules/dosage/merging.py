@@ -3,8 +3,9 @@
 The model is trusted for Chemical and Disease, except where what it tagged is itself nothing but
 a dose inside a rule Dosage ("q8h" in "1,000 mg PO q8h": a frequency is never a drug or a
 disease). Dosage comes from the rules only. A Dosage never overlaps a model entity (the drug name
-is never part of a dose), and it names the drug it belongs to: the nearest Chemical before it in
-the same sentence.
+is never part of a dose), and it names the drug it belongs to: the Chemical right after it when
+none comes right before ("0.25% bupivacaine", "2 mL of lidocaine"), else the nearest Chemical
+before it in the same sentence.
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ def merge(doc: Doc, model_entities: list[Entity], dosages: list[DosageSpan]) -> 
                 continue
             start, end, attrs = cut
         attrs = dict(attrs)
-        if drug := _drug(chemicals, bisect_left(chem_starts, end), bounds, start):
+        k = bisect_left(chem_starts, end)
+        if drug := _drug_after(doc.text, chemicals, k, start, end) or \
+                _drug(chemicals, k, bounds, start):
             attrs["drug"] = drug
         found.append(doc.span(start, end, "Dosage", score=1.0, source="rule", attrs=attrs))
     return sorted(out + found, key=lambda e: (e.start, e.end))
@@ -93,6 +96,26 @@ def _release_amounts(doc: Doc, model: list[Entity], dosages: list[DosageSpan]) -
                     ent = doc.span(ent.start, end, ent.label, score=ent.score, source=ent.source)
         out.append(ent)
     return out
+
+
+# between a drug and its dose: "Lasix 40 mg", "lidocaine: 1%", "aspirin (81 mg)"
+_BEFORE_GAP = regex.compile(r"[ \t]*[:(]?[ \t]*")
+# between a dose and the drug it measures: "0.25% bupivacaine", "4 cc of triamcinolone"
+_AFTER_GAP = regex.compile(r"[ \t]+(?:of[ \t]+)?")
+
+
+def _drug_after(text: str, chemicals: list[Entity], k: int, start: int, end: int) -> str | None:
+    """The Chemical right after a dose that no Chemical comes right before: the drug that a
+    concentration or a volume written first measures ("0.25% bupivacaine", "2 mL of
+    lidocaine"); in "aspirin 81 mg metoprolol 25 mg" the 81 mg stays aspirin's, and a share
+    ("56% of terbutaline clearance") measures no drug."""
+    if k < len(chemicals):
+        nxt = chemicals[k]
+        gap = _AFTER_GAP.fullmatch(text, end, nxt.start)
+        if gap and not (text[end - 1] == "%" and "of" in gap.group()) and not (
+                k and _BEFORE_GAP.fullmatch(text, chemicals[k - 1].end, start)):
+            return nxt.text
+    return None
 
 
 def _drug(chemicals: list[Entity], n: int, bounds: list[tuple[int, int]], start: int) -> str | None:
