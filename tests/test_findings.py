@@ -786,3 +786,9 @@ def test_a_diagnosis_heading_after_a_sentence_on_its_line_opens_a_list():
                      "POSTOPERATIVE DIAGNOSIS: ACUTE CHOLECYSTITIS. PROCEDURE: CHOLECYSTECTOMY.\n")
     _, out = _run(text, [("CHOLELITHIASIS", "Disease")])
     assert _texts(out) == ["CHOLELITHIASIS", "ACUTE CHOLECYSTITIS"]
+
+
+def test_a_drug_after_a_slash_that_is_a_chemical_of_its_own_is_not_joined():
+    _, out = _run_chemical(HEADER + "ibuprofen/tylenol alternating; sacubitril-valsartan bid.\n",
+                           ["ibuprofen", "tylenol", "sacubitril"])
+    assert _texts(out, "Chemical") == ["ibuprofen", "tylenol", "sacubitril-valsartan"]

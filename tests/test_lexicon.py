@@ -480,11 +480,14 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     # left unlinked on purpose: "levo" is norepinephrine or levofloxacin; MeSH 2015 has no
     # piperacillin-tazobactam, nor one concept for the potassium phosphates of "K phos", and
     # the drug package gives buprenorphine-naloxone and ipratropium-albuterol (DuoNeb) no id,
-    # nor the antiretroviral combinations ("BIC/FTC/TAF"), like its own combinations
+    # nor the antiretroviral combinations ("BIC/FTC/TAF") and the fixed-dose products written
+    # with "/" ("losartan/HCTZ", "hydrocodone/APAP"), like its own combinations
     unlinked = [e.text for e in found if not e.ids]
     combinations = [t for t in unlinked if re.fullmatch(r"[A-Z0-9]+(?:/[A-Za-z0-9]+)+", t)]
     assert len(combinations) == 21 and "DTG/3TC" in combinations
-    assert [t for t in unlinked if t not in combinations] == [
+    fixed = [t for t in unlinked if re.fullmatch(r"[a-z]+/(?:HCTZ|APAP|clav)|amox-clav", t)]
+    assert len(fixed) == 21 and "losartan/HCTZ" in fixed and "hydrocodone/APAP" in fixed
+    assert [t for t in unlinked if t not in combinations and t not in fixed] == [
         "levo", "pip-tazo", "pip/tazo", "K phos", "bup-nx", "bup/nx", "duonebs", "DuoNebs"]
 
 
@@ -707,3 +710,15 @@ def test_glucose_given_as_tablets_or_gel_is_a_drug_in_notes():
     text = "DISCHARGE\nIf sugar is low, take 4 glucose tablets or glucose gel. Glucose 182.\n"
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
     assert [e.start for e in found] == [text.index("glucose t"), text.index("glucose g")]
+
+
+def test_drugs_joined_by_a_slash_apart_unless_a_fixed_combination():
+    lex = DrugLexicon.load(MODEL)
+    text = ("ICU NOTE\nepidural fentanyl/bupi; albuterol/ipratropium nebs; carbidopa/levodopa tid;"
+            " losartan/HCTZ 50/12.5.\nPlan: vanc/zosyn.\n")
+    doc = Doc("d", text)
+    ents = [model(doc, "fentanyl/bupi"), model(doc, "albuterol"), model(doc, "ipratropium"),
+            model(doc, "carbidopa/levodopa")]
+    assert [e.text for e in LexiconStep(lex)(doc, ents)] == [
+        "fentanyl", "bupi", "albuterol/ipratropium", "carbidopa/levodopa", "losartan/HCTZ",
+        "vanc", "zosyn"]

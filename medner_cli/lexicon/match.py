@@ -169,6 +169,7 @@ class DrugLexicon:
                     multi.setdefault(k[0], []).append((k[1], v))
         self._multi = {k: tuple(es) for k, es in multi.items()}
         self._grouped: dict[str, tuple] = {}
+        self._combinations: list[str] | None = None  # the combination products' names
         self._second: dict[str, frozenset[bytes] | None] = {}
         keys = list(self._single.union(multi))
         self._keys = frozenset(keys)
@@ -183,6 +184,18 @@ class DrugLexicon:
         for r in self._rendered:
             if r.decode("ascii") in self._keys:
                 self._rendered[r] += (r.decode("ascii"),)
+
+    def combination(self, hits: Sequence[Hit]) -> bool:
+        """Do the drugs of ``hits`` make up one of the lexicon's combination products (a
+        canonical name with "/" or " and ": "Levodopa and Carbidopa", "Albuterol and
+        Ipratropium"), each by its canonical name or by the name the text wrote?"""
+        if self._combinations is None:
+            self._combinations = sorted({n for n in (line.split("\t")[1].lower() for line in
+                                                     self._rows.values() if line.count("\t"))
+                                         if "/" in n or " and " in n})
+        words = [re.compile(r"(?<!\w)(?:" + re.escape(h.name.lower()) + "|" +
+                            re.escape(h.variant) + r")(?!\w)") for h in hits]
+        return any(all(w.search(c) for w in words) for c in self._combinations)
 
     def _row(self, variant: str) -> list[str]:
         row = self._rows[variant].split("\t")
@@ -732,6 +745,9 @@ def _analyte_given(doc: Doc, hit: Hit) -> bool:
         or _PERCENT_BEFORE.search(text, max(0, hit.start - 8), hit.start))
 
 
+_SLASH_LIST = re.compile(r"[^\s/]+(?:/[^\s/]+)+")
+
+
 class LexiconStep:
     """The pipeline step: ``step(doc, found) -> found`` with the lexicon's drugs merged in.
 
@@ -774,6 +790,8 @@ class LexiconStep:
                                                if e.label == "Chemical"])
         if len(hits) > 1 and doc.derived("note_layout", note_layout):
             hits = _hyphen_combinations(doc.text, hits)
+            if "/" in doc.text:
+                found = self._slash_lists(doc, found, hits)
         if not hits:
             return found
         found = sorted(found, key=lambda e: (e.start, e.end))
@@ -834,6 +852,40 @@ class LexiconStep:
         out.extend(e for n, e in enumerate(found) if n not in drop)
         out.sort(key=lambda e: (e.start, e.end))
         return out
+
+    def _slash_lists(self, doc: Doc, found: list[Entity], hits: list[Hit]) -> list[Entity]:
+        """``found`` with drug names joined by "/" written as the notes guideline writes them:
+        drugs given together apart ("vanc/zosyn", "fentanyl/bupi": a model Chemical over both
+        is split), a fixed combination as one span (two model Chemicals that the lexicon
+        combines are joined: "albuterol/ipratropium"; a name or short form of its own,
+        "TMP/SMX", is one hit already)."""
+        at = {(h.start, h.end): h for h in hits}
+        text = doc.text
+        out: list[Entity] = []
+        for ent in sorted(found, key=lambda e: (e.start, e.end)):
+            if ent.label != "Chemical" or ent.source != "model":
+                out.append(ent)
+                continue
+            prev = out[-1] if out else None
+            if prev is not None and prev.label == "Chemical" and prev.end + 1 == ent.start and \
+                    text[prev.end] == "/" and (ent.start, ent.end) in at and \
+                    (prev.start, prev.end) in at and self._combined(
+                        [at[(prev.start, prev.end)], at[(ent.start, ent.end)]]):
+                out[-1] = doc.span(prev.start, ent.end, "Chemical", score=1.0, source="lexicon")
+                continue
+            if (ent.start, ent.end) not in at and _SLASH_LIST.fullmatch(ent.text):
+                pieces, pos = [], ent.start
+                for part in ent.text.split("/"):
+                    pieces.append(at.get((pos, pos + len(part))))
+                    pos += len(part) + 1
+                if all(pieces) and not self._combined(pieces):
+                    out.extend(self._entity(doc, h) for h in pieces)
+                    continue
+            out.append(ent)
+        return out
+
+    def _combined(self, pieces: list[Hit]) -> bool:
+        return all(h.name for h in pieces) and self.lexicon.combination(pieces)
 
     @staticmethod
     def _entity(doc: Doc, hit: Hit) -> Entity:

@@ -918,13 +918,16 @@ def _spoken_commas(ent: Entity) -> list[tuple[int, int]]:
     return out + [(at, ent.end)]
 
 
-def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None) -> Entity | None:
+def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None,
+              chemical_starts: frozenset[int] = frozenset()) -> Entity | None:
     """The model Chemical ``ent`` cleaned, relabelled or dropped. ``nxt`` is the next entity
     that is no model Chemical: a combination's second name may join a model piece
-    ("losartan/HCTZ"), and with a hyphen the drug ``nxt`` found as that name ("hydrocodone-
-    acetaminophen", which the caller then drops), but a join never runs into it otherwise: it
-    would win the overlap and lose the first drug ("Tylenol/Motrin" with the lexicon's
-    "Motrin")."""
+    ("sacubitril-valsartan"), and with a hyphen the drug ``nxt`` found as that name
+    ("hydrocodone-acetaminophen", which the caller then drops), but a join never runs into it
+    otherwise: it would win the overlap and lose the first drug ("Tylenol/Motrin" with the
+    lexicon's "Motrin"). After a slash, a name that is a Chemical of its own (one of
+    ``chemical_starts``) stays apart: "fentanyl/bupi", "ibuprofen/tylenol" are drugs given
+    together, two spans in the notes guideline."""
     text, raw = doc.text, ent.text
     if raw.split(None, 1)[0].lower() in ORGANISMS and _organisms_only(raw):
         return None
@@ -970,7 +973,8 @@ def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None) -> Entity |
     nxt_char = text[end:end + 1]
     if nxt_char in ("-", "/"):
         m = _COMBINATION.match(text, end, min(len(text), end + 40))
-        if m and m.group(1).lower() not in _NOT_COMBINATION and (
+        if m and m.group(1).lower() not in _NOT_COMBINATION and not (
+                nxt_char == "/" and end + 1 in chemical_starts) and (
                 nxt is None or m.end() <= nxt.start or nxt_char == "-" and nxt.label == "Chemical"
                 and (nxt.start, nxt.end) == (end + 1, m.end())):
             end = m.end()  # "Sacubitril-valsartan" is one name
@@ -1843,6 +1847,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     others = sorted((e for e in found if e.source != "model" or e.label != "Chemical"),
                     key=lambda e: e.start)
     starts = [e.start for e in others]
+    chemical_starts = frozenset(e.start for e in found if e.label == "Chemical")
     joined: set[int] = set()  # ids of the entities a combination took in
     for ent in found:
         if id(ent) in joined:
@@ -1858,7 +1863,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
                 pieces = [doc.span(s, e, ent.label, score=ent.score, source=ent.source)
                           for p in pieces for s, e in _spoken_commas(p) if e > s]
             for piece in pieces:
-                new = _chemical(doc, piece, note, nxt)
+                new = _chemical(doc, piece, note, nxt, chemical_starts)
                 if new is not None:
                     fixed.append(new)
                     if nxt is not None and new.end == nxt.end and new.start < nxt.start:
