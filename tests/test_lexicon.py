@@ -494,6 +494,9 @@ def test_every_drug_short_form_links_with_the_shipped_files():
 @pytest.mark.parametrize("text, drugs", [
     # given: a dose, a route or form, a verb of giving, an allergy line, a drug's level
     ("Taper pred to 5 mg. FEV1 45% pred.", ["pred"]),
+    ("SQ hep for VTE ppx; hep gtt per protocol; h/o hep C; 2 exacerbations (pred bursts).",
+     ["hep", "hep", "pred"]),
+    ("no rash on LTG. LTG: walk 150 ft.", ["LTG"]),
     ("pred 40 mg PO daily; neo gtt; epi 1 mg IV x3", ["pred", "neo", "epi"]),
     ("Repleted K 40 mEq PO and Mg 2 g IV. K 3.1, Mg 1.5, K 4.1 mmol/L.", ["K", "Mg"]),
     ("Allergies: PCN (hives). PCN tube in place, L PCN exchanged.", ["PCN"]),
@@ -722,3 +725,16 @@ def test_drugs_joined_by_a_slash_apart_unless_a_fixed_combination():
     assert [e.text for e in LexiconStep(lex)(doc, ents)] == [
         "fentanyl", "bupi", "albuterol/ipratropium", "carbidopa/levodopa", "losartan/HCTZ",
         "vanc", "zosyn"]
+
+
+def test_a_formula_loses_its_release_word_a_brand_keeps_it():
+    text = "ICU NOTE\nKCl ER 20 mEq x7d; Toprol XL 25; TOPROL XL 50.\n"
+    assert [e.text for e in LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])] == [
+        "KCl", "Toprol XL", "TOPROL XL"]
+
+
+def test_blood_products_are_left_out_of_notes():
+    lex = DrugLexicon.load(MODEL)
+    text = "ICU NOTE\nKcentra 25 u/kg + vit K 10 IV. 4F-PCC 50 u/kg. IVIG 2 g/kg.\n"
+    doc = Doc("d", text)
+    assert [e.text for e in LexiconStep(lex)(doc, [model(doc, "Kcentra")])] == ["vit K"]

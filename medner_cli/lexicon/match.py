@@ -369,7 +369,8 @@ class DrugLexicon:
             s, e, v = taken[i]
             row = self._row(v)
             i += 1
-            brand = not v.startswith(row[1].lower())  # "metoprolol succinate" is generic
+            # "metoprolol succinate" is generic, and so is a formula ("KCl ER" is KCl)
+            brand = not v.startswith(row[1].lower()) and not _FORMULA.fullmatch(text, s, e)
             suffix = (_SUFFIX_ANY if text[s:e].islower() else _SUFFIX) if brand else None
             for ext, source in ((_SALT, low), (suffix, text)):
                 # a salt after any drug; a suffix after a brand or synonym ("Septra DS")
@@ -469,7 +470,7 @@ _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
     r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + "|%"
     r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid|po|iv|im|sc|sq|sl)\b)"
-    r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|taper|burst|daily|bid|tid|qid"
+    r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|tapers?|bursts?|daily|bid|tid|qid"
     r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted|supplements?"
     r"|supplementation|replacement|repletion)\b"
@@ -488,7 +489,8 @@ _GIVEN_VERB_BEFORE = re.compile(
     r"stop(?:ped)?|"
     r"d/c(?:'?d)?|on|off|add(?:ed)?|give|given|gave|got|received|receiving|uses|using|took|takes|"
     r"(?:narrowed|switched|changed|broadened|escalated|de-escalated)[ \t]+to|"
-    r"taking|rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:))[ \t]+)$")
+    r"taking|rx|prescribed|trial[ \t]+of|allergic[ \t]+to|allerg(?:y|ies)[ \t]*(?:to|:)|"
+    r"iv|sq|sc|subq|im)[ \t]+)$")  # a route before it: "SQ hep", "IV dex"
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
 # ... with the first one's dose between them ("apap 1 g + oxy", "ondansetron 16 iv, dex")
@@ -745,7 +747,24 @@ def _analyte_given(doc: Doc, hit: Hit) -> bool:
         or _PERCENT_BEFORE.search(text, max(0, hit.start - 8), hit.start))
 
 
+# a chemical formula as written: "KCl", "NaCl", "MgSO4", "FeSO4" (no brand is written so; an
+# upper-case word, "TOPROL", is no formula)
+_FORMULA = re.compile(r"(?=.*[a-z0-9])(?:[A-Z][a-z]?\d*){2,}")
 _SLASH_LIST = re.compile(r"[^\s/]+(?:/[^\s/]+)+")
+# the canonical names of plasma-derived products, which the notes guideline counts as blood
+# products and leaves unannotated ("Kcentra", "4F-PCC", "IVIG", "RhoGAM"); antithymocyte
+# globulin is a drug
+_BLOOD_PRODUCT = re.compile(r"(?i)immune globulin|^human immunoglobulin g$|^immunoglobulin "
+                            r"therapy$|^factor ix complex \(human\)$|^plasma protein fraction")
+
+
+def _without_blood_products(found: list[Entity], hits: list[Hit]) -> tuple[list[Entity],
+                                                                            list[Hit]]:
+    """``found`` and ``hits`` less the blood products of a note (the hits, and the model
+    Chemicals with exactly a blood product's span)."""
+    blood = {(h.start, h.end) for h in hits if _BLOOD_PRODUCT.search(h.name)}
+    return ([e for e in found if not (e.label == "Chemical" and (e.start, e.end) in blood)],
+            [h for h in hits if (h.start, h.end) not in blood])
 
 
 class LexiconStep:
@@ -788,10 +807,13 @@ class LexiconStep:
         if self.short_forms:
             hits = short_form_hits(doc, hits, [(e.start, e.end) for e in found
                                                if e.label == "Chemical"])
-        if len(hits) > 1 and doc.derived("note_layout", note_layout):
-            hits = _hyphen_combinations(doc.text, hits)
-            if "/" in doc.text:
-                found = self._slash_lists(doc, found, hits)
+        if hits and doc.derived("note_layout", note_layout):
+            if any(_BLOOD_PRODUCT.search(h.name) for h in hits):
+                found, hits = _without_blood_products(found, hits)
+            if len(hits) > 1:
+                hits = _hyphen_combinations(doc.text, hits)
+                if "/" in doc.text:
+                    found = self._slash_lists(doc, found, hits)
         if not hits:
             return found
         found = sorted(found, key=lambda e: (e.start, e.end))

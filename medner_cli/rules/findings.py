@@ -340,7 +340,9 @@ _NOT_CHEMICAL = frozenset((
     "fingerstick", "fingersticks", "peep", "fio2", "dob", "mrn", "food", "foods", "meals",
     "urology", "cardiology", "nephrology", "oncology", "pharmacy", "pacu", "icu", "coronal",
     "sagittal", "axial", "helical", "spo2", "sao2", "etco2", "ra", "crcl", "egfr", "gfr",
-    "ctdivol", "dlp", "tympanic", "temporal", "rectal", "axillary", "titrate", "home"))
+    "ctdivol", "dlp", "tympanic", "temporal", "rectal", "axillary", "titrate", "home",
+    # blood products (NOTES_GOLD.md; the lexicon leaves out the plasma products it names)
+    "rhogam", "ivig", "prbc", "prbcs", "ffp", "cryo", "cryoprecipitate", "pcc", "4f-pcc"))
 # device and formulation words after a drug name (NOTES_GOLD.md: "albuterol HFA" is albuterol)
 _DEVICE_AFTER = frozenset(("hfa", "mdi", "dpi", "kwikpen", "solostar", "flexpen", "flextouch",
                            "handihaler", "respimat", "diskus", "ellipta", "turbuhaler", "inhaler",
