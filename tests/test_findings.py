@@ -197,7 +197,7 @@ COORDINATED = [
     ("Seen in renal and heart failure.", ["heart failure"], ["renal and heart failure"]),
     # a body part in the plural heads a finding of its own; a bare comma lists mentions
     ("Found with pinpoint pupils and respiratory depression.", ["respiratory depression"],
-     ["respiratory depression"]),
+     ["pinpoint pupils", "respiratory depression"]),
     ("Echo: sparkling myocardium, biatrial enlargement.", ["biatrial enlargement"],
      ["biatrial enlargement"]),
     # a modifier the model tagged alone is taken in
@@ -792,3 +792,14 @@ def test_a_drug_after_a_slash_that_is_a_chemical_of_its_own_is_not_joined():
     _, out = _run_chemical(HEADER + "ibuprofen/tylenol alternating; sacubitril-valsartan bid.\n",
                            ["ibuprofen", "tylenol", "sacubitril"])
     assert _texts(out, "Chemical") == ["ibuprofen", "tylenol", "sacubitril-valsartan"]
+
+
+def test_a_nutrient_lack_a_named_variant_and_a_pain_score():
+    text = HEADER + ("PMH: iron def anemia, vit D deficiency, migraine w/ aura, bipolar I d/o.\n"
+                     "RN: c/o HA 8/10. hep B vaccine given; h/o hep C.\n")
+    doc = _doc(text, [("iron", "Chemical"), ("def anemia", "Disease"), ("vit D", "Chemical"),
+                      ("migraine", "Disease"), ("bipolar", "Disease")])
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    assert _texts(out) == ["iron def anemia", "vit D deficiency", "migraine w/ aura",
+                           "bipolar I d/o", "HA", "hep C"]

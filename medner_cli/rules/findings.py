@@ -437,7 +437,8 @@ _RIGHT_NAME = re.compile(
     r"[ \t]+(?:type[ \t]+(?:\d\w?|i{1,3}v?|[a-c])(?![\w-])|in[ \t]+situ\b|sounds\b|with[ \t]+(?:reduced|"
     r"preserved|mildly[ \t]+reduced|mid-range)[ \t]+ejection[ \t]+fraction\b|on[ \t]+"
     r"exertion\b|(?:media|externa|interna|pedis|cruris|capitis|corporis|versicolor|"
-    r"reactivation|nervosa)\b)",
+    r"reactivation|nervosa)\b|(?:with|w/|without|w/o)[ \t]*aura\b"  # "migraine w/ aura"
+    r"|(?:i{1,2}|[12])[ \t]+(?:disorder|d/o)(?![\w/]))",  # "bipolar I d/o"
     re.IGNORECASE)
 
 
@@ -753,7 +754,7 @@ def _last_word(text: str, start: int, end: int) -> str:
 
 # an organism word (with its genus initial) right before a disease: one span in the notes gold
 _ORGANISM_BEFORE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z-]*\.?)[ \t]+$")
-_RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsSrRnN")  # the first letters _RIGHT_NAME can match
+_RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsSrRnN12")  # the first letters _RIGHT_NAME can match
 _NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS | {"pregnancy"}  # "ectopic pregnancy"
 
 
@@ -1206,7 +1207,8 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # cerebral palsy (a Disease either way; linked as chest pain)
 _CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
                          "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP", "SBP"))
-_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|\d)")  # "for sbp <140", "sbp 88": a pressure
+# "for sbp <140", "sbp 88": a pressure; a pain score is no measure ("c/o HA 8/10")
+_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|\d(?!\d?/10\b))")
 
 
 def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
@@ -1473,7 +1475,7 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         word = text[s:e]
         if not (s in keyed and text.startswith(":", e)) and word not in _defined(doc) and not (
                 word in _UNIT_LIKE and _AFTER_NUMBER.search(text, max(0, s - 4), s)) and \
-                not _SERVICE_AFTER.match(text, e):
+                not _SERVICE_AFTER.match(text, e) and not _vaccine(text, e):  # "hep B vaccine"
             out.append((s, e))
     for unit in ("mm", "cm"):  # "a 4 mm stone", "1.4 cm left adrenal nodule"
         i = low.find(unit)
@@ -1955,7 +1957,8 @@ def _modifier(word: str) -> bool:
 # after a substance, what makes it a disorder: the notes guideline's one Disease ("EtOH use
 # disorder", "etoh withdrawal", "cocaine intoxication")
 _DISORDER_AFTER = re.compile(
-    r"[ \t]+(?:use[ \t]+(?:disorder|d/o)|abuse|dependence|withdrawal|intoxication|overdose)\b",
+    r"[ \t]+(?:use[ \t]+(?:disorder|d/o)|abuse|dependence|withdrawal|intoxication|overdose"
+    r"|deficiency|def)\b",  # a nutrient's lack: "vit D deficiency", "iron def anemia"
     re.IGNORECASE)
 
 
