@@ -236,6 +236,8 @@ def test_a_user_triggers_file(tmp_path):
     ({"rules": [{"literal": "x", "kind": "termination", "direction": "forward"}]}, "triggers"),
     ({"sections": [{"category": "historical", "one_sentence": 1, "headings": ["pmh"]}]},
      "one_sentence must be true or false"),
+    ({"rules": [{"literal": "x", "kind": "termination", "preceded_by": "y"}]},
+     "a termination takes not_preceded_by"),
 ])
 def test_a_bad_triggers_file_is_refused(bad, message):
     with pytest.raises(LexiconError, match=message):

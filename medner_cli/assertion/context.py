@@ -72,7 +72,9 @@ def find(lex: Lexicon, low: str, s: int, e: int,
                 continue
             # a word may end some scopes and start another ("start" ends a history and, after
             # "if ...,", starts a hypothetical drug)
-            ending = [r for r in rules if r.kind == TERMINATION]
+            ending = [r for r in rules if r.kind == TERMINATION and (  # (its line before it)
+                r.not_preceded_by is None or r.not_preceded_by.search(
+                    low, low.rfind("\n", 0, a) + 1, a) is None)]
             if ending:
                 terms.append(Term(a, b, frozenset(c for r in ending for c in r.categories)))
             for r in rules:

@@ -233,8 +233,12 @@ def _make_rule(index: int, raw: dict[str, Any], label_set: frozenset[str]) -> Ru
     if kind != TRIGGER:
         extra = {"category", "direction", "max_scope", "labels", "preceded_by", "followed_by",
                  "not_preceded_by", "stop_at", "terminates"} & raw.keys()
+        if kind == TERMINATION:  # a term may be no term after some words ("discharged on")
+            extra.discard("not_preceded_by")
         if extra:
-            raise _fail(where, f"{', '.join(sorted(extra))} only apply to triggers")
+            raise _fail(where, f"{', '.join(sorted(extra))} only apply to triggers"
+                        + (" (a termination takes not_preceded_by)" if kind == TERMINATION
+                           else ""))
     direction = raw.get("direction", "forward")
     if direction not in DIRECTIONS:
         raise _fail(where, f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
