@@ -190,9 +190,9 @@ class DrugLexicon:
         canonical name with "/" or " and ": "Levodopa and Carbidopa", "Albuterol and
         Ipratropium"), each by its canonical name or by the name the text wrote?"""
         if self._combinations is None:
-            self._combinations = sorted({n for n in (line.split("\t")[1].lower() for line in
-                                                     self._rows.values() if line.count("\t"))
-                                         if "/" in n or " and " in n})
+            self._combinations = sorted({n.lower() for n in (
+                line.split("\t", 2)[1] for line in self._rows.values()
+                if ("/" in line or " and " in line) and "\t" in line) if "/" in n or " and " in n})
         words = [re.compile(r"(?<!\w)(?:" + re.escape(h.name.lower()) + "|" +
                             re.escape(h.variant) + r")(?!\w)") for h in hits]
         return any(all(w.search(c) for w in words) for c in self._combinations)
@@ -758,11 +758,16 @@ _BLOOD_PRODUCT = re.compile(r"(?i)immune globulin|^human immunoglobulin g$|^immu
                             r"therapy$|^factor ix complex \(human\)$|^plasma protein fraction")
 
 
+@cache
+def _blood_product(name: str) -> bool:
+    return _BLOOD_PRODUCT.search(name) is not None
+
+
 def _without_blood_products(found: list[Entity], hits: list[Hit]) -> tuple[list[Entity],
                                                                             list[Hit]]:
     """``found`` and ``hits`` less the blood products of a note (the hits, and the model
     Chemicals with exactly a blood product's span)."""
-    blood = {(h.start, h.end) for h in hits if _BLOOD_PRODUCT.search(h.name)}
+    blood = {(h.start, h.end) for h in hits if _blood_product(h.name)}
     return ([e for e in found if not (e.label == "Chemical" and (e.start, e.end) in blood)],
             [h for h in hits if (h.start, h.end) not in blood])
 
@@ -808,7 +813,7 @@ class LexiconStep:
             hits = short_form_hits(doc, hits, [(e.start, e.end) for e in found
                                                if e.label == "Chemical"])
         if hits and doc.derived("note_layout", note_layout):
-            if any(_BLOOD_PRODUCT.search(h.name) for h in hits):
+            if any(_blood_product(h.name) for h in hits):
                 found, hits = _without_blood_products(found, hits)
             if len(hits) > 1:
                 hits = _hyphen_combinations(doc.text, hits)
@@ -881,8 +886,11 @@ class LexiconStep:
         is split), a fixed combination as one span (two model Chemicals that the lexicon
         combines are joined: "albuterol/ipratropium"; a name or short form of its own,
         "TMP/SMX", is one hit already)."""
-        at = {(h.start, h.end): h for h in hits}
         text = doc.text
+        if not any(e.label == "Chemical" and e.source == "model" and (
+                "/" in e.text or text.startswith("/", e.end)) for e in found):
+            return found  # no model Chemical in or before a slash: the usual case
+        at = {(h.start, h.end): h for h in hits}
         out: list[Entity] = []
         for ent in sorted(found, key=lambda e: (e.start, e.end)):
             if ent.label != "Chemical" or ent.source != "model":
