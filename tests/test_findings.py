@@ -803,3 +803,25 @@ def test_a_nutrient_lack_a_named_variant_and_a_pain_score():
     _check_invariants(doc, out)
     assert _texts(out) == ["iron def anemia", "vit D deficiency", "migraine w/ aura",
                            "bipolar I d/o", "HA", "hep C"]
+
+
+def test_short_lines_time_words_capitals_vaccines_and_related_pain():
+    text = HEADER + ("s/p l tka for oa\npain 4/10 at rest. last mania 2022. pt more forgetful.\n"
+                     "#NAUSEA/VOMITING: ONDANSETRON PRN. LEFT VENTRICULAR HYPERTROPHY.\n"
+                     "vaccines today: yellow fever, typhoid. cancer-related pain. ct: "
+                     "centrilobular emphysema.\n")
+    doc = _doc(text, [("oa\npain", "Disease"), ("last mania", "Disease"),
+                      ("pt more forgetful", "Disease"), ("NAUSEA", "Disease"),
+                      ("VOMITING", "Disease"), ("VENTRICULAR HYPERTROPHY", "Disease"),
+                      ("yellow fever", "Disease"), ("typhoid", "Disease"), ("cancer", "Disease"),
+                      ("pain", "Disease", 1), ("emphysema", "Disease")])
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    assert _texts(out) == ["oa", "pain", "mania", "forgetful", "NAUSEA/VOMITING",
+                           "LEFT VENTRICULAR HYPERTROPHY", "cancer-related pain",
+                           "centrilobular emphysema"]
+
+
+def test_a_count_after_a_model_chemical_is_cut():
+    _, out = _run_chemical(HEADER + "post-tnk: no aspirin or heparin x24h.\n", ["heparin x24h"])
+    assert _texts(out, "Chemical") == ["heparin"]

@@ -738,3 +738,13 @@ def test_blood_products_are_left_out_of_notes():
     text = "ICU NOTE\nKcentra 25 u/kg + vit K 10 IV. 4F-PCC 50 u/kg. IVIG 2 g/kg.\n"
     doc = Doc("d", text)
     assert [e.text for e in LexiconStep(lex)(doc, [model(doc, "Kcentra")])] == ["vit K"]
+
+
+def test_drugs_on_two_lines_apart_and_oxygen_and_fluids_in_capitals():
+    lex = DrugLexicon.load(MODEL)
+    text = ("ICU NOTE\na/p: cap - cont ceftriaxone + azithro d3/5; if hypotension, broaden to "
+            "vanc/cefepime\nheparin 5000 sq tid. now on 3L nc o2\nINSULIN GTT, LR 250 ML/H.\n")
+    doc = Doc("d", text)
+    ents = [model(doc, "cefepime\nheparin")]
+    assert [e.text for e in LexiconStep(lex)(doc, ents)] == [
+        "ceftriaxone", "azithro", "vanc", "cefepime", "heparin", "o2", "INSULIN", "LR"]

@@ -533,7 +533,8 @@ _FLUIDS = WholeForms([v for f in _PREMIX_FORMS + ("D5-1/2 NS", "D5 NS", "D5 LR",
 # in notes, drugs that BC5CDR's abstracts leave unannotated ("folic acid-containing multivitamin
 # supplementation"), and the substances of a social history ("alcohol 2-3 drinks/week", "denies
 # cannabis"; the lexicon has them only as ethanol and marijuana)
-_NOTE_FORMS = WholeForms((v for base in ("multivitamin", "multivitamins", "alcohol", "cannabis")
+_NOTE_FORMS = WholeForms((v for base in ("multivitamin", "multivitamins", "alcohol", "cannabis",
+                                          "meth")
                           for v in (base, base.capitalize(), base.upper())), hyphen_joins=True)
 # ... and in notes a premix anywhere: no other sense has a "D5-1/2NS" ("switch to d5-1/2ns")
 _PREMIXES = WholeForms([v for f in _PREMIX_FORMS for v in (f, f.lower())], not_before="/")
@@ -541,8 +542,8 @@ _VOLUME_BEFORE = re.compile(
     r"\d[ \t]*(?:L|l|mL|ml|ML|cc|CC|liters?|litres?|LITERS?|mL/kg|ml/kg|ML/KG|cc/kg)[ \t]+"
     r"(?:(?:of|OF)[ \t]+)?$")
 _RATE_AFTER = re.compile(r"[ \t]*(?:bolus(?:es)?\b|@|at[ \t]+\d|infusion\b|gtt\b|drip\b|"
-                         r"wide open\b|\d+[ \t]*(?:mL|ml|cc)/h"
-                         r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|cc)\b"  # or a volume: "NS 1 L bolus"
+                         r"wide open\b|\d+[ \t]*(?:mL|ml|ML|cc|CC)/[hH]"
+                         r"|\d+(?:\.\d+)?[ \t]*(?:L|mL|ml|ML|cc|CC)\b"  # or a volume: "NS 1 L bolus"
                          r"|\d+[ \t]*/[ \t]*hr?\b"  # "lr 250/h"
                          # or a use of saline: "NS flush", "saline irrigations" (not a device,
                          # "saline lock")
@@ -560,7 +561,8 @@ _SALINE = WholeForms(("saline", "Saline"))
 _OXYGEN = WholeForms(("O2", "o2"))
 _GIVEN_BEFORE = re.compile(
     r"(?:\d[ \t]*(?:L|l|LPM|lpm|liters?|litres?|L/min|l/min)[ \t]+(?:of[ \t]+)?|"
-    r"(?:on|home|supplemental|air/|N2O/)[ \t]*)(?:(?:home|supplemental)[ \t]+)?$")
+    r"(?:on|home|supplemental|air/|N2O/)[ \t]*)(?:(?:home|supplemental|(?i:nc|hfnc|nrb|fm))"
+    r"[ \t]+)?$")  # "on 3L nc o2"
 _GIVEN_AFTER = re.compile(
     r"[ \t]+(?:via|by|per|NC\b|nasal|mask|NRB|at[ \t]+\d|\d+(?:\.\d+)?[ \t]*L\b)"
     r"|/[ \t]*(?:air|N2O)\b")  # the carrier gas of an anaesthetic ("sevo in O2/air")
@@ -751,6 +753,7 @@ def _analyte_given(doc: Doc, hit: Hit) -> bool:
 # upper-case word, "TOPROL", is no formula)
 _FORMULA = re.compile(r"(?=.*[a-z0-9])(?:[A-Z][a-z]?\d*){2,}")
 _SLASH_LIST = re.compile(r"[^\s/]+(?:/[^\s/]+)+")
+_LINE_GAP = re.compile(r"[ \t]*\r?\n\s*")
 # the canonical names of plasma-derived products, which the notes guideline counts as blood
 # products and leaves unannotated ("Kcentra", "4F-PCC", "IVIG", "RhoGAM"); antithymocyte
 # globulin is a drug
@@ -888,8 +891,8 @@ class LexiconStep:
         "TMP/SMX", is one hit already)."""
         text = doc.text
         if not any(e.label == "Chemical" and e.source == "model" and (
-                "/" in e.text or text.startswith("/", e.end)) for e in found):
-            return found  # no model Chemical in or before a slash: the usual case
+                "/" in e.text or "\n" in e.text or text.startswith("/", e.end)) for e in found):
+            return found  # no model Chemical in or before a slash or a line break: the usual case
         at = {(h.start, h.end): h for h in hits}
         out: list[Entity] = []
         for ent in sorted(found, key=lambda e: (e.start, e.end)):
@@ -909,6 +912,16 @@ class LexiconStep:
                     pieces.append(at.get((pos, pos + len(part))))
                     pos += len(part) + 1
                 if all(pieces) and not self._combined(pieces):
+                    out.extend(self._entity(doc, h) for h in pieces)
+                    continue
+            if "\n" in ent.text and (ent.start, ent.end) not in at:
+                # drugs on two lines, which a wrapped line made one span ("... broaden to
+                # vanc/cefepime\nheparin 5000 sq")
+                cut = [(m.start(), m.end()) for m in _LINE_GAP.finditer(ent.text)]
+                bounds = [0] + [x for c in cut for x in c] + [len(ent.text)]
+                pieces = [at.get((ent.start + a, ent.start + b))
+                          for a, b in zip(bounds[::2], bounds[1::2])]
+                if all(pieces):
                     out.extend(self._entity(doc, h) for h in pieces)
                     continue
             out.append(ent)

@@ -181,7 +181,7 @@ KEEP_BEFORE = frozenset((
     "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
     "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary", "invasive",
     "dysplastic", "pulm", "gestational", "euglycemic", "contact", "incisional", "plaque",
-    "nummular", "postmenopausal"))
+    "nummular", "postmenopausal", "subclinical", "centrilobular", "panlobular", "paraseptal"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
@@ -219,6 +219,8 @@ _SPAN_EDGE = SIDES | DESCRIPTORS | _LEAD_OF | KEEP_BEFORE | POSITIONS | SUBLOCAT
 _DICTATED = frozenset(("comma", "period"))
 # history words a note writes before a disease, list openers and relatives: never part of it
 _HISTORY_WORDS = frozenset(("hx", "fhx", "pmh", "pmhx", "phx", "fh", "incl", "including", "esp",
+                            "last", "pt", "more", "increasingly",  # "last mania 2022", "pt more
+                            # forgetful"
                             "especially", "father", "mother", "brother", "sister", "son",
                             "daughter", "mom", "dad", "grandmother", "grandfather", "aunt", "uncle",
                             "sibling"))  # "FH: father MI at 52"
@@ -679,7 +681,9 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
             break
         b_start, word = before
         low = word.lower()
-        if low in KEEP_BEFORE or low.endswith(("-induced", "-related")):
+        if low in KEEP_BEFORE or low.endswith(("-induced", "-related")) or (
+                low in ("left", "right") and text[start:start + 6].lower().startswith(
+                    ("ventri", "atri"))):  # "LEFT VENTRICULAR HYPERTROPHY"
             start = b_start
             site = False  # a site comes next to its head: "portal hypertension", not "colon
             continue  # essential hypertension"
@@ -758,6 +762,21 @@ _RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsSrRnN12")  # the first letters _RIG
 _NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS | {"pregnancy"}  # "ectopic pregnancy"
 
 
+def _short_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``start, end`` cut at each line break after a line shorter than ``WRAP_WIDTH`` (a
+    longer one was wrapped inside the name)."""
+    out, at = [], start
+    for m in _LINE_BREAK.finditer(text, start, end):
+        if m.start() - (text.rfind("\n", 0, m.start()) + 1) >= WRAP_WIDTH:
+            continue
+        if m.start() > at:
+            out.append((at, m.start()))
+        at = m.end()
+    if at < end:
+        out.append((at, end))
+    return out
+
+
 def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
     """A model Disease's span cut at field-line breaks, between coordinated mentions that
     each have a head, and (in notes) between symptoms listed with no separator ("fevers
@@ -773,6 +792,8 @@ def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
             bounds.append((at, m.start()))
             at = m.end()
         bounds.append((at, ent.end))
+        if note:  # a short line ends a mention too ("s/p l tka for oa\npain 4/10")
+            bounds = [(a, b) for s, e in bounds for a, b in _short_lines(text, s, e)]
     coordinated = any(c in ent.text for c in ",/") or " and " in ent.text or \
         " or " in ent.text
     if not coordinated and not (note and " " in ent.text):
@@ -944,8 +965,9 @@ def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None,
     if " " in raw:
         words = [m for m in _WORD.finditer(text, start, end)]
         while len(words) > 1 and (words[-1].group().lower() in _DEVICE_AFTER or (
-                words[-1].group().isdigit() and words[-2].group()[:1].isupper())):
-            end = words[-1].start()  # "Albuterol HFA", "Omnipaque 240": device, strength
+                words[-1].group().isdigit() and words[-2].group()[:1].isupper()) or
+                _COUNT.fullmatch(words[-1].group().lower())):
+            end = words[-1].start()  # "Albuterol HFA", "Omnipaque 240", "heparin x24h"
             words.pop()
             while text[end - 1] in " \t":
                 end -= 1
@@ -1020,6 +1042,20 @@ def _vaccine(text: str, end: int) -> bool:
     after = text[end:end + 60].lower()
     return "vaccin" in after and bool(_VACCINE_AFTER.match(after) or (
         "vaccines" in after and _VACCINES_AFTER.match(after)))
+
+
+_VACCINE_KEY = re.compile(r"(?:vaccin|immuni[sz]|shots?\b)[^:\n]{0,20}:", re.IGNORECASE)
+
+
+def _vaccine_field(text: str, pos: int) -> bool:
+    """Is ``pos`` in the value of a vaccines field ("vaccines today: yellow fever, typhoid"), in
+    its first sentence?"""
+    line = text.rfind("\n", 0, pos) + 1
+    colon = text.rfind(":", line, pos)
+    if colon < 0 or text.find(". ", colon, pos) >= 0:
+        return False
+    key = max(line, text.rfind(". ", line, colon) + 1, text.rfind(":", line, colon) + 1)
+    return _VACCINE_KEY.search(text, key, colon + 1) is not None
 
 
 def _table_header(text: str, ent: Entity) -> bool:
@@ -1873,7 +1909,8 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
                     if nxt is not None and new.end == nxt.end and new.start < nxt.start:
                         joined.add(id(nxt))
         elif not (note and (_person(text, ent) or _table_header(text, ent) or
-                            _TEST_AFTER.match(text, ent.end) or _vaccine(text, ent.end))):
+                            _TEST_AFTER.match(text, ent.end) or _vaccine(text, ent.end) or
+                            _vaccine_field(text, ent.start))):
             for s, e in _pieces(text, ent, note):
                 span = _clean(text, s, e, 0, note)
                 if span is None:
@@ -1916,13 +1953,16 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
 def _slash_pairs_whole(doc: Doc, ents: list[Entity]) -> list[Entity]:
     """``ents`` (in order) with Diseases joined by a bare slash in lower case made one span, as
     a note's shorthand item ("fever/chills", "cp/sob", "melena/hematemesis", as "n/v/d" is);
-    written with a capital the two stay apart ("Nausea/vomiting", "DVT/PE")."""
+    written with a capital the two stay apart ("Nausea/vomiting", "DVT/PE"), but for two symptoms
+    in capitals ("NAUSEA/VOMITING")."""
     text = doc.text
     out: list[Entity] = []
     for ent in ents:
         prev = out[-1] if out else None
         if prev is not None and ent.label == prev.label == "Disease" and \
-                text[prev.end:ent.start] == "/" and text[prev.start:ent.end].islower():
+                text[prev.end:ent.start] == "/" and (text[prev.start:ent.end].islower() or (
+                    text[prev.start:ent.end].isupper() and _symptom(text, prev) and
+                    _symptom(text, ent))):  # "NAUSEA/VOMITING" of a note in capitals
             source = prev.source if prev.source == ent.source else "rule"
             out[-1] = doc.span(prev.start, ent.end, "Disease", score=min(prev.score, ent.score),
                                source=source)
@@ -2079,9 +2119,12 @@ def _eponym_end(mention: str) -> bool:
     return len(last) > 2 and last[0].isupper() and last[1:].islower()
 
 
+_RELATED_GAP = re.compile(r"-(?:related|associated)[ \t]+", re.IGNORECASE)
+
+
 def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
-    """Model Disease spans one space apart merged (unless both are symptoms), then each
-    extended (``_extend``)."""
+    """Model Disease spans one space apart merged (unless both are symptoms), or joined by
+    "-related" or "-associated" ("cancer-related pain"), then each extended (``_extend``)."""
     text = doc.text
     merged: list[Entity] = []
     for ent in ents:
@@ -2092,6 +2135,11 @@ def _merge_and_extend(doc: Doc, ents: list[Entity]) -> list[Entity]:
                 merged.pop()
         if merged and ent.label == "Disease" and ent.source == "model":
             prev = merged[-1]
+            if prev.label == "Disease" and prev.source == "model" and \
+                    _RELATED_GAP.fullmatch(text, prev.end, ent.start):
+                merged[-1] = doc.span(prev.start, ent.end, "Disease", score=min(
+                    prev.score, ent.score), source="model")  # "cancer-related pain"
+                continue
             if prev.label == "Disease" and prev.source == "model" and \
                     text[prev.end:ent.start] in (" ", "’ ", "' ") and not (
                     _symptom(text, prev) and _symptom(text, ent) and  # "fevers chills": two
