@@ -777,6 +777,14 @@ def _short_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _line_mentions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``start, end`` cut at its short lines where each line holds a mention of its own
+    ("oa\npain"), else whole ("congestive heart\nfailure" is a name wrapped in prose)."""
+    lines = _short_lines(text, start, end)
+    return lines if all(_headed(text, a, b) or text[a:b].upper() in ABBREVIATIONS
+                        for a, b in lines) else [(start, end)]
+
+
 def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
     """A model Disease's span cut at field-line breaks, between coordinated mentions that
     each have a head, and (in notes) between symptoms listed with no separator ("fevers
@@ -793,7 +801,7 @@ def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
             at = m.end()
         bounds.append((at, ent.end))
         if note:  # a short line ends a mention too ("s/p l tka for oa\npain 4/10")
-            bounds = [(a, b) for s, e in bounds for a, b in _short_lines(text, s, e)]
+            bounds = [piece for s, e in bounds for piece in _line_mentions(text, s, e)]
     coordinated = any(c in ent.text for c in ",/") or " and " in ent.text or \
         " or " in ent.text
     if not coordinated and not (note and " " in ent.text):
