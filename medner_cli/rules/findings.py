@@ -762,21 +762,6 @@ _RIGHT_FIRST = frozenset("tTiIwWoOmMeEpPcCvVsSrRnN12")  # the first letters _RIG
 _NOUN_AFTER_ADJECTIVE = HEAD_NOUNS | ORGAN_HEADS | {"pregnancy"}  # "ectopic pregnancy"
 
 
-def _short_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """``start, end`` cut at each line break after a line shorter than ``WRAP_WIDTH`` (a
-    longer one was wrapped inside the name)."""
-    out, at = [], start
-    for m in _LINE_BREAK.finditer(text, start, end):
-        if m.start() - (text.rfind("\n", 0, m.start()) + 1) >= WRAP_WIDTH:
-            continue
-        if m.start() > at:
-            out.append((at, m.start()))
-        at = m.end()
-    if at < end:
-        out.append((at, end))
-    return out
-
-
 def _line_mentions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """``start, end`` cut at its short lines where each line holds a mention of its own
     ("oa\npain"), else whole ("congestive heart\nfailure" is a name wrapped in prose)."""
@@ -921,21 +906,28 @@ WRAP_WIDTH = 60  # a line this long that a span runs off was wrapped, not ended
 _LINE_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 
 
+def _short_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``start, end`` cut at each line break after a line shorter than ``WRAP_WIDTH`` (a
+    longer one was wrapped inside the name)."""
+    out, at = [], start
+    for m in _LINE_BREAK.finditer(text, start, end):
+        if m.start() - (text.rfind("\n", 0, m.start()) + 1) >= WRAP_WIDTH:
+            continue
+        if m.start() > at:
+            out.append((at, m.start()))
+        at = m.end()
+    if at < end:
+        out.append((at, end))
+    return out
+
+
 def _line_pieces(doc: Doc, ent: Entity) -> list[Entity]:
     """A model Chemical cut at the line breaks it crosses ("metformin" and "Ca" of a list line
     and the lab line after it), except where a long line was wrapped inside a name."""
-    text, out, at = doc.text, [], ent.start
-    for m in _LINE_BREAK.finditer(ent.text):
-        brk = ent.start + m.start()
-        if brk - (text.rfind("\n", 0, brk) + 1) >= WRAP_WIDTH:
-            continue
-        if brk > at:
-            out.append(doc.span(at, brk, ent.label, score=ent.score, source=ent.source))
-        at = ent.start + m.end()
-    if at < ent.end:
-        out.append(doc.span(at, ent.end, ent.label, score=ent.score, source=ent.source)
-                   if at > ent.start else ent)
-    return out
+    spans = _short_lines(doc.text, ent.start, ent.end)
+    if spans == [(ent.start, ent.end)]:
+        return [ent]
+    return [doc.span(s, e, ent.label, score=ent.score, source=ent.source) for s, e in spans]
 
 
 def _spoken_commas(ent: Entity) -> list[tuple[int, int]]:
