@@ -748,3 +748,11 @@ def test_drugs_on_two_lines_apart_and_oxygen_and_fluids_in_capitals():
     ents = [model(doc, "cefepime\nheparin")]
     assert [e.text for e in LexiconStep(lex)(doc, ents)] == [
         "ceftriaxone", "azithro", "vanc", "cefepime", "heparin", "o2", "INSULIN", "LR"]
+
+
+def test_drugs_on_two_lines_apart_in_a_note_without_a_slash():
+    text = ("ICU NOTE\nplan: if hypotension worsens, broaden coverage and add cefepime\n"
+            "heparin 5000 sq tid.\n")
+    doc = Doc("d", text)
+    found = LexiconStep(DrugLexicon.load(MODEL))(doc, [model(doc, "cefepime\nheparin")])
+    assert [e.text for e in found] == ["cefepime", "heparin"]

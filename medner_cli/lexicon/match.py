@@ -820,8 +820,7 @@ class LexiconStep:
                 found, hits = _without_blood_products(found, hits)
             if len(hits) > 1:
                 hits = _hyphen_combinations(doc.text, hits)
-                if "/" in doc.text:
-                    found = self._slash_lists(doc, found, hits)
+                found = self._joined_drugs(doc, found, hits)
         if not hits:
             return found
         found = sorted(found, key=lambda e: (e.start, e.end))
@@ -883,12 +882,12 @@ class LexiconStep:
         out.sort(key=lambda e: (e.start, e.end))
         return out
 
-    def _slash_lists(self, doc: Doc, found: list[Entity], hits: list[Hit]) -> list[Entity]:
-        """``found`` with drug names joined by "/" written as the notes guideline writes them:
-        drugs given together apart ("vanc/zosyn", "fentanyl/bupi": a model Chemical over both
-        is split), a fixed combination as one span (two model Chemicals that the lexicon
-        combines are joined: "albuterol/ipratropium"; a name or short form of its own,
-        "TMP/SMX", is one hit already)."""
+    def _joined_drugs(self, doc: Doc, found: list[Entity], hits: list[Hit]) -> list[Entity]:
+        """``found`` with drug names joined by "/" or a line break written as the notes
+        guideline writes them: drugs given together apart ("vanc/zosyn", "fentanyl/bupi", a
+        drug on the next line: a model Chemical over both is split), a fixed combination as one
+        span (two model Chemicals that the lexicon combines are joined: "albuterol/ipratropium";
+        a name or short form of its own, "TMP/SMX", is one hit already)."""
         text = doc.text
         if not any(e.label == "Chemical" and e.source == "model" and (
                 "/" in e.text or "\n" in e.text or text.startswith("/", e.end)) for e in found):
