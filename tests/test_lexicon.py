@@ -443,6 +443,17 @@ def test_a_combination_written_with_a_hyphen_is_one_product(real):
 
 
 @shipped
+def test_a_combination_the_lexicon_names_whole_replaces_the_models_pieces_in_notes(real):
+    text = "sacubitril/valsartan 49/51 mg bid"
+    note = Doc("d", "CLINIC NOTE\nMeds: " + text + "\n")
+    out = LexiconStep(real)(note, [model(note, "sacubitril"), model(note, "valsartan")])
+    assert [(e.text, e.source) for e in out] == [("sacubitril/valsartan", "lexicon")]
+    abstract = Doc("a", "Patients given " + text + " were compared with controls. " * 3)
+    pieces = [model(abstract, "sacubitril"), model(abstract, "valsartan")]
+    assert [e.text for e in LexiconStep(real)(abstract, pieces)][:2] == ["sacubitril", "valsartan"]
+
+
+@shipped
 def test_a_brand_suffix_in_the_case_of_the_brand(real):
     doc = Doc("d", "CLINIC NOTE\nstart bactrim ss bid, Septra DS, septra DS\n")
     assert [e.text for e in LexiconStep(real)(doc, [])] == ["bactrim ss", "Septra DS", "septra DS"]

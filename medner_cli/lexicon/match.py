@@ -644,16 +644,17 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     return sorted(hits + extra) if extra else hits
 
 
-def _hyphen_pieces(text: str, hit: Hit, ents: list[Entity]) -> bool:
-    """Are ``ents`` model Chemicals that cover ``hit`` but for hyphens?"""
+def _model_pieces(text: str, hit: Hit, ents: list[Entity], seps: str) -> bool:
+    """Are ``ents`` model Chemicals that cover ``hit`` but for characters of ``seps`` (the
+    pieces of a product the lexicon names whole, "sacubitril/valsartan")?"""
     if not all(e.source == "model" and e.label == "Chemical" and hit.start <= e.start and
                e.end <= hit.end for e in ents):
         return False
     covered = bytearray(hit.end - hit.start)
     for e in ents:
         covered[e.start - hit.start:e.end - hit.start] = b"\x01" * (e.end - e.start)
-    return "-" in text[hit.start:hit.end] and all(
-        c or text[hit.start + i] == "-" for i, c in enumerate(covered))
+    return any(c in seps for c in text[hit.start:hit.end]) and all(
+        c or text[hit.start + i] in seps for i, c in enumerate(covered))
 
 
 def _hyphen_combinations(text: str, hits: list[Hit]) -> list[Hit]:
@@ -843,8 +844,10 @@ class LexiconStep:
                 continue
             if len(over) > 1:
                 # several entities win, unless they are the model's pieces of a product written
-                # with a hyphen ("buprenorphine-" and "naloxone")
-                if _hyphen_pieces(doc.text, hit, [found[k] for k in over]) and \
+                # with a hyphen ("buprenorphine-" and "naloxone") or, in notes, a slash (an
+                # abstract's "bortezomib/dexamethasone" is two drugs by the BC5CDR guideline)
+                seps = "-/" if doc.derived("note_layout", note_layout) else "-"
+                if _model_pieces(doc.text, hit, [found[k] for k in over], seps) and \
                         not drop.intersection(over):
                     drop.update(over)
                     out.append(self._entity(doc, hit))
