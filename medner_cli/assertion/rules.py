@@ -134,7 +134,20 @@ class Lexicon:
             elif item[0] >= last:
                 out.append(item)
                 last = item[1]
+            elif item[1] > last and (rest := _apart(out[-1][2], item[2])):
+                out.append((item[0], item[1], rest))
+                last = item[1]
         return out
+
+
+def _apart(first: tuple[Rule, ...], later: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules of a trigger that overlaps ``first`` and goes on past it which apply to other
+    labels than ``first``'s, so that they stand beside it ("tamoxifen was stopped in 2022 for
+    hot flashes": "was stopped" makes the drug historical, "stopped in 2022 for" the reason)."""
+    if any(r.labels is None for r in first):
+        return ()
+    taken = frozenset().union(*(r.labels for r in first))
+    return tuple(r for r in later if r.labels is not None and taken.isdisjoint(r.labels))
 
 
 def _is_word(ch: str) -> bool:
