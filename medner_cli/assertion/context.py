@@ -45,6 +45,7 @@ class Cue:
     fwd_end: int = -1  # entities starting in end..fwd_end are in scope
     bwd_block: int = -1  # ... or starting at or after bwd_block and ending by start
     blocker: "Cue | Term | None" = None  # what set bwd_block, if anything
+    skip: tuple[int, int] | None = None  # an aside the forward scope passes over
 
 
 @dataclass(slots=True)
@@ -155,10 +156,19 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
         if not rule.forward:
             continue
         end = e
+        aside = _aside_end(low, s, cue.start, e)
+        if aside != -1:
+            end = aside  # a trigger inside "( ... )" governs the aside only
         for item in items:
             if item.start < cue.end or not _blocks(lex, item, cue) or _adjacent(low, cue, item):
                 continue
             if isinstance(item, Cue) and _chained(lex, low, cue, item):
+                continue
+            if aside == -1 and isinstance(item, Cue) and item.category != cue.category and \
+                    cue.skip is None and (close := _aside_end(low, cue.end, item.start, e)) != -1:
+                # an aside's trigger of another kind ends no scope outside it, only in it: "pmh
+                # migraine (sumatriptan prn), htn"
+                cue.skip = (low.rfind("(", cue.end, item.start), close)
                 continue
             end = item.start
             if (isinstance(item, Cue) and item.category != cue.category
@@ -174,6 +184,15 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
             if p != -1:
                 end = p
         cue.fwd_end = end
+
+
+def _aside_end(low: str, s: int, pos: int, e: int) -> int:
+    """Where the parenthesis open at ``pos`` (opened after ``s``) closes before ``e``; -1 if
+    ``pos`` is in none."""
+    p = low.rfind("(", s, pos)
+    if p == -1 or ")" in low[p:pos]:
+        return -1
+    return low.find(")", pos, e)
 
 
 def word_start_before(low: str, pos: int, words: int) -> int:
@@ -194,7 +213,8 @@ def covering(cues: list[Cue], low: str, start: int, end: int, label: str) -> dic
         rule = cue.rule
         if rule.labels is not None and label not in rule.labels:
             continue
-        if cue.fwd_end >= 0 and cue.end <= start < cue.fwd_end:
+        if cue.fwd_end >= 0 and cue.end <= start < cue.fwd_end and not (
+                cue.skip and cue.skip[0] < start < cue.skip[1]):
             if rule.max_scope and len(_TOKEN.findall(low, cue.end, start)) >= rule.max_scope:
                 continue
             distance = start - cue.end
