@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.lexicon import DrugLexicon, LexiconStep, find_file, lexicon_step
+from medner_cli.lexicon.clipped import ClippedNames
 from medner_cli.lexicon.match import HEADER, key_of
 from medner_cli.rules.findings import note_layout, research_prose
 from medner_cli.model import shipped_model_dir
@@ -767,3 +768,31 @@ def test_drugs_on_two_lines_apart_in_a_note_without_a_slash():
     doc = Doc("d", text)
     found = LexiconStep(DrugLexicon.load(MODEL))(doc, [model(doc, "cefepime\nheparin")])
     assert [e.text for e in found] == ["cefepime", "heparin"]
+
+
+def test_a_clip_names_the_one_generic_it_begins():
+    ids = ("DRUGBANK:DB00001",)
+    clipped = ClippedNames([("Apixaban", ids), ("Enoxaparin", ids), ("Enoxacin", ids),
+                            ("Testosterone", ids), ("Spirostans", ids)], vocab={"test"})
+    assert clipped.name_of("apix") == clipped.name_of("Apix") == "apixaban"
+    assert clipped.name_of("apixab") == "apixaban"
+    assert clipped.name_of("apixaba") is None  # one letter short: a misspelling, no clip
+    assert clipped.name_of("api") is None  # too short to say
+    assert clipped.name_of("enox") is None and clipped.name_of("enoxap") == "enoxaparin"
+    assert clipped.name_of("test") is None  # a word of the vocabulary
+    assert clipped.name_of("spiro") is None  # a class name is no drug
+    doc = Doc("d", "apix-like, apix/x, (apix) 5")
+    assert [doc.text[s:e] for s, e, _, _ in clipped.find(doc)] == ["apix"]
+
+
+@shipped
+def test_clipped_names_count_in_notes_where_given_as_drugs():
+    step = lexicon_step(MODEL)
+    note = Doc("d", "CLINIC NOTE\nmeds: apix 5 mg bid, olanz 10 mg qhs; add tofa 5 bid\n"
+                    "apix clinic follow-up\n")
+    out = step(note, [])
+    assert [(e.text, e.name) for e in out] == [
+        ("apix", "Apixaban"), ("olanz", "Olanzapine"), ("tofa", "Tofacitinib")]
+    assert all("DRUGBANK:" in " ".join(e.ids) for e in out)
+    abstract = Doc("a", "Patients given apix 5 mg bid were compared with controls. " * 3)
+    assert step(abstract, []) == []

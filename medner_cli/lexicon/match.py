@@ -43,6 +43,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 from medner_cli.doc import Doc, Entity
 from medner_cli.forms import WholeForms, lower_same_length
+from medner_cli.lexicon.clipped import ClippedNames
 from medner_cli.rules.findings import AMOUNT_BEFORE, NUTRIENTS, note_layout, nutrient_result
 
 LEXICON = "drugs.tsv.gz"  # the file in a model folder (a plain "drugs.tsv" is read too)
@@ -184,6 +185,16 @@ class DrugLexicon:
         for r in self._rendered:
             if r.decode("ascii") in self._keys:
                 self._rendered[r] += (r.decode("ascii"),)
+
+    def generic_names(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(canonical name, ids) of each drug with a DrugBank id, with the ids of the row
+        that spells the name itself where there is one."""
+        out: dict[str, tuple[str, ...]] = {}
+        for variant, line in self._rows.items():
+            row = line.split("\t")
+            if len(row) >= 4 and row[3] and (row[1] not in out or variant == row[1].lower()):
+                out[row[1]] = _ids(row)
+        return list(out.items())
 
     def combination(self, hits: Sequence[Hit]) -> bool:
         """Do the drugs of ``hits`` make up one of the lexicon's combination products (a
@@ -468,7 +479,7 @@ _NOT_PER_VOLUME = r"(?![ \t]*/[ \t]*(?i:[dmuµ]?l)\b)"
 # body's own analyte) a level ...
 _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
-    r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + "|%"
+    r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + r"|%|/(?:m2|kg)\b"
     r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid|po|iv|im|sc|sq|sl)\b)"
     r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|tapers?|bursts?|daily|bid|tid|qid"
     r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
@@ -594,12 +605,13 @@ _AMOUNT_BEFORE = re.compile(r"\d[ \t]*$")
 _NUMBER_AFTER = re.compile(r"[ \t]*:?[ \t]*\d")
 
 
-def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, int]] = ()
-                    ) -> list[Hit]:
+def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, int]] = (),
+                    clipped: ClippedNames | None = None) -> list[Hit]:
     """``hits`` with the drug short forms of the document that none of them overlaps, in
-    order: each list of forms with the context it needs. In notes the ambiguous short forms
-    count where the note gives them as drugs, or lists them with a drug: one of the hits, of
-    ``chemicals`` (the model's Chemical spans) or an ambiguous form already taken."""
+    order: each list of forms with the context it needs. In notes the ambiguous short forms,
+    and the names ``clipped`` finds, count where the note gives them as drugs, or lists them
+    with a drug: one of the hits, of ``chemicals`` (the model's Chemical spans) or an
+    ambiguous form already taken."""
     text = doc.text
     note = doc.derived("note_layout", note_layout)
     kinds = [(_short_forms(), _drug_here), (_FLUIDS, _fluid_given), (_OXYGEN, _oxygen_given)]
@@ -623,6 +635,11 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
         left = [(s, e) for forms in (_ambiguous_short_forms(), _case_variants(True))
                 for s, e in forms.find(doc) if not any(a < e and s < b for a, b in taken)
                 and not _AMOUNT_BEFORE.search(text, max(0, s - 8), s)]
+        if clipped is not None:  # a clipped name only with a sign of a drug on it
+            extra += [Hit(s, e, text[s:e].lower(), name.capitalize(), ids) for s, e, name, ids
+                      in clipped.find(doc, taken + left + list(chemicals))
+                      if _given_as_drug(text, s, e)]
+            taken = [(h.start, h.end) for h in hits + extra]
         if len(left) > 1:  # of two lists, the longer form ("vit k 10 mg", not its "k")
             left = [x for x in left if not any(
                 y != x and y[0] <= x[0] and x[1] <= y[1] for y in left)]
@@ -805,17 +822,19 @@ class LexiconStep:
     """
 
     def __init__(self, lexicon: DrugLexicon, disease_exact: bool = True,
-                 analytes: frozenset[str] = LAB_ANALYTES, short_forms: bool = True):
+                 analytes: frozenset[str] = LAB_ANALYTES, short_forms: bool = True,
+                 clipped: ClippedNames | None = None):
         self.lexicon = lexicon
         self.disease_exact = disease_exact
         self.analytes = analytes
         self.short_forms = short_forms
+        self.clipped = clipped
 
     def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:
         hits = self.lexicon.find(doc.text)
         if self.short_forms:
             hits = short_form_hits(doc, hits, [(e.start, e.end) for e in found
-                                               if e.label == "Chemical"])
+                                               if e.label == "Chemical"], self.clipped)
         if hits and doc.derived("note_layout", note_layout):
             if any(_blood_product(h.name) for h in hits):
                 found, hits = _without_blood_products(found, hits)
@@ -940,5 +959,7 @@ class LexiconStep:
 
 def lexicon_step(model_dir: str | Path) -> LexiconStep:
     """The step for a model folder's lexicon (read once per process; FileNotFoundError if the
-    folder has none)."""
-    return LexiconStep(DrugLexicon.load(model_dir))
+    folder has none), with its clipped names."""
+    lexicon = DrugLexicon.load(model_dir)
+    return LexiconStep(lexicon, clipped=ClippedNames(lexicon.generic_names(),
+                                                     ClippedNames.vocab_of(model_dir)))

@@ -1,0 +1,75 @@
+"""Clipped drug names: the first letters of a generic name, as notes write a drug they use
+often ("apix 5 bid", "olanz 10 qhs", "ritux 375/m2", "add tofa").
+
+A word is a clipped name when it is the start (four letters or more, two or more short of the
+end) of exactly one of the lexicon's generic names that carry a DrugBank id, and is no word of
+the model's vocabulary (which holds the English and medical words that begin drug names:
+"test", "plan", "meta"). Whether the note gives it as a drug is decided where ambiguous short
+forms are (``match.short_form_hits``): a dose, a route or a verb of giving beside it, or a drug
+beside it in a list.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Iterable
+
+from medner_cli.doc import Doc
+from medner_cli.forms import WholeForms
+
+_GENERIC = re.compile(r"[a-z]{6,}")
+MIN_LETTERS = 4
+MIN_LEFT = 2  # letters the clip leaves off at least: "metoprol" is a misspelling, no clip
+
+
+class ClippedNames:
+    """Every clip of the lexicon's generic names that clips only one, as whole-word forms."""
+
+    def __init__(self, names: Iterable[tuple[str, tuple[str, ...]]], vocab: Iterable[str]):
+        """``names``: (generic name, its ids); ``vocab``: lower-case words that are no clip."""
+        ids: dict[str, tuple[str, ...]] = {}
+        for n, i in names:
+            low = n.lower()
+            # a name ending in "s" is a class or a plant ("spirostans", "carbolines")
+            if _GENERIC.fullmatch(low) and not low.endswith("s"):
+                ids[low] = i
+        clips: dict[str, str | None] = {}  # clip -> its one name (None: two names begin so)
+        for name in ids:
+            for k in range(MIN_LETTERS, len(name) - MIN_LEFT + 1):
+                clip = name[:k]
+                clips[clip] = name if clips.get(clip, name) == name else None
+        skip = frozenset(vocab)
+        self._name = {c: n for c, n in clips.items() if n is not None and c not in skip}
+        self._ids = ids
+        self._forms = WholeForms(self._name, not_after="/-", not_before="/-", fold_case=True)
+
+    @classmethod
+    def vocab_of(cls, model_dir: str | Path) -> frozenset[str]:
+        """The whole words of the model folder's WordPiece vocabulary (empty without one)."""
+        path = Path(model_dir) / "tokenizer.json"
+        if not path.is_file():
+            return frozenset()
+        vocab = json.loads(path.read_text(encoding="utf-8")).get("model", {}).get("vocab", {})
+        return frozenset(w for w in vocab if w.isalpha())
+
+    def name_of(self, word: str) -> str | None:
+        """The one generic name that ``word`` clips, or None ("enox": enoxaparin or enoxacin)."""
+        return self._name.get(word.lower())
+
+    def find(self, doc: Doc, known: Iterable[tuple[int, int]] = ()
+             ) -> list[tuple[int, int, str, tuple[str, ...]]]:
+        """(start, end, generic name, ids) of the words of the document that clip one name,
+        outside the ``known`` spans (drug names already found)."""
+        found = self._forms.find(doc)
+        if not found:
+            return []
+        taken = list(known)
+        text = doc.text
+        out = []
+        for s, e in found:
+            if not any(a < e and s < b for a, b in taken):
+                name = self._name[text[s:e].lower()]
+                out.append((s, e, name, self._ids[name]))
+        return out
