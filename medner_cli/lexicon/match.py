@@ -481,8 +481,8 @@ _DRUG_SIGN_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?:\d+(?:[.,]\d+)*[ \t]*(?:(?i:mg|mcg|µg|ug|g|gm|units?|u|mu|meq|mmol|ml"
     r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + r"|%|/(?:m2|kg)\b"
     r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid|po|iv|im|sc|sq|sl)\b)"
-    r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|tapers?|bursts?|daily|bid|tid|qid"
-    r"|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
+    r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|patch(?:es)?|tapers?|bursts?"
+    r"|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted|supplements?"
     r"|supplementation|replacement|repletion)\b"
     r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance|(?:not[ \t]+)?indicated)\b")
@@ -505,7 +505,7 @@ _GIVEN_VERB_BEFORE = re.compile(
 # ... or a drug beside it in a list ("INH, RIF, PZA and EMB", "vanc/pip-tazo")
 _LIST_GAP = re.compile(r"[ \t]*(?:,|;|/|\+|&)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
 # ... with the first one's dose between them ("apap 1 g + oxy", "ondansetron 16 iv, dex")
-_DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?"
+_DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,/]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|u|meq|ml)\b)?"
                         r"(?:[ \t]+(?i:po|iv|im|sc|sq|sl|prn|daily|bid|tid|qid|qhs|weekly|q\d+h)"
                         r"\b)*)?"
                         r"(?:" + _LIST_GAP.pattern + ")")
@@ -635,11 +635,11 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
         left = [(s, e) for forms in (_ambiguous_short_forms(), _case_variants(True))
                 for s, e in forms.find(doc) if not any(a < e and s < b for a, b in taken)
                 and not _AMOUNT_BEFORE.search(text, max(0, s - 8), s)]
-        if clipped is not None:  # a clipped name only with a sign of a drug on it
-            extra += [Hit(s, e, text[s:e].lower(), name.capitalize(), ids) for s, e, name, ids
-                      in clipped.find(doc, taken + left + list(chemicals))
-                      if _given_as_drug(text, s, e)]
-            taken = [(h.start, h.end) for h in hits + extra]
+        named: dict[tuple[int, int], Hit] = {}  # the clipped names, with their drugs
+        if clipped is not None:
+            for s, e, name, ids in clipped.find(doc, taken + left + list(chemicals)):
+                named[(s, e)] = Hit(s, e, text[s:e].lower(), name.capitalize(), ids)
+            left += named
         if len(left) > 1:  # of two lists, the longer form ("vit k 10 mg", not its "k")
             left = [x for x in left if not any(
                 y != x and y[0] <= x[0] and x[1] <= y[1] for y in left)]
@@ -650,12 +650,16 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
                   for x in (a, b)}
         while left:  # a form beside one taken may make its own neighbour a list item
             now = [(s, e) for s, e in left
-                   if _given_as_drug(text, s, e) or (s, e) in paired or (
+                   if _given_as_drug(text, s, e) or ((
+                       _NUMBER_AFTER.match(text, e) and _beside(text, s, e, drugs))
+                       if (s, e) in named else (s, e) in paired or (
                        _beside(text, s, e, drugs) and not (
-                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))]
+                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e))))]
             if not now:
                 break
-            extra += [Hit(s, e, text[s:e], "", ()) for s, e in now]
+            # a clipped name needs its own dose as well as a drug beside it ("heparin 4000 u
+            # IV, ticag 180"; not "heparin x24h, neuro checks")
+            extra += [named.get(x) or Hit(x[0], x[1], text[x[0]:x[1]], "", ()) for x in now]
             drugs += now
             left = [x for x in left if x not in now]
     return sorted(hits + extra) if extra else hits
