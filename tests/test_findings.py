@@ -822,6 +822,16 @@ def test_short_lines_time_words_capitals_vaccines_and_related_pain():
                            "centrilobular emphysema"]
 
 
+def test_a_symptom_ends_its_line_before_a_capital():
+    text = HEADER + ("no visual changes on ethambutol, no numbness\nHIV neg, per mom no "
+                     "palpitations\nFHx dad ADHD\n")
+    doc = _doc(text, [("numbness\nHIV", "Disease"), ("palpitations\nFHx", "Disease")])
+    out = note_findings(doc, list(doc.entities))
+    _check_invariants(doc, out)
+    assert _texts(out, "Disease") == ["visual changes", "numbness", "HIV", "palpitations",
+                                      "ADHD"]
+
+
 def test_a_count_after_a_model_chemical_is_cut():
     _, out = _run_chemical(HEADER + "post-tnk: no aspirin or heparin x24h.\n", ["heparin x24h"])
     assert _texts(out, "Chemical") == ["heparin"]

@@ -770,6 +770,22 @@ def _line_mentions(text: str, start: int, end: int) -> list[tuple[int, int]]:
                         for a, b in lines) else [(start, end)]
 
 
+def _symptom_line_end(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``start, end`` cut after a line that holds a symptom to its end when the next line
+    starts with a capital; the rest stays only where it is a mention of its own."""
+    cut = None
+    for m in _LINE_BREAK.finditer(text, start, end):
+        if m.end() < end and text[m.end()].isupper() and \
+                SYMPTOMS.match(text, start, m.start()) == m.start():
+            cut = m
+            break
+    if cut is None:
+        return [(start, end)]
+    rest = (cut.end(), end)
+    return [(start, cut.start())] + ([rest] if _headed(text, *rest) or
+                                     text[rest[0]:end].upper() in ABBREVIATIONS else [])
+
+
 def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
     """A model Disease's span cut at field-line breaks, between coordinated mentions that
     each have a head, and (in notes) between symptoms listed with no separator ("fevers
@@ -785,8 +801,10 @@ def _pieces(text: str, ent: Entity, note: bool) -> list[tuple[int, int]]:
             bounds.append((at, m.start()))
             at = m.end()
         bounds.append((at, ent.end))
-        if note:  # a short line ends a mention too ("s/p l tka for oa\npain 4/10")
-            bounds = [piece for s, e in bounds for piece in _line_mentions(text, s, e)]
+        if note:  # a short line ends a mention too ("s/p l tka for oa\npain 4/10"), and so
+            # does a symptom before a capital ("no numbness\nHIV neg", "no palpitations\nFHx")
+            bounds = [piece for s, e in bounds for a, b in _line_mentions(text, s, e)
+                      for piece in _symptom_line_end(text, a, b)]
     coordinated = any(c in ent.text for c in ",/") or " and " in ent.text or \
         " or " in ent.text
     if not coordinated and not (note and " " in ent.text):
