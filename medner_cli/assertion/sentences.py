@@ -5,9 +5,12 @@ what came before, whether or not a period does, and "Fever: none    Cough: yes" 
 fields. Wrapped prose does not ("no fever, chills or\\nnight sweats" is one sentence), which is
 why ``medner_cli.segment`` (a line break always ends a sentence) is not used here. A line break
 between two prose lines is kept inside the sentence when the next line starts in lower case
-(unless the first ends a sentence: "no cp.\ndilt 10 mg" is two, as notes in lower case write
-them), or the first ends in a comma or a connective ("and", "of"), or the first is filled up
-to a width (60 to 100 characters) and the next goes on with a capitalised word; else (a short
+and its first word would not have fitted on the first (the text's longest prose line is the
+width it was wrapped at; a line that ends short before a line in lower case is a list written
+without markers: "h/o AKI 2025\nlosartan 100, amlo 10"; and a line that ends a sentence ends
+it: "no cp.\ndilt 10 mg" is two, as notes in lower case write them), or the first ends in a
+comma or a connective ("and", "of"), or the first is filled up to a width (60 to 100
+characters) and the next goes on with a capitalised word; else (a short
 line, a closed line, a line starting with a digit such as a time, a line too long to be
 wrapped) it ends the sentence: that is a list written without markers, or a table.
 
@@ -43,6 +46,7 @@ _CONTINUES = frozenset("and or of with to for the a an in on at by from but nor 
 _CONTINUATION_MARKS = ",;:(-/&+"
 _CLOSERS = ".!?)]"
 _SHORT_LINE = 60
+_FIRST_WORD = re.compile(r"\S+")
 _WRAP_WIDTH = 100
 
 
@@ -51,13 +55,17 @@ def _is_abbreviation(text: str, period: int) -> bool:
     return _ABBREVIATION.search(text, max(0, period - 12), period) is not None
 
 
-def _joins(text: str, prev: Line, line: Line) -> bool:
-    """Whether prose ``line`` continues ``prev`` (wrapped prose) rather than starting anew."""
+def _joins(text: str, prev: Line, line: Line, width: int) -> bool:
+    """Whether prose ``line`` continues ``prev`` (wrapped prose) rather than starting anew;
+    ``width`` is the longest prose line of the text, the width it was wrapped at if it was."""
     first, last = text[line[BEGIN]], text[prev[END] - 1]
     if last in "!?" or last == "." and not _is_abbreviation(text, prev[END] - 1):
         return False  # a closed line: the next starts anew, even in lower case ("no cp.\ndilt")
-    if first.islower() or last in _CONTINUATION_MARKS:
+    if last in _CONTINUATION_MARKS:
         return True
+    if first.islower():  # wrapped, unless the next line's first word would have fitted on it
+        word = _FIRST_WORD.match(text, line[BEGIN], line[END])
+        return prev[END] - prev[BEGIN] + 1 + (word.end() - word.start() if word else 0) > width
     tail = text[max(prev[BEGIN], prev[END] - 8):prev[END]].split()
     if tail and tail[-1].lower() in _CONTINUES:
         return True
@@ -77,10 +85,12 @@ def blocks(text: str, lines: list[Line], headings: list[Heading]) -> list[int]:
     cuts = {0, len(text)}
     add = cuts.add
     prev: Line | None = None
+    width = max((x[END] - x[BEGIN] for x in lines if x[KIND] == PROSE), default=0)
     for line in lines:
         kind = line[KIND]
         if kind == PROSE:
-            if prev is None or prev[KIND] not in (PROSE, ITEM) or not _joins(text, prev, line):
+            if prev is None or prev[KIND] not in (PROSE, ITEM) or not _joins(
+                    text, prev, line, width):
                 add(line[START])
         else:
             add(line[START])
