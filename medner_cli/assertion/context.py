@@ -170,7 +170,7 @@ def scope(lex: Lexicon, low: str, s: int, e: int, cues: list[Cue], terms: list[T
                 # migraine (sumatriptan prn), htn"
                 cue.skip = (low.rfind("(", cue.end, item.start), close)
                 continue
-            end = item.start
+            end = min(end, item.start)
             if (isinstance(item, Cue) and item.category != cue.category
                     and item.rule.backward and not _within_chain(lex, low, cue, item)):
                 claim = item.bwd_block
