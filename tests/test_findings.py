@@ -832,6 +832,12 @@ def test_a_symptom_ends_its_line_before_a_capital():
                                       "ADHD"]
 
 
+def test_an_allergy_key_is_cut_from_a_model_chemical():
+    _, out = _run_chemical(HEADER + "nitrofurantoin 100 bid; allergy sulfa (rash).\n",
+                           ["allergy sulfa"])
+    assert _texts(out, "Chemical") == ["sulfa"]
+
+
 def test_a_count_after_a_model_chemical_is_cut():
     _, out = _run_chemical(HEADER + "post-tnk: no aspirin or heparin x24h.\n", ["heparin x24h"])
     assert _texts(out, "Chemical") == ["heparin"]

@@ -980,6 +980,8 @@ def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None,
     start, end = ent.start, ent.end
     if not raw[0].isalnum():  # "- Piperacillin-tazobactam": the list marker is no drug
         start = _ITEM.match(text, start, end).end()
+    elif (key := _ALLERGY_KEY.match(text, start, end)) and key.end() < end:
+        start = key.end()  # "allergy sulfa": the allergy is no part of the drug's name
     if " " in raw:
         words = [m for m in _WORD.finditer(text, start, end)]
         while len(words) > 1 and (words[-1].group().lower() in _DEVICE_AFTER or (
@@ -1030,6 +1032,7 @@ def _chemical(doc: Doc, ent: Entity, note: bool, nxt: Entity | None,
 
 
 _COMBINATION = re.compile(r"[-/]([^\W\d_]{4,})\b")
+_ALLERGY_KEY = re.compile(r"(?i:allerg(?:y|ies|ic)(?:[ \t]+to)?)[ \t]*:?[ \t]+")
 # a surgical material, not a drug: "2-0 Prolene", "Vicryl sutures", "Prolene mesh"
 _SUTURE_SIZE_BEFORE = re.compile(r"(?<![\w-])\d{1,2}-0[ \t]+$")
 _MATERIAL_AFTER = re.compile(r"[ \t]+(?:sutures?|mesh|stitch(?:es)?|ties|plug|sling|staples?)\b",
