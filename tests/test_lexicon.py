@@ -456,8 +456,9 @@ def test_a_combination_the_lexicon_names_whole_replaces_the_models_pieces_in_not
 
 @shipped
 def test_a_brand_suffix_in_the_case_of_the_brand(real):
-    doc = Doc("d", "CLINIC NOTE\nstart bactrim ss bid, Septra DS, septra DS\n")
-    assert [e.text for e in LexiconStep(real)(doc, [])] == ["bactrim ss", "Septra DS", "septra DS"]
+    doc = Doc("d", "CLINIC NOTE\nstart bactrim ss bid, Septra DS, septra DS, Augmentin ES-600\n")
+    assert [e.text for e in LexiconStep(real)(doc, [])] == ["bactrim ss", "Septra DS", "septra DS",
+                                                             "Augmentin ES"]
 
 
 def test_notes_write_short_forms_in_either_case(lex):

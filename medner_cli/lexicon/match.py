@@ -82,11 +82,12 @@ _ANION_RE = "|".join(sorted((re.escape(a).replace(r"\ ", " ") for a in _ANIONS),
 _SALT = re.compile(rf" +(?:(?:{_ANION_RE})(?!\w)(?: +(?:{_ANION_RE})(?!\w))?"
                    rf"|(?:{'|'.join(_CATIONS)})(?! +(?:{_ANION_RE})(?!\w))(?!\w))")
 # trademark suffixes of a brand (device words such as "HFA" or "SoloStar" are not part of it)
-_SUFFIX = re.compile(r"(?: (?:DS|SS|XL|XR|ER|SR|CR|LA|CD|XT|EC|DR|ODT|HCT|Jr)"
-                     r"|-(?:N|D|S|DS|XL|XR|ER|SR|CR))(?![\w-])")
+# (a strength may follow one with a hyphen: "Augmentin ES-600")
+_SUFFIX = re.compile(r"(?: (?:DS|SS|XL|XR|ER|ES|SR|CR|LA|CD|XT|EC|DR|ODT|HCT|Jr)"
+                     r"|-(?:N|D|S|DS|XL|XR|ER|SR|CR))(?!\w|-[^\W\d_])")
 # ... or, after a brand written in lower case, in either case ("bactrim ss", "septra DS")
-_SUFFIX_ANY = re.compile(_SUFFIX.pattern + r"|(?: (?:ds|ss|xl|xr|er|sr|cr|odt|hct)"
-                         r"|-(?:n|d|s|ds|xl|xr|er|sr|cr))(?![\w-])")
+_SUFFIX_ANY = re.compile(_SUFFIX.pattern + r"|(?: (?:ds|ss|xl|xr|er|es|sr|cr|odt|hct)"
+                         r"|-(?:n|d|s|ds|xl|xr|er|sr|cr))(?!\w|-[^\W\d_])")
 
 
 _MANY = 6  # variants under one key and prefix from which they are looked up by run ends
