@@ -426,6 +426,8 @@ def test_drug_short_forms_not_a_drug(lex, text):
     ("D50 1 amp, KCl 40 PO; Mg 2.1", ["D50", "KCl"]),  # a unit, a result
     ("got 2l ns, 30 ml/kg lr, on 2l o2; switch to d5-1/2ns", ["ns", "lr", "o2", "d5-1/2ns"]),
     ("metop tart 25 bid", ["metop tart"]),
+    ("BP 132->108\nMOM 30 mL prn constipation; mom at bedside", ["MOM"]),  # a number on the
+    # line before is no amount of the form
 ])
 def test_short_forms_as_notes_give_drugs(lex, text, expected):
     doc = Doc("d", "CLINIC NOTE\n" + text + "\n")

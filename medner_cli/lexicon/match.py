@@ -602,7 +602,7 @@ def _anywhere(text: str, start: int, end: int) -> bool:
 
 # after an amount an ambiguous form is its unit ("D50 1 amp"); a body's own analyte with a
 # number after it is a result even beside a drug ("KCl 40 PO; Mg 2.1")
-_AMOUNT_BEFORE = re.compile(r"\d[ \t]*$")
+_AMOUNT_BEFORE = re.compile(r"\d[ \t]*\Z")  # (\Z: "$" also matches before a line break)
 _NUMBER_AFTER = re.compile(r"[ \t]*:?[ \t]*\d")
 
 
