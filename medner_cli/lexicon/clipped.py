@@ -11,13 +11,14 @@ beside it in a list.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from pathlib import Path
 from typing import Iterable
 
 from medner_cli.doc import Doc
-from medner_cli.forms import WholeForms
+from medner_cli.forms import WholeForms, word_runs
 
 _GENERIC = re.compile(r"[a-z]{6,}")
 MIN_LETTERS = 4
@@ -25,7 +26,8 @@ MIN_LEFT = 2  # letters the clip leaves off at least: "metoprol" is a misspellin
 
 
 class ClippedNames:
-    """Every clip of the lexicon's generic names that clips only one, as whole-word forms."""
+    """The lexicon's generic names, sorted, and every clip that begins only one of them (as
+    the bytes that ``word_runs`` yields, a compact set)."""
 
     def __init__(self, names: Iterable[tuple[str, tuple[str, ...]]], vocab: Iterable[str]):
         """``names``: (generic name, its ids); ``vocab``: lower-case words that are no clip."""
@@ -35,15 +37,19 @@ class ClippedNames:
             # a name ending in "s" is a class or a plant ("spirostans", "carbolines")
             if _GENERIC.fullmatch(low) and not low.endswith("s"):
                 ids[low] = i
-        clips: dict[str, str | None] = {}  # clip -> its one name (None: two names begin so)
-        for name in ids:
-            for k in range(MIN_LETTERS, len(name) - MIN_LEFT + 1):
-                clip = name[:k]
-                clips[clip] = name if clips.get(clip, name) == name else None
-        skip = frozenset(vocab)
-        self._name = {c: n for c, n in clips.items() if n is not None and c not in skip}
+        self._names = sorted(ids)
         self._ids = ids
-        self._forms = WholeForms(self._name, not_after="/-", not_before="/-", fold_case=True)
+        skip = frozenset(vocab)
+        keys = set()
+        names = self._names
+        for i, name in enumerate(names):
+            # a clip longer than what the name shares with its neighbours begins it alone
+            shared = max(_common(name, names[i - 1]) if i else 0,
+                         _common(name, names[i + 1]) if i + 1 < len(names) else 0)
+            for k in range(max(MIN_LETTERS, shared + 1), len(name) - MIN_LEFT + 1):
+                if name[:k] not in skip:
+                    keys.add(name[:k].encode())
+        self._keys = frozenset(keys)
 
     @classmethod
     def vocab_of(cls, model_dir: str | Path) -> frozenset[str]:
@@ -56,20 +62,36 @@ class ClippedNames:
 
     def name_of(self, word: str) -> str | None:
         """The one generic name that ``word`` clips, or None ("enox": enoxaparin or enoxacin)."""
-        return self._name.get(word.lower())
+        low = word.lower()
+        if not low.isascii() or low.encode() not in self._keys:
+            return None
+        return self._names[bisect.bisect_left(self._names, low)]
 
     def find(self, doc: Doc, known: Iterable[tuple[int, int]] = ()
              ) -> list[tuple[int, int, str, tuple[str, ...]]]:
         """(start, end, generic name, ids) of the words of the document that clip one name,
         outside the ``known`` spans (drug names already found)."""
-        found = self._forms.find(doc)
-        if not found:
+        present = self._keys.intersection(word_runs(doc))
+        if not present:
             return []
+        found = WholeForms([k.decode() for k in present], not_after="/-", not_before="/-",
+                           fold_case=True).find(doc)
         taken = list(known)
         text = doc.text
         out = []
         for s, e in found:
             if not any(a < e and s < b for a, b in taken):
-                name = self._name[text[s:e].lower()]
-                out.append((s, e, name, self._ids[name]))
+                name = self.name_of(text[s:e])
+                if name is not None:
+                    out.append((s, e, name, self._ids[name]))
         return out
+
+
+def _common(a: str, b: str) -> int:
+    """The length of the prefix that ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
