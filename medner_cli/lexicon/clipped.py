@@ -5,8 +5,8 @@ A word is a clipped name when it is the start (four letters or more, two or more
 end) of exactly one of the lexicon's generic names that carry a DrugBank id, and is no word of
 the model's vocabulary (which holds the English and medical words that begin drug names:
 "test", "plan", "meta"). Whether the note gives it as a drug is decided where ambiguous short
-forms are (``match.short_form_hits``): a dose, a route or a verb of giving beside it, or a drug
-beside it in a list.
+forms are (``match.short_form_hits``): a dose with a unit, a route, a frequency or a verb of
+giving beside it, or a bare dose of its own with a drug beside it in a list.
 """
 
 from __future__ import annotations
