@@ -63,12 +63,12 @@ def _joins(text: str, prev: Line, line: Line, width: int) -> bool:
         return False  # a closed line: the next starts anew, even in lower case ("no cp.\ndilt")
     if last in _CONTINUATION_MARKS:
         return True
-    if first.islower():  # wrapped, unless the next line's first word would have fitted on it
-        word = _FIRST_WORD.match(text, line[BEGIN], line[END])
-        return prev[END] - prev[BEGIN] + 1 + (word.end() - word.start() if word else 0) > width
     tail = text[max(prev[BEGIN], prev[END] - 8):prev[END]].split()
     if tail and tail[-1].lower() in _CONTINUES:
         return True
+    if first.islower():  # wrapped, unless the next line's first word would have fitted on it
+        word = _FIRST_WORD.match(text, line[BEGIN], line[END])
+        return prev[END] - prev[BEGIN] + 1 + (word.end() - word.start() if word else 0) > width
     # a line filled up to a width, going on with a capitalised word; not a new entry that
     # starts with a digit ("23:40 Insulin ...") or follows a closed line, and not after a
     # line longer than any wrap width (a paragraph or a table row of its own)
