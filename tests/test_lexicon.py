@@ -428,6 +428,8 @@ def test_drug_short_forms_not_a_drug(lex, text):
     ("metop tart 25 bid", ["metop tart"]),
     ("BP 132->108\nMOM 30 mL prn constipation; mom at bedside", ["MOM"]),  # a number on the
     # line before is no amount of the form
+    ("on IFX 10 mg/kg q6wk, failed LEF; rosuva 20; ADA diet; on ADA 40 q2wk",
+     ["IFX", "LEF", "rosuva", "ADA"]),
 ])
 def test_short_forms_as_notes_give_drugs(lex, text, expected):
     doc = Doc("d", "CLINIC NOTE\n" + text + "\n")

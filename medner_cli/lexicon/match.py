@@ -413,7 +413,7 @@ SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # status 3"), a tube or a catheter ("PCN tube"). A level is no such sign: a drug measured in a
 # level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
-    r"[ \t]*(?::[ \t]*)?(?i:class|physical status|PS|score|grade|tubes?|catheter)\b")
+    r"[ \t]*(?::[ \t]*)?(?i:class|physical status|PS|score|grade|tubes?|catheter|diet)\b")
 # ... nor, after the anaesthetists' ASA, a scale's reading: a Roman numeral or a number from 1
 # to 6 with no unit or frequency after it ("ASA 3", "ASA: III", "ASA IV"). After any other short
 # form a bare number is a dose or a rate ("levo 6 -> 14", "norepi 4"), and "IV" its route
@@ -650,12 +650,12 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
                   and not _endogenous(text[a[0]:a[1]]) and not _endogenous(text[b[0]:b[1]])
                   for x in (a, b)}
         while left:  # a form beside one taken may make its own neighbour a list item
-            now = [(s, e) for s, e in left
-                   if _given_as_drug(text, s, e) or ((
+            now = [(s, e) for s, e in left if not _NOT_A_DRUG_AFTER.match(text, e) and (
+                   _given_as_drug(text, s, e) or ((
                        _NUMBER_AFTER.match(text, e) and _beside(text, s, e, drugs))
                        if (s, e) in named else (s, e) in paired or (
                        _beside(text, s, e, drugs) and not (
-                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e))))]
+                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))))]
             if not now:
                 break
             # a clipped name needs its own dose as well as a drug beside it ("heparin 4000 u
