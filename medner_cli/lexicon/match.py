@@ -410,8 +410,8 @@ def _cuts_shorthand(low: str, end: int) -> bool:
 
 SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # after a short form, what says it is no drug: a scale's name ("ASA class II", "ASA physical
-# status 3"), a tube or a catheter ("PCN tube"). A level is no such sign: a drug measured in a
-# level is still a Chemical ("INH level").
+# status 3"), a tube or a catheter ("PCN tube"), a diet ("ADA diet"). A level is no such sign:
+# a drug measured in a level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?i:class|physical status|PS|score|grade|tubes?|catheter|diet)\b")
 # ... nor, after the anaesthetists' ASA, a scale's reading: a Roman numeral or a number from 1
@@ -514,11 +514,10 @@ _DOSED_GAP = re.compile(r"(?:[ \t]+\d+(?:[.,/]\d+)*(?:[ \t]*(?i:mg|mcg|g|units?|
 
 # ... or a dose before it ("1 amp bicarb", "40 mEq K", "2 g mag"; ``AMOUNT_BEFORE``)
 def _given_as_drug(text: str, start: int, end: int) -> bool:
-    return not _NOT_A_DRUG_AFTER.match(text, end) and bool(
-        _DRUG_SIGN_AFTER.match(text, end)
-        or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
-        or AMOUNT_BEFORE.search(text, max(0, start - 16), start)
-        or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
+    return bool(_DRUG_SIGN_AFTER.match(text, end)
+                or _GIVEN_VERB_BEFORE.search(text, max(0, start - 24), start)
+                or AMOUNT_BEFORE.search(text, max(0, start - 16), start)
+                or (not _endogenous(text[start:end]) and _LEVEL_AFTER.match(text, end)))
 
 
 # ... or given with a drug, as a local anaesthetic's additive ("Marcaine with epi"; not the
@@ -649,13 +648,15 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
         paired = {x for a in left for b in left if a[1] + 1 == b[0] and text[a[1]] == "/"
                   and not _endogenous(text[a[0]:a[1]]) and not _endogenous(text[b[0]:b[1]])
                   for x in (a, b)}
+        # a word after the form that makes it no drug ("ASA class", "ADA diet") bars it for good
+        left = [x for x in left if not _NOT_A_DRUG_AFTER.match(text, x[1])]
         while left:  # a form beside one taken may make its own neighbour a list item
-            now = [(s, e) for s, e in left if not _NOT_A_DRUG_AFTER.match(text, e) and (
-                   _given_as_drug(text, s, e) or ((
+            now = [(s, e) for s, e in left
+                   if _given_as_drug(text, s, e) or ((
                        _NUMBER_AFTER.match(text, e) and _beside(text, s, e, drugs))
                        if (s, e) in named else (s, e) in paired or (
                        _beside(text, s, e, drugs) and not (
-                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e)))))]
+                           _endogenous(text[s:e]) and _NUMBER_AFTER.match(text, e))))]
             if not now:
                 break
             # a clipped name needs its own dose as well as a drug beside it ("heparin 4000 u
