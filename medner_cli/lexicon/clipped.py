@@ -12,13 +12,13 @@ giving beside it, or a bare dose of its own with a drug beside it in a list.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from pathlib import Path
 from typing import Iterable
 
 from medner_cli.doc import Doc
 from medner_cli.forms import WholeForms, word_runs
+from medner_cli.tokenize import load_tokenizer
 
 _GENERIC = re.compile(r"[a-z]{6,}")
 MIN_LETTERS = 4
@@ -57,8 +57,7 @@ class ClippedNames:
         path = Path(model_dir) / "tokenizer.json"
         if not path.is_file():
             return frozenset()
-        vocab = json.loads(path.read_text(encoding="utf-8")).get("model", {}).get("vocab", {})
-        return frozenset(w for w in vocab if w.isalpha())
+        return frozenset(w for w in load_tokenizer(path).get_vocab() if w.isalpha())
 
     def name_of(self, word: str) -> str | None:
         """The one generic name that ``word`` clips, or None ("enox": enoxaparin or enoxacin)."""
