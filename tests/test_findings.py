@@ -353,6 +353,12 @@ ADD = [
      "retention. intermittently confused.\n", [],
      ["graves disease", "ed", "hydro", "aom", "retention", "confused"]),
     (HEADER + "+si w/ plan; today denies si/hi.\n", ["si", "si"], ["si", "si/hi"]),
+    # a psychiatric review of systems, sensory and gait findings
+    (HEADER + "No manic symptoms: denies decreased need for sleep, racing thoughts or "
+     "pressured speech. Reports poor concentration.\nExam: antalgic gait, decreased sensation "
+     "in the L5 dermatome.\n", [],
+     ["decreased need for sleep", "racing thoughts", "pressured speech", "poor concentration",
+      "antalgic gait", "decreased sensation"]),
     # a plus mark opens a list with no space, not a grade's; clipped rhythms in a system line
     (HEADER + "pt w/chest pain, w/o dysuria.\n", [], ["chest pain", "dysuria"]),
     (HEADER + "+HA, no blurry vision. (-)ha, 2+edema.\nCV: HR 118 SINUS TACH.\n", [],
