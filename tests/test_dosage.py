@@ -717,6 +717,15 @@ def test_chemicals_found_earlier_count_as_drug_names() -> None:
     assert found == ["0.005%", "1 drop both eyes at bedtime"]
 
 
+def test_an_x_course_after_a_chemical_found_earlier() -> None:
+    """An "x" course right after a drug the note's Chemicals name is a Dosage ("treated with
+    Pylera x 14 days"); how long someone has been on a drug is not ("on Pylera for 8 months")."""
+    text = "Treated with Pylera x 14 days in 2020. She has been on Pylera for 8 months."
+    assert spans(text) == []
+    found = [text[d.start:d.end] for d in find_dosages(text, frozenset({"pylera"}))]
+    assert found == ["x 14 days"]
+
+
 
 def test_a_count_of_what_a_patient_takes_is_no_strength() -> None:
     """A bare number right after a drug is its strength ("Lipitor 40"), but not when drinks,

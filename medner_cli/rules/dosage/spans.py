@@ -76,7 +76,10 @@ def _evaluate(text: str, chain: list[Piece], follows: bool,
             ok = routes or drug_context(text, chain[0].start, before, after, True, drugs)
         elif any(course_of(p.m)["unit"] in ("day", "week", "month")
                  for p in core if p.kind == "dur"):
-            ok = routes or drug_context(text, chain[0].start, before, after, False)
+            # the note's own drug names count before an "x" course ("Pylera x 14 days"), not
+            # before "for": "has been on oxybutynin for 8 months" says how long, not a course
+            ok = routes or drug_context(text, chain[0].start, before, after, False,
+                                        drugs if text[chain[0].start] in "xX" else frozenset())
         else:  # a count of doses right after a drug or its form: "ondansetron x1", "drops x2"
             ok = bool(before) and (drug_like(before[0], drugs) or before[0] in FORMULATION
                                    and len(before) > 1 and drug_like(before[1], drugs))
