@@ -341,6 +341,7 @@ def test_build_collision_guard(tmp_path):
             "mrna": ["rna, messenger"], "foo receptor": ["foo receptor"],
             "acid, bile": ["bile acids"], "at-10": ["dihydrotachysterol"],
             "clonidine": ["clonidine"], "apraclonidine": ["apraclonidine"],
+            "prevnar 20": ["pcv"], "hbig": ["hbig"], "thymoglobulin": ["ratg"],
         },
         "drug_canonical_to_data": {
             "furosemide": {"name": "Furosemide", "mesh_id": "D049994", "drugbank_id": "DB00695"},
@@ -355,6 +356,9 @@ def test_build_collision_guard(tmp_path):
             "iron": {"name": "Iron", "drugbank_id": "DB01592"},
             "cephalexin": {"name": "Cephalexin", "drugbank_id": "DB00567"},
             "hydrocodone": {"name": "Hydrocodone"}, "acetaminophen": {"name": "Acetaminophen"},
+            "pcv": {"name": "Pneumococcal conjugate vaccine"},
+            "hbig": {"name": "Hepatitis B immune globulin"},
+            "ratg": {"name": "Antithymocyte immunoglobulin (rabbit)"},
         },
         "drug_variant_to_variant_data": {},
     }
@@ -382,6 +386,8 @@ def test_build_collision_guard(tmp_path):
     assert dropped["kinasex"] == "class" and dropped["foo receptor"] == "head-noun"
     assert dropped["tomorrow"] == "english" and dropped["rela"].startswith("biomed")
     assert dropped["acid, bile"] == "inverted" and dropped["at-10"] == "short-key"
+    # vaccines and blood products are no Chemical in notes; an immunosuppressant globulin is
+    assert dropped["prevnar 20"] == dropped["hbig"] == "biological" and "thymoglobulin" in rows
     assert "clonidine" in rows and figures["kept"] == len(rows)
     info = {"version": "9.9", "sha256": "0" * 64, "licence": "MIT License\n\nPermission ..."}
     path = build.write(tmp_path / "out", rows, info, figures, gz=True)

@@ -351,6 +351,14 @@ def _class_like(c2d: dict, canonical: str) -> bool:
     return not d.get("drugbank_id") and bool(trees & CLASS_TREES) and not trees & SMALL_TREES
 
 
+# canonical names of vaccines, toxoids and immune globulins ("Pneumococcal conjugate vaccine"
+# for "Prevnar 20", "Hepatitis B immune globulin" for "HBIG", "Pertussis Vaccine" for "bordetella
+# pertussis"), which the notes guideline leaves out with blood products; the anti-thymocyte and
+# anti-lymphocyte globulins are immunosuppressant drugs and stay
+_BIOLOGICAL = re.compile(r"\b(?:vaccines?|toxoids?|immune globulins?|immunoglobulins?)\b", re.I)
+_ANIMAL_ANTIBODIES = re.compile(r"thymocyte|lymphocyte", re.I)
+
+
 def _head_noun(v: str) -> bool:
     """A name of several words whose last word names no chemical: "NMDA receptor", "creatine
     kinase", "hepatitis B e antigen" (the step would take "NMDA" into it)."""
@@ -392,6 +400,8 @@ def build(bc5cdr: Path, biomed: Path, tokenizer: Path, data: dict) -> tuple[dict
             dropped[v] = "head-noun"
         elif v in attested:
             continue
+        elif _BIOLOGICAL.search(rows[v][0]) and not _ANIMAL_ANTIBODIES.search(rows[v][0]):
+            dropped[v] = "biological"  # the notes guideline: vaccines and blood products
         elif " " not in v and v in words:
             dropped[v] = "english"
         elif counts[v] >= BIOMED_MIN and not _generic(v, rows[v]):
