@@ -436,6 +436,9 @@ def test_drug_short_forms_not_a_drug(lex, text):
     # line before is no amount of the form
     ("on IFX 10 mg/kg q6wk, failed LEF; rosuva 20; ADA diet; on ADA 40 q2wk",
      ["IFX", "LEF", "rosuva", "ADA"]),
+    # antiepileptic, antiviral and leukaemia short forms, clipped JAK inhibitors
+    ("focal epilepsy on LEV 1500 BID + LCM 100 BID; APL on ATRA + ATO; add upa",
+     ["LEV", "LCM", "ATRA", "ATO", "upa"]),
 ])
 def test_short_forms_as_notes_give_drugs(lex, text, expected):
     doc = Doc("d", "CLINIC NOTE\n" + text + "\n")
@@ -544,6 +547,8 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     # "vit K" is vitamin K whole, never the "K" (potassium) alone; vitamin levels are results
     ("Gave vit K 10 mg IV. Vit D 50,000 units weekly. 25-OH vit D 14; vit D level 9.", [
         "vit K", "Vit D"]),
+    # prophylaxis after it gives a drug; a ventilator mode is none
+    ("ACV ppx for HSV. Vent mode ACV, FiO2 40%.", ["ACV"]),
 ])
 def test_ambiguous_short_forms_only_where_given_as_drugs(text, drugs):
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])

@@ -483,7 +483,7 @@ _DRUG_SIGN_AFTER = re.compile(
     r"|tabs?|tablets?|caps?|puffs?|drops?)\b" + _NOT_PER_VOLUME + r"|%|/(?:m2|kg)\b"
     r"|[ \t]*(?i:q\d+h|qhs|prn|daily|bid|tid|qid|po|iv|im|sc|sq|sl)\b)"
     r"|(?i:po|iv|im|sc|sq|sl|ivp|gtt|drip|infusion|push|nebs?|patch(?:es)?|tapers?|bursts?"
-    r"|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression)\b)"
+    r"|daily|bid|tid|qid|qhs|qd|weekly|q\d+h|prn|ointment|cream|suppression|ppx|prophylaxis)\b)"
     r"|[ \t]+(?i:weaned|tapered|stopped|held|discontinued|restarted|repleted|supplements?"
     r"|supplementation|replacement|repletion)\b"
     r"|[ \t]+(?i:allerg(?:y|ies|ic)|intolerance|(?:not[ \t]+)?indicated)\b")
