@@ -534,6 +534,13 @@ def test_a_substance_with_a_disorder_word_is_one_disease():
                                                  ("etoh withdrawal seizures", "Disease")]
 
 
+def test_a_short_form_a_drug_treats_is_a_disease():
+    """"RA" is room air in "95% on RA" but a disease before "on" and the drug that treats it."""
+    text = HEADER + "Rheum: seropositive RA on MTX 20 mg weekly; UC (E3) on vedo. Sat 95% on RA.\n"
+    _, out = _run(text, [("MTX", "Chemical"), ("vedo", "Chemical")])
+    assert _texts(out) == ["seropositive RA", "UC"]
+
+
 def test_a_substance_class_with_a_disorder_word_is_one_disease():
     _, out = _run(HEADER + "Found down: opioid overdose. Hx polysubstance abuse.\n",
                   [("overdose", "Disease")])

@@ -134,6 +134,13 @@ _UNIT_LIKE = LOWER_ABBREVIATIONS | {f.upper() for f in LOWER_ABBREVIATIONS if "/
 _CAPITALIZED = frozenset(f.upper() for f in ABBREVIATIONS) - ABBREVIATIONS
 _ABBREVIATION_FORMS = WholeForms(ABBREVIATIONS | _UNIT_LIKE | _CAPITALIZED, not_after="_-",
                                  not_before="_-")
+# short forms the list leaves out because notes often mean something else by them (room air,
+# ulcerative colitis or urgent care, Parkinson disease or peritoneal dialysis, hepatic
+# encephalopathy, ...), taken as a disease where a drug treats it: "RA on MTX", "UC (E3) on
+# vedo", "PD x8 y on C/L", "hx SI w/ OD on tylenol"
+_TREATED_FORMS = WholeForms(("RA", "UC", "MS", "PD", "PsA", "MM", "AD", "LN", "PMR", "VT", "HE",
+                             "SBP", "CP", "OD", "SI", "PPD"), not_after="_-/", not_before="_-/")
+_ON_DRUG = re.compile(r"[ \t]+(?:\([^)\n]{1,12}\)[ \t]+)?(?:x[ \t]?\d+[ \t]?[a-z]{0,3}[ \t]+)?on[ \t]+")
 SYSTEMS = _entries("findings_systems.txt")
 ANALYTES = _entries("findings_analytes.txt")
 DRUG_CLASSES = _entries("findings_drug_classes.txt")
@@ -181,7 +188,8 @@ KEEP_BEFORE = frozenset((
     "nonischemic", "non-ischemic", "restrictive", "hypertrophic", "expressive", "receptive",
     "spontaneous", "degenerative", "latent", "pulmonary", "extrapulmonary", "invasive",
     "dysplastic", "pulm", "gestational", "euglycemic", "contact", "incisional", "plaque",
-    "nummular", "postmenopausal", "subclinical", "centrilobular", "panlobular", "paraseptal"))
+    "nummular", "postmenopausal", "subclinical", "centrilobular", "panlobular", "paraseptal",
+    "seropositive", "seronegative", "relapsing-remitting", "relapsing"))
 POSITIONS = frozenset((
     "upper", "middle", "lower", "superior", "inferior", "anterior", "posterior", "medial",
     "lateral", "apical", "basal", "distal", "proximal", "mid", "central", "peripheral",
@@ -1467,7 +1475,8 @@ def _clause_openings(text: str, taken: _Taken, diseases: set[int],
                 _list_findings(text, m.start(1), stop, taken, diseases, True, out)
 
 
-def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list[tuple[int, int]]:
+def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool,
+                chemicals: frozenset[int]) -> list[tuple[int, int]]:
     text = doc.text
     n = len(text)
     out: list[tuple[int, int]] = []
@@ -1533,6 +1542,10 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool) -> list
         if not (s in keyed and text.startswith(":", e)) and word not in _defined(doc) and not (
                 word in _UNIT_LIKE and _AFTER_NUMBER.search(text, max(0, s - 4), s)) and \
                 not _SERVICE_AFTER.match(text, e) and not _vaccine(text, e):  # "hep B vaccine"
+            out.append((s, e))
+    for s, e in _TREATED_FORMS.occurrences(doc):  # "RA on MTX": a disease a drug treats
+        m = _ON_DRUG.match(text, e)
+        if m is not None and m.end() in chemicals and text[s:e] not in _defined(doc):
             out.append((s, e))
     for unit in ("mm", "cm"):  # "a 4 mm stone", "1.4 cm left adrenal nodule"
         i = low.find(unit)
@@ -1952,7 +1965,8 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     diseases = {e.start for e in fixed if e.label == "Disease"}
     taken = _Taken(list(spans))
     added = []
-    for s, e in _candidates(doc, taken, diseases, note):
+    chemicals = frozenset(e.start for e in fixed if e.label == "Chemical")
+    for s, e in _candidates(doc, taken, diseases, note, chemicals):
         if e > s and taken.free(s, e) and not (note and _TEST_AFTER.match(text, e)):
             taken.add(s, e)
             added.append((s, e))
