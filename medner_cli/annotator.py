@@ -45,7 +45,8 @@ class Options:
         """Names of the pipeline steps these options switch off."""
         return {name for name, on in (("propagate", propagate), ("dosage", self.dosage),
                                       ("lexicon", self.lexicon), ("memory", self.memory),
-                                      ("link", self.link), ("assertion", self.assertion))
+                                      ("bounds", self.memory), ("link", self.link),
+                                      ("assertion", self.assertion))
                 if not on}
 
 

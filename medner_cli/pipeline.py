@@ -69,6 +69,13 @@ def _memory(resources: Resources) -> Step:
     return memory_step(resources.folder_with(MEMORY))
 
 
+def _bounds(resources: Resources) -> Step:
+    from medner_cli.link import DICTIONARY
+    from medner_cli.memory.bounds import name_bounds
+
+    return name_bounds(resources.folder_with(DICTIONARY))
+
+
 def _abbreviations(resources: Resources) -> Step:
     from medner_cli.link.abbreviations import abbreviation_labels
 
@@ -103,19 +110,20 @@ FACTORIES: dict[str, Callable[[Resources], Step]] = {
     "findings": _findings,
     "abbreviations": _abbreviations,
     "memory": _memory,
+    "bounds": _bounds,
     "dosage": _dosage,
     "link": _link,
     "assertion": _assertion,
 }
 ORDER = ("lexicon", "identities", "headings", "propagate", "identities", "headings", "list_items",
-         "findings", "memory", "abbreviations", "dosage", "link", "assertion")
+         "findings", "memory", "bounds", "abbreviations", "dosage", "link", "assertion")
 # steps that add fields to entities and never change spans: the only ones run on entities given
 # in the input (``--entities-from-input``)
 FIELD_STEPS = frozenset({"link", "assertion"})
 # steps whose data are annotations that a shipped build takes from the development set too:
 # choosing an epoch or a threshold on dev leaves them out, so the choice sees the model's own
 # output rather than dev's answers
-ANNOTATION_STEPS = frozenset({"memory"})
+ANNOTATION_STEPS = frozenset({"memory", "bounds"})
 
 
 @dataclass(frozen=True)

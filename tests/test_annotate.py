@@ -157,7 +157,7 @@ def test_timing_table_and_json(tiny_model, tmp_path):
     # the model's stages, then each pipeline step by name (the tiny card does not propagate)
     assert list(summary["stage_seconds"]) == [
         "read", "tokenize", "infer", "decode", "lexicon", "identities", "headings", "list_items",
-        "findings", "memory", "abbreviations", "dosage", "link", "assertion", "write"]
+        "findings", "memory", "bounds", "abbreviations", "dosage", "link", "assertion", "write"]
     assert set(summary["latency_ms"]) == {"p50", "p95", "p99"}
     assert summary["entities"]["Chemical"] == 2
     assert summary["peak_rss_mb_per_worker"] > 10

@@ -169,3 +169,46 @@ def test_a_name_whose_lower_case_is_longer_still_matches():
     text = PROSE + " ABC İSTANBUL FEVER."
     (hit,) = memory(Doc("d", text), [])
     assert text[hit.start:hit.end] == hit.text == "ABC İSTANBUL FEVER"
+
+
+# --- name bounds ----------------------------------------------------------------------------
+
+def _bounds() -> "NameBounds":
+    from medner_cli.memory.bounds import NameBounds
+
+    # a BC5CDR Disease mention, a MeSH name, and a mention the annotators gave no id ("-1")
+    return NameBounds({"nonketotic hyperglycinemia": "D020158", "induced abortion": "-1"},
+                      {"progressive supranuclear palsy": "D013494"})
+
+
+def test_bounds_take_in_the_words_of_a_known_name_in_research_prose():
+    text = ("Nonketotic hyperglycinemia and progressive supranuclear palsy after induced "
+            "abortion. " + PROSE)
+    doc = Doc("d", text)
+    found = [doc.span(11, 26, "Disease"), doc.span(text.index("palsy") - 13, text.index("palsy")
+                                                   + 5, "Disease"),
+             doc.span(text.index("abortion"), text.index("abortion") + 8, "Disease")]
+    assert [e.text for e in found] == ["hyperglycinemia", "supranuclear palsy", "abortion"]
+    out = _bounds()(doc, found)
+    assert [e.text for e in out] == ["Nonketotic hyperglycinemia",
+                                     "progressive supranuclear palsy", "abortion"]
+    for e in out:
+        assert text[e.start:e.end] == e.text
+
+
+def test_bounds_stop_at_the_entity_before_and_leave_notes_alone():
+    text = "Patients given nonketotic hyperglycinemia drugs. " + PROSE
+    doc = Doc("d", text)
+    drug = doc.span(15, 25, "Chemical")  # an entity over the word the name would take
+    dis = doc.span(26, 41, "Disease")
+    assert _bounds()(doc, [drug, dis]) == [drug, dis]
+    note = "HPI: nonketotic hyperglycinemia.\nPMH: HTN.\nMeds: none.\nPlan: follow up.\n" + PROSE
+    ndoc = Doc("n", note)
+    ent = ndoc.span(16, 31, "Disease")
+    assert _bounds()(ndoc, [ent]) == [ent]
+
+
+def test_bounds_are_an_annotation_step_left_out_of_selection():
+    from medner_cli.pipeline import ANNOTATION_STEPS, ORDER
+
+    assert "bounds" in ANNOTATION_STEPS and ORDER.index("bounds") < ORDER.index("link")

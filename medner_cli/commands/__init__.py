@@ -56,7 +56,7 @@ def exit_codes(echo: Callable[[str], None] = _echo) -> Iterator[None]:
 LAYERS = (("dosage", "the Dosage rule layer"),
           ("lexicon", "the drug lexicon (brand and generic names the model may miss)"),
           ("memory", "the mention memory (names BC5CDR's annotators always marked, added in "
-                     "abstracts)"),
+                     "abstracts, and the start of a name they marked, where the model cut it)"),
           ("link", "concept linking (MeSH and DrugBank ids, canonical names)"),
           ("assertion", "assertion (negated, uncertain, historical, hypothetical, family)"))
 

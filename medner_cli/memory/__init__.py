@@ -49,7 +49,7 @@ class MentionMemory:
 
     def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:
         text = doc.text
-        if not research_prose(text):
+        if not doc.derived("research_prose", research_prose):
             return found
         hits = self.finder.find(doc)
         if not hits:

@@ -1,0 +1,86 @@
+"""Name bounds: a Disease whose left edge falls inside a name the annotators marked is taken
+out to that name's start, in abstracts only.
+
+The model often tags the head of a longer disease name ("hyperglycinemia" of "nonketotic
+hyperglycinemia", "palsy" of "progressive supranuclear palsy", "myeloma" of "multiple
+myeloma"): a strict-F1 error and a concept the linker then resolves wrongly or not at all. Where
+one or two words before the entity make, with it, a Disease mention of the linking dictionary
+(BC5CDR's annotations) or a MeSH name, the entity takes them in, the longer name first. Right
+edges are left alone: what follows a disease in a MeSH name is as often no part of it ("stroke
+volume", "pain management"). Like the mention memory this runs on research prose only
+(``research_prose``): in notes the names BC5CDR's annotators kept whole ("breakthrough pain",
+"fine tremor", "left flank pain") are ones the notes guideline cuts.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from medner_cli.doc import Doc, Entity
+from medner_cli.link import linker_for
+from medner_cli.link.normalize import key
+from medner_cli.rules.findings import research_prose
+
+_MAX_WORDS = 2
+_INNER = "'-"  # characters a word may hold between letters or digits
+
+
+def _word_before(text: str, pos: int, lo: int) -> int:
+    """The start of the word that one space separates from ``pos`` (a word: a letter, then
+    letters, digits and inner hyphens or apostrophes), not before ``lo``; -1 if there is none."""
+    end = pos - 1
+    if end <= lo or text[end] != " ":
+        return -1
+    i = end
+    while i > lo and (text[i - 1].isalnum() or text[i - 1] in _INNER):
+        i -= 1
+    if i == end or not text[i].isalpha() or text[end - 1] in _INNER or (
+            i > 0 and (text[i - 1].isalnum() or text[i - 1] in _INNER)):
+        return -1  # no word, one that ends in a hyphen, or one cut at ``lo``
+    return i
+
+
+class NameBounds:
+    """The pipeline step: ``step(doc, found) -> found`` with Disease left edges moved out to
+    the start of a known name (``known``: a key of the linking dictionary's Disease mentions
+    or MeSH names, without "-1" entries)."""
+
+    def __init__(self, diseases: dict[str, str], names: dict[str, str]) -> None:
+        self.diseases, self.names = diseases, names
+
+    def known(self, mention: str) -> bool:
+        k = key(mention)
+        ids = self.diseases.get(k)
+        if ids is None:
+            ids = self.names.get(k)
+        return ids is not None and ids != "-1"
+
+    def __call__(self, doc: Doc, found: list[Entity]) -> list[Entity]:
+        text = doc.text
+        if not doc.derived("research_prose", research_prose):
+            return found
+        out: list[Entity] = []
+        for ent in found:
+            if ent.label == "Disease":
+                lo = out[-1].end if out else 0
+                start, best = ent.start, None
+                for _ in range(_MAX_WORDS):
+                    start = _word_before(text, start, lo)
+                    if start < 0:
+                        break
+                    if self.known(text[start:ent.end]):
+                        best = start
+                if best is not None:
+                    ent = doc.span(best, ent.end, "Disease", score=ent.score, source=ent.source)
+            out.append(ent)
+        return out
+
+
+@cache
+def name_bounds(model_dir: str | Path) -> NameBounds:
+    """The step for a model folder's linking dictionary (the linker's tables, loaded once per
+    process and shared with the link step)."""
+    linker = linker_for(str(model_dir))
+    return NameBounds(linker.tables.get(("exact", "Disease"), {}),
+                      linker.tables.get(("exact", "*"), {}))
