@@ -353,6 +353,10 @@ ADD = [
      "retention. intermittently confused.\n", [],
      ["graves disease", "ed", "hydro", "aom", "retention", "confused"]),
     (HEADER + "+si w/ plan; today denies si/hi.\n", ["si", "si"], ["si", "si/hi"]),
+    # ambiguous short forms in capitals after a cue; a year after one is no measure
+    (HEADER + "h/o SBP 2024 -> cipro ppx. Hx VT s/p ICD 2022. SBP 142 today. VT 450 mL.\n"
+     "rifaximin 550 BID for HE. h/o PPD after G1. HE stain negative.\n", [],
+     ["SBP", "VT", "HE", "PPD"]),
     # a psychiatric review of systems, sensory and gait findings
     (HEADER + "No manic symptoms: denies decreased need for sleep, racing thoughts or "
      "pressured speech. Reports poor concentration.\nExam: antalgic gait, decreased sensation "
@@ -731,7 +735,7 @@ def test_a_count_after_a_mention_is_cut_and_the_list_goes_on_past_it():
 def test_an_eponyms_possessive_is_part_of_the_mention():
     text = HEADER + "58F RA w/ secondary Sjogren's, on MTX. The patient's asthma.\n"
     _, out = _run(text, [("secondary Sjogren", "Disease"), ("asthma", "Disease")])
-    assert _texts(out) == ["secondary Sjogren's", "asthma"]
+    assert _texts(out) == ["RA", "secondary Sjogren's", "asthma"]  # "58F RA": a cued form
 
 
 def test_cp_is_chest_pain_where_a_cue_lists_it():

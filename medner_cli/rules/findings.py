@@ -1271,9 +1271,12 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # hyaluronic acid, "SI" the sacroiliac joint; "denies CP" is chest pain, "hx of CP" may be
 # cerebral palsy (a Disease either way; linked as chest pain)
 _CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP", "SBP"))
+                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP", "SBP",
+                         # in capitals too, and the ambiguous short forms of diseases (hepatic
+                         # encephalopathy or "HE" stain, multiple sclerosis or mitral stenosis)
+                         "VT", "MS", "HE", "PD", "UC", "RA", "PPD", "OD", "LN", "PsA"))
 # "for sbp <140", "sbp 88": a pressure; a pain score is no measure ("c/o HA 8/10")
-_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|\d(?!\d?/10\b))")
+_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|(?!(?:19|20)\d\d\b)\d(?!\d?/10\b))")  # "H/o SBP 2024": a year
 
 
 def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
