@@ -114,10 +114,13 @@ class Lexicon:
                 found.append((m.start(), m.end(), lits.get(m.group(), ())))
                 extra = True
         if self.regex is not None:
-            for m in self.regex.finditer(low, start, end):
+            pos = start
+            while (m := self.regex.search(low, pos, end)) is not None:
                 a, b = m.span()
                 if a > 0 and _is_word(low[a]) and _is_word(low[a - 1]):
-                    continue
+                    pos = a + 1  # not a match, and the text it took may hold one: "coumad|in
+                    continue  # 2008" must not hide "2008-2020"
+                pos = max(b, a + 1)
                 for rx, rules in self.regexes:
                     if rx.match(low, a, end) is not None:
                         found.append((a, b, rules))
