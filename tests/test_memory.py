@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from medner_cli.cli import cli
 from medner_cli.doc import Doc, Entity
 from medner_cli.memory import HEADER, MEMORY, MentionMemory, memory_step, read_memory
+from medner_cli.memory.bounds import NameBounds
 from medner_cli.memory.build import build, main, write
 from medner_cli.rules.findings import research_prose
 
@@ -173,9 +174,7 @@ def test_a_name_whose_lower_case_is_longer_still_matches():
 
 # --- name bounds ----------------------------------------------------------------------------
 
-def _bounds() -> "NameBounds":
-    from medner_cli.memory.bounds import NameBounds
-
+def _bounds() -> NameBounds:
     # a BC5CDR Disease mention, a MeSH name, and a mention the annotators gave no id ("-1")
     return NameBounds({"nonketotic hyperglycinemia": "D020158", "induced abortion": "-1"},
                       {"progressive supranuclear palsy": "D013494"})

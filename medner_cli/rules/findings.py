@@ -140,7 +140,8 @@ _ABBREVIATION_FORMS = WholeForms(ABBREVIATIONS | _UNIT_LIKE | _CAPITALIZED, not_
 # vedo", "PD x8 y on C/L", "hx SI w/ OD on tylenol"
 _TREATED_FORMS = WholeForms(("RA", "UC", "MS", "PD", "PsA", "MM", "AD", "LN", "PMR", "VT", "HE",
                              "SBP", "CP", "OD", "SI", "PPD"), not_after="_-/", not_before="_-/")
-_ON_DRUG = re.compile(r"[ \t]+(?:\([^)\n]{1,12}\)[ \t]+)?(?:x[ \t]?\d+[ \t]?[a-z]{0,3}[ \t]+)?on[ \t]+")
+_ON_DRUG = re.compile(r"[ \t]+(?:\([^)\n]{1,12}\)[ \t]+)?"  # "UC (E3) on", "PD x8 y on"
+                      r"(?:x[ \t]?\d+[ \t]?[a-z]{0,3}[ \t]+)?on[ \t]+")
 SYSTEMS = _entries("findings_systems.txt")
 ANALYTES = _entries("findings_analytes.txt")
 DRUG_CLASSES = _entries("findings_drug_classes.txt")
@@ -1276,7 +1277,8 @@ _CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "
                          # encephalopathy or "HE" stain, multiple sclerosis or mitral stenosis)
                          "VT", "MS", "HE", "PD", "UC", "RA", "PPD", "OD", "LN", "PsA"))
 # "for sbp <140", "sbp 88": a pressure; a pain score is no measure ("c/o HA 8/10")
-_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|(?!(?:19|20)\d\d\b)\d(?!\d?/10\b))")  # "H/o SBP 2024": a year
+# ... but a year is none ("H/o SBP 2024")
+_MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|(?!(?:19|20)\d\d\b)\d(?!\d?/10\b))")
 
 
 def _item_words(text: str, pos: int, limit: int) -> list[re.Match]:
