@@ -717,6 +717,13 @@ def test_chemicals_found_earlier_count_as_drug_names() -> None:
     assert found == ["0.005%", "1 drop both eyes at bedtime"]
 
 
+def test_grams_over_100_are_a_weight_unless_right_after_a_drug() -> None:
+    """A bowel prep is a dose ("MiraLAX 238 g"); a gland or specimen in grams is not."""
+    text = "Prostate 120 g on TRUS; specimen 450 g. Prep: MiraLAX 238 g in Gatorade."
+    found = [text[d.start:d.end] for d in find_dosages(text, frozenset({"miralax"}))]
+    assert found == ["238 g"]
+
+
 def test_an_x_course_after_a_chemical_found_earlier() -> None:
     """An "x" course right after a drug the note's Chemicals name is a Dosage ("treated with
     Pylera x 14 days"); how long someone has been on a drug is not ("on Pylera for 8 months")."""

@@ -110,8 +110,8 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
         amount = parse_amount(p.m["amt"])
         if not isinstance(amount, float):
             continue
-        if amount > 100:  # specimen, organ or birth weight
-            return False
+        if amount > 100 and not (before and drug_like(before[0], drugs)):
+            return False  # specimen, organ or birth weight; not a bowel prep ("MiraLAX 238 g")
         attached = p.m["d_unit"] == "G" and text[p.m.start("d_unit") - 1].isdigit()
         if amount.is_integer() and (attached and 14 <= amount <= 34 or amount in _GAUGES
                                     and GAUGE_AFTER.intersection(tokens_after(text, p.end, 3))):
