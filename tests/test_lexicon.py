@@ -547,8 +547,8 @@ def test_every_drug_short_form_links_with_the_shipped_files():
     # "vit K" is vitamin K whole, never the "K" (potassium) alone; vitamin levels are results
     ("Gave vit K 10 mg IV. Vit D 50,000 units weekly. 25-OH vit D 14; vit D level 9.", [
         "vit K", "Vit D"]),
-    # prophylaxis after it gives a drug; a ventilator mode is none
-    ("ACV ppx for HSV. Vent mode ACV, FiO2 40%.", ["ACV"]),
+    # prophylaxis after it gives a drug; a ventilator mode is none, even "on" it
+    ("ACV ppx for HSV. Vent on ACV 450/16, PEEP 5, FiO2 40%.", ["ACV"]),
 ])
 def test_ambiguous_short_forms_only_where_given_as_drugs(text, drugs):
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])

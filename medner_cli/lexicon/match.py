@@ -414,6 +414,7 @@ SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # a drug measured in a level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?i:class|physical status|PS|score|grade|tubes?|catheter|diet)\b")
+_VENT_SETTINGS_AFTER = re.compile(r"[^\n;.]{0,30}?\b(?i:peep|fio2)\b")
 # ... nor, after the anaesthetists' ASA, a scale's reading: a Roman numeral or a number from 1
 # to 6 with no unit or frequency after it ("ASA 3", "ASA: III", "ASA IV"). After any other short
 # form a bare number is a dose or a rate ("levo 6 -> 14", "norepi 4"), and "IV" its route
@@ -648,8 +649,10 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
         paired = {x for a in left for b in left if a[1] + 1 == b[0] and text[a[1]] == "/"
                   and not _endogenous(text[a[0]:a[1]]) and not _endogenous(text[b[0]:b[1]])
                   for x in (a, b)}
-        # a word after the form that makes it no drug ("ASA class", "ADA diet") bars it for good
-        left = [x for x in left if not _NOT_A_DRUG_AFTER.match(text, x[1])]
+        # a word after the form that makes it no drug ("ASA class", "ADA diet") bars it for good,
+        # and so do ventilator settings ("on ACV 450/16, PEEP 5": the mode, not acyclovir)
+        left = [x for x in left if not _NOT_A_DRUG_AFTER.match(text, x[1])
+                and not _VENT_SETTINGS_AFTER.match(text, x[1])]
         while left:  # a form beside one taken may make its own neighbour a list item
             now = [(s, e) for s, e in left
                    if _given_as_drug(text, s, e) or ((
