@@ -126,6 +126,7 @@ def test_salts(lex):
     assert texts(lex, "lithium citrate 5 mL") == ["lithium citrate"]
     assert texts(lex, "Sertraline HCl; lithium HCl 300 mg") == ["lithium HCl"]
     assert texts(lex, "metoprolol succinate 25 mg") == ["metoprolol succinate"]
+    assert texts(lex, "lithium cit 5 mL; lithium citation") == ["lithium cit", "lithium"]  # clipped
     # a drug of its own after a drug is taken in as its salt ...
     assert texts(lex, "heparin sodium 5,000 units") == ["heparin sodium"]
     # ... but a cation before an anion is the next drug, and a line break ends a name

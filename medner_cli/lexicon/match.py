@@ -71,8 +71,8 @@ _ANIONS = (
     # esters, which BC5CDR and the notes guideline take in with the name like a salt
     "medoxomil", "mofetil", "axetil", "proxetil", "pivoxil", "disoproxil", "alafenamide",
     "etexilate", "marboxil",
-    # as notes clip them ("metoprolol succ", "metoprolol tart")
-    "succ", "tart",
+    # as notes clip them ("metoprolol succ", "metoprolol tart", "caffeine cit")
+    "succ", "tart", "cit",
 )
 _CATIONS = ("sodium", "potassium", "calcium", "magnesium")
 _ANION_RE = "|".join(sorted((re.escape(a).replace(r"\ ", " ") for a in _ANIONS),
