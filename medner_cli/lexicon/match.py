@@ -414,6 +414,7 @@ SHORT_FORMS = Path(__file__).with_name("short_forms.txt")
 # a drug measured in a level is still a Chemical ("INH level").
 _NOT_A_DRUG_AFTER = re.compile(
     r"[ \t]*(?::[ \t]*)?(?i:class|physical status|PS|score|grade|tubes?|catheter|diet)\b")
+# ... and, after an ambiguous form, ventilator settings on its line ("on ACV 450/16, PEEP 5")
 _VENT_SETTINGS_AFTER = re.compile(r"[^\n;.]{0,30}?\b(?i:peep|fio2)\b")
 # ... nor, after the anaesthetists' ASA, a scale's reading: a Roman numeral or a number from 1
 # to 6 with no unit or frequency after it ("ASA 3", "ASA: III", "ASA IV"). After any other short

@@ -134,12 +134,14 @@ _UNIT_LIKE = LOWER_ABBREVIATIONS | {f.upper() for f in LOWER_ABBREVIATIONS if "/
 _CAPITALIZED = frozenset(f.upper() for f in ABBREVIATIONS) - ABBREVIATIONS
 _ABBREVIATION_FORMS = WholeForms(ABBREVIATIONS | _UNIT_LIKE | _CAPITALIZED, not_after="_-",
                                  not_before="_-")
-# short forms the list leaves out because notes often mean something else by them (room air,
-# ulcerative colitis or urgent care, Parkinson disease or peritoneal dialysis, hepatic
-# encephalopathy, ...), taken as a disease where a drug treats it: "RA on MTX", "UC (E3) on
-# vedo", "PD x8 y on C/L", "hx SI w/ OD on tylenol"
-_TREATED_FORMS = WholeForms(("RA", "UC", "MS", "PD", "PsA", "MM", "AD", "LN", "PMR", "VT", "HE",
-                             "SBP", "CP", "OD", "SI", "PPD"), not_after="_-/", not_before="_-/")
+# disease short forms the list leaves out because notes often mean something else by them
+# (room air, ulcerative colitis or urgent care, Parkinson disease or peritoneal dialysis,
+# hepatic encephalopathy or an "HE" stain, multiple sclerosis or mitral stenosis, ...): a
+# disease only after a cue that names a condition (``_CUED_FORMS``) or where a drug treats it
+# ("RA on MTX", "UC (E3) on vedo", "PD x8 y on C/L", "hx SI w/ OD on tylenol")
+_AMBIGUOUS_FORMS = frozenset(("RA", "UC", "MS", "PD", "PsA", "MM", "AD", "LN", "PMR", "VT", "HE",
+                              "SBP", "CP", "OD", "SI", "HI", "HA", "PPD"))
+_TREATED_FORMS = WholeForms(_AMBIGUOUS_FORMS, not_after="_-/", not_before="_-/")
 _ON_DRUG = re.compile(r"[ \t]+(?:\([^)\n]{1,12}\)[ \t]+)?"  # "UC (E3) on", "PD x8 y on"
                       r"(?:x[ \t]?\d+[ \t]?[a-z]{0,3}[ \t]+)?on[ \t]+")
 SYSTEMS = _entries("findings_systems.txt")
@@ -1272,10 +1274,7 @@ _GAP_STOP = frozenset(",;:()[]\r\n/")
 # hyaluronic acid, "SI" the sacroiliac joint; "denies CP" is chest pain, "hx of CP" may be
 # cerebral palsy (a Disease either way; linked as chest pain)
 _CUED_FORMS = frozenset(("pe", "pph", "sbp", "pad", "gad", "hit", "cap", "vt", "si", "hi",
-                         "hydro", "ed", "ms", "ha", "HA", "SI", "HI", "CP", "SBP",
-                         # in capitals too, and the ambiguous short forms of diseases (hepatic
-                         # encephalopathy or "HE" stain, multiple sclerosis or mitral stenosis)
-                         "VT", "MS", "HE", "PD", "UC", "RA", "PPD", "OD", "LN", "PsA"))
+                         "hydro", "ed", "ms", "ha")) | _AMBIGUOUS_FORMS
 # "for sbp <140", "sbp 88": a pressure; a pain score is no measure ("c/o HA 8/10")
 # ... but a year is none ("H/o SBP 2024")
 _MEASURE_AFTER = re.compile(r"[ \t]*(?:[<>≤≥=]|goal\b|(?!(?:19|20)\d\d\b)\d(?!\d?/10\b))")
@@ -1970,7 +1969,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
     diseases = {e.start for e in fixed if e.label == "Disease"}
     taken = _Taken(list(spans))
     added = []
-    chemicals = frozenset(e.start for e in fixed if e.label == "Chemical")
+    chemicals = frozenset(e.start for e in fixed if e.label == "Chemical") if note else frozenset()
     for s, e in _candidates(doc, taken, diseases, note, chemicals):
         if e > s and taken.free(s, e) and not (note and _TEST_AFTER.match(text, e)):
             taken.add(s, e)
