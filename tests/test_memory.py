@@ -32,7 +32,7 @@ def gold(text: str, *spans: tuple[str, str, int]) -> Doc:
     return Doc("d", text, ents)
 
 
-def test_build_keeps_names_annotated_at_nearly_every_occurrence():
+def test_build_keeps_names_annotated_at_half_their_occurrences_or_more():
     docs = [
         gold("Cocaine and haloperidol. Cocaine again.", ("Cocaine", "Chemical", 0),
              ("Cocaine", "Chemical", 1), ("haloperidol", "Chemical", 0)),
@@ -40,11 +40,12 @@ def test_build_keeps_names_annotated_at_nearly_every_occurrence():
              ("cocaine", "Chemical", 0)),
         gold("seizures and Seizures", ("seizures", "Disease", 0), ("Seizures", "Chemical", 0)),
         gold("ACE and ACE", ("ACE", "Chemical", 0), ("ACE", "Chemical", 1)),
+        gold("heart block, once", ("heart block", "Disease", 0)),
     ]
     rows = build(docs)
-    # cocaine: 3 of 3 occurrences, any case; haloperidol 1 of 3; seizures has two labels;
-    # ACE is shorter than four characters
-    assert rows == [("Chemical", "cocaine", 3, 3)]
+    # cocaine: 3 of 3 occurrences, any case; heart block: its one occurrence; haloperidol 1 of
+    # 3; seizures has two labels; ACE is shorter than four characters
+    assert rows == [("Chemical", "cocaine", 3, 3), ("Disease", "heart block", 1, 1)]
 
 
 def test_build_counts_whole_words_only():
@@ -52,8 +53,10 @@ def test_build_counts_whole_words_only():
     docs = [gold("cocaine; cocaine-induced; cocaine", ("cocaine", "Chemical", 0),
                  ("cocaine", "Chemical", 2))]
     assert build(docs) == [("Chemical", "cocaine", 2, 2)]
-    docs.append(gold("unmarked cocaine", ))
-    assert build(docs) == []  # 2 of 3
+    docs.append(gold("unmarked cocaine and cocaine", ))
+    assert build(docs) == [("Chemical", "cocaine", 2, 4)]  # half
+    docs.append(gold("cocaine unmarked", ))
+    assert build(docs) == []  # 2 of 5
 
 
 def test_written_file_reads_back(tmp_path):
@@ -129,6 +132,10 @@ def test_build_command(tmp_path):
                         "1\t18\t25\tCocaine\tChemical\tD003042\n\n", encoding="utf-8")
     assert main(["--train", str(pubtator), "--out", str(tmp_path / "out")]) == 0
     assert read_memory(tmp_path / "out" / MEMORY) == {"cocaine": "Chemical"}
+    # the thresholds are options, so other rules can be measured: cocaine has only 2
+    assert main(["--train", str(pubtator), "--out", str(tmp_path / "two"),
+                 "--min-annotated", "3", "--min-share", "0.9"]) == 0
+    assert read_memory(tmp_path / "two" / MEMORY) == {}
 
 
 @pytest.mark.parametrize("flag, on", [([], True), (["--no-memory"], False)])
