@@ -214,6 +214,19 @@ def test_bounds_stop_at_the_entity_before_and_leave_notes_alone():
     assert _bounds()(ndoc, [ent]) == [ent]
 
 
+def test_bounds_join_a_known_name_the_model_split_in_two():
+    text = "Nonketotic hyperglycinemia, nonketotic hyperglycinemia drugs. " + PROSE
+    doc = Doc("d", text)
+    halves = [doc.span(0, 10, "Disease", score=0.9), doc.span(11, 26, "Disease", score=0.7)]
+    out = _bounds()(doc, halves)
+    assert [(e.text, e.score) for e in out] == [("Nonketotic hyperglycinemia", 0.7)]
+    # two Diseases whose union is no known name stay two; nor is a Chemical taken in
+    second = text.index("nonketotic", 5)
+    other = [doc.span(second, second + 10, "Chemical"), doc.span(second + 11, second + 26, "Disease"),
+             doc.span(second + 27, second + 32, "Disease")]
+    assert _bounds()(doc, other) == other
+
+
 def test_bounds_are_an_annotation_step_left_out_of_selection():
     from medner_cli.pipeline import ANNOTATION_STEPS, ORDER
 

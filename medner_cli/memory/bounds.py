@@ -5,8 +5,9 @@ The model often tags the head of a longer disease name ("hyperglycinemia" of "no
 hyperglycinemia", "palsy" of "progressive supranuclear palsy", "myeloma" of "multiple
 myeloma"): a strict-F1 error and a concept the linker then resolves wrongly or not at all. Where
 one or two words before the entity make, with it, a Disease mention of the linking dictionary
-(BC5CDR's annotations) or a MeSH name, the entity takes them in, the longer name first. Right
-edges are left alone: what follows a disease in a MeSH name is as often no part of it ("stroke
+(BC5CDR's annotations) or a MeSH name, the entity takes them in, the longer name first; where
+the model split such a name into two adjacent Diseases ("hemorrhagic" "cystitis"), the two
+become one. Right edges are left alone: what follows a disease in a MeSH name is as often no part of it ("stroke
 volume", "pain management"). Like the mention memory this runs on research prose only
 (``research_prose``): in notes the names BC5CDR's annotators kept whole ("breakthrough pain",
 "fine tremor", "left flank pain") are ones the notes guideline cuts.
@@ -24,6 +25,7 @@ from medner_cli.rules.findings import research_prose
 
 _MAX_WORDS = 2
 _INNER = "'-"  # characters a word may hold between letters or digits
+_JOINS = (" ", "-")  # what may stand between the two halves of a split name
 
 
 def _word_before(text: str, pos: int, lo: int) -> int:
@@ -62,6 +64,12 @@ class NameBounds:
             return found
         out: list[Entity] = []
         for ent in found:
+            if ent.label == "Disease" and out and out[-1].label == "Disease" and \
+                    text[out[-1].end:ent.start] in _JOINS and self.known(text[out[-1].start:ent.end]):
+                # the model split a name in two ("hemorrhagic" "cystitis"): one entity again
+                prev = out.pop()
+                ent = doc.span(prev.start, ent.end, "Disease", score=min(prev.score, ent.score),
+                               source=ent.source)
             if ent.label == "Disease":
                 lo = out[-1].end if out else 0
                 start, best = ent.start, None
