@@ -336,6 +336,11 @@ ADD = [
      ["bipolar d/o", "etoh use d/o", "prostate ca", "bone mets", "hip fx"]),
     (HEADER + "Seen for seizure d/o follow-up.\n", ["seizure d"], ["seizure d/o"]),
     (HEADER + "91F w/ confusion, more somnolent.\n", [], ["confusion", "somnolent"]),
+    # a numbered problem's title before its plan is no heading's key
+    (HEADER + "A/P:\n2. Hyperkalemia: patiromer.\n3. Volume overload: increase furosemide.\n",
+     ["Hyperkalemia"], ["Hyperkalemia", "Volume overload"]),
+    (HEADER + "Shoulder: subluxation. No bleeding or dark stools.\n", [],
+     ["subluxation", "bleeding", "dark stools"]),
     (HEADER + "Cath showed a 90 percent stenosis. Denies chills or wt loss.\n", [],
      ["stenosis", "chills", "wt loss"]),
     (HEADER + "She appears dehydrated and became lethargic.\n", [], ["dehydrated", "lethargic"]),

@@ -258,7 +258,8 @@ ORGAN_HEADS = frozenset((
     "embolus", "thrombosis", "strain", "insufficiency", "irritation", "perforation", "crisis",
     "crises",
     "torsion", "stricture", "petechiae", "vegetation", "vegetations", "aneurysm", "aneurysms",
-    "herniation", "thrombus", "hematoma", "dissection", "hypertension", "atherosclerosis"))
+    "herniation", "thrombus", "hematoma", "dissection", "hypertension", "atherosclerosis",
+    "occlusion", "subluxation"))
 _SITE_OR_ORGAN = SITE_HEADS | ORGAN_HEADS
 # pathology nouns measured on imaging ("a 4 mm stone")
 IMAGING_HEADS = frozenset((
@@ -1244,7 +1245,7 @@ def _list_item(text: str, pos: int, limit: int, taken: _Taken, diseases: set[int
             pos, end = item
         elif not conditions and text[pos:end].lower() in _AMBIGUOUS:
             return -1  # outside a note, "frequency" or "mass" is rarely a finding
-        if text.startswith(":", end):
+        if text.startswith(":", end) and not _numbered(text, pos):
             return -1  # a heading's key: "HISTORY OF PRESENT ILLNESS: The patient..."
         out.append((pos, end))
     m = _SEPARATOR.match(text, end, limit)
@@ -1254,6 +1255,19 @@ def _list_item(text: str, pos: int, limit: int, taken: _Taken, diseases: set[int
         if not m:
             return -1
     return m.end()
+
+
+_NUMBER = re.compile(r"[ \t]*\d{1,2}[.)][ \t]+")
+
+
+def _numbered(text: str, pos: int) -> bool:
+    """Does a list number alone precede ``pos`` on its line? "3. Volume overload: increase
+    furosemide" names a problem, not a heading's key."""
+    low = max(0, pos - 8)
+    start = text.rfind("\n", low, pos) + 1
+    if start == 0 and low > 0:
+        return False  # the line starts further back than a number and its spaces
+    return _NUMBER.fullmatch(text, start, pos) is not None
 
 
 # a substance whose disease notes write after it ("etoh cirrhosis", "alcohol hepatitis")
