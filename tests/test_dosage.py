@@ -296,6 +296,9 @@ NEGATIVE = [
     "BP 120/80, HR 88, RR 18, T 98.6 F, Wt 70 kg",
     "EBL 200 mL",
     "Postpartum hemorrhage (QBL 1,250 mL)",
+    "Oxygen by nasal cannula at 2 L, weaned to room air",
+    "COPD on home oxygen 2 liters",
+    "Wound irrigated with 600 mL of saline",
     "Estimated blood loss was approximately 50 cc",
     "Estimated blood loss: minimal, less than 25 mL",
     "Urine output 300 mL over 8 hours",
@@ -423,6 +426,8 @@ MIXED = [
     ("Glucose 180 mg/dL, given insulin 4 units SC", ["4 units"]),
     ("EBL 100 mL. Cefazolin 2 g IV was given.", ["2 g"]),
     ("Course c/b PPH (QBL 1100), got TXA 1 g + methergine 0.2 IM.", ["1 g"]),  # "got": given
+    # a volume of a named drug is given, whatever comes before it
+    ("After negative aspiration, 1.5 mL of Omnipaque 240 was injected.", ["1.5 mL"]),
     ("Potassium 3.1 mEq/L; KCl 40 mEq PO x2", ["40 mEq PO x2"]),
     ("SpO2 92% on 2 L NC; albuterol 2.5 mg neb q4h", ["2.5 mg neb q4h"]),
     ("Spleen weighing 250 g. Heparin 5000 units SC q8h started.", ["5000 units SC q8h"]),

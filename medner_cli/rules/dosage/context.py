@@ -89,7 +89,10 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
     if mass_volume and before[:1] in (["cm"], ["mm"]):  # weighed after measured: "4 x 3 cm, 11 g"
         return False
     volume = any(u in ("mL", "L") or u.startswith(("mL/", "L/")) for u in units)
-    for i, tok in enumerate(before if not _volume_of_strength(text, pieces) else ()):
+    if volume and any(t in _OXYGEN_BEFORE for t in before[:4]):
+        return False  # oxygen's flow: "oxygen by nasal cannula at 2 L"
+    given = _volume_of_strength(text, pieces) or _volume_of_drug(text, pieces, after, drugs)
+    for i, tok in enumerate(before if not given else ()):
         if tok in POSITIVE or tok in OTHER_MEASURE or drug_like(tok, drugs):
             break
         # a compound participle: "hand-irrigated with 600 mL"; not "20-gauge", "stop-smoking"
@@ -117,6 +120,24 @@ def dose_ok(text: str, pieces: list[Piece], before: list[str], after: list[str],
                                     and GAUGE_AFTER.intersection(tokens_after(text, p.end, 3))):
             return False  # needle or cannula gauge: "22g IV placed", "32G pen needles"
     return True
+
+
+# what wounds and cavities are irrigated or lavaged with
+_IRRIGANTS = frozenset(("saline", "normal", "ns", "nacl", "sterile", "water", "lactated", "lr",
+                        "ringer's", "ringers", "ringer", "half", "glycine", "sorbitol"))
+# before a volume in litres or mL, these make it oxygen's flow, not a dose
+_OXYGEN_BEFORE = frozenset(("cannula", "nc", "oxygen", "o2", "mask", "hfnc", "nrb"))
+
+
+def _volume_of_drug(text: str, pieces: list[Piece], after: list[str],
+                    drugs: frozenset[str]) -> bool:
+    """"1.5 mL of Omnipaque 240": millilitres of a named drug are a dose given, whatever the
+    words before it ("After negative aspiration, 1.5 mL of ..."); fluids ("600 mL of saline")
+    may be irrigation and keep the scan."""
+    last = pieces[-1]
+    return (last.kind == "dose" and canonical_unit(last.m["d_unit"]) == "mL" and bool(after)
+            and _OF.match(text, last.end) is not None and after[0] not in _IRRIGANTS
+            and after[0] not in FLUIDS and after[0] not in NEG and drug_like(after[0], drugs))
 
 
 def _volume_of_strength(text: str, pieces: list[Piece]) -> bool:
