@@ -82,6 +82,10 @@ DROP = [
     (HEADER + "Rising PSA; repeat free PSA in 3 months.\n", ["PSA", "PSA"], []),
     (HEADER + "Carried through Scarpa's fascia to the external oblique aponeurosis.\n",
      ["Scarpa's fascia", "aponeurosis"], []),
+    # an immunity status, labour as a ward or a plan
+    (HEADER + "Rh positive, rubella immune.\n", ["rubella"], []),
+    (HEADER + "She declined trial of labor; placenta to labor and delivery.\n",
+     ["labor", "labor"], []),
 ]
 
 KEEP = [  # the same words where they are findings: the drop rule must not fire
@@ -89,6 +93,7 @@ KEEP = [  # the same words where they are findings: the drop rule must not fire
     (HEADER + "ECG: complete heart block.\n", ["heart block"], ["heart block"]),
     (HEADER + "Cultures: MRSA bacteremia persists.\n", ["MRSA bacteremia"], ["MRSA bacteremia"]),
     (HEADER + "He reports a very dry mouth at night.\n", ["dry mouth"], ["dry mouth"]),
+    (HEADER + "Admitted in preterm labor.\n", ["preterm labor"], ["preterm labor"]),
 ]
 
 
@@ -339,6 +344,8 @@ ADD = [
     # a numbered problem's title before its plan is no heading's key
     (HEADER + "A/P:\n2. Hyperkalemia: patiromer.\n3. Volume overload: increase furosemide.\n",
      ["Hyperkalemia"], ["Hyperkalemia", "Volume overload"]),
+    (HEADER + "COMPLICATIONS: None. No laryngospasm, no foot drop.\n", [],
+     ["laryngospasm", "foot drop"]),
     (HEADER + "Shoulder: subluxation. No bleeding or dark stools.\n", [],
      ["subluxation", "bleeding", "dark stools"]),
     (HEADER + "Cath showed a 90 percent stenosis. Denies chills or wt loss.\n", [],

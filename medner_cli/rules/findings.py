@@ -1066,7 +1066,17 @@ _VACCINES_AFTER = re.compile(r"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:and|or|&)[ \t]+)
 # screening")
 _TEST_AFTER = re.compile(r"[ \t]+(?i:tests?|testing|panel|serology|serologies|titers?|pcr"
                          r"|screen[ \t]+(?:neg|negative|pos|positive|reactive|nonreactive"
-                         r"|pending))\b")
+                         r"|pending)|immune|nonimmune|non-immune|immunity)\b")
+# labour as a ward or a plan, not a condition: "trial of labor", "labor and delivery"
+_LABOR = re.compile(r"(?i:labou?r)$")
+_LABOR_UNIT_AFTER = re.compile(r"[ \t]*(?i:and|&)[ \t]*(?i:delivery)\b")
+_TRIAL_OF_BEFORE = re.compile(r"(?i:trial[ \t]+of)[ \t]+$")
+
+
+def _labor_unit(text: str, ent: Entity) -> bool:
+    return _LABOR.match(ent.text) is not None and (
+        _LABOR_UNIT_AFTER.match(text, ent.end) is not None
+        or _TRIAL_OF_BEFORE.search(text, max(0, ent.start - 12), ent.start) is not None)
 _IDENTIFIER = re.compile(r"[A-Z]{2,5}-\d{4,}$")
 
 
@@ -1962,7 +1972,7 @@ def note_findings(doc: Doc, found: list[Entity]) -> list[Entity]:
                         joined.add(id(nxt))
         elif not (note and (_person(text, ent) or _table_header(text, ent) or
                             _TEST_AFTER.match(text, ent.end) or _vaccine(text, ent.end) or
-                            _vaccine_field(text, ent.start))):
+                            _vaccine_field(text, ent.start) or _labor_unit(text, ent))):
             for s, e in _pieces(text, ent, note):
                 span = _clean(text, s, e, 0, note)
                 if span is None:
