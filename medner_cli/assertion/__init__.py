@@ -134,6 +134,9 @@ class Assertion:
                         context.covering(cues, low, ent.start, ent.end, ent.label).items()} \
                     if cues else {}
                 span = self._section(lay, ent)
+                # a relative's disease listed in a past history is the relative's, not past
+                if span is not None and span.category == "historical" and "family" in hits:
+                    span = None
                 if span is not None and span.category not in hits and not context.ended(
                         cues, terms, span.category, max(s, span.start, _clause(low, s, ent.start)),
                         ent.start) and not (
