@@ -7,8 +7,8 @@ myeloma"): a strict-F1 error and a concept the linker then resolves wrongly or n
 one or two words before the entity make, with it, a Disease mention of the linking dictionary
 (BC5CDR's annotations) or a MeSH name, the entity takes them in, the longer name first; where
 the model split such a name into two adjacent Diseases ("hemorrhagic" "cystitis"), the two
-become one. Right edges are left alone: what follows a disease in a MeSH name is as often no part of it ("stroke
-volume", "pain management"). Like the mention memory this runs on research prose only
+become one. Right edges are left alone: what follows a disease in a MeSH name is as often no
+part of it ("stroke volume", "pain management"). Like the mention memory this runs on research prose only
 (``research_prose``): in notes the names BC5CDR's annotators kept whole ("breakthrough pain",
 "fine tremor", "left flank pain") are ones the notes guideline cuts.
 """
@@ -65,7 +65,8 @@ class NameBounds:
         out: list[Entity] = []
         for ent in found:
             if ent.label == "Disease" and out and out[-1].label == "Disease" and \
-                    text[out[-1].end:ent.start] in _JOINS and self.known(text[out[-1].start:ent.end]):
+                    text[out[-1].end:ent.start] in _JOINS and \
+                    self.known(text[out[-1].start:ent.end]):
                 # the model split a name in two ("hemorrhagic" "cystitis"): one entity again
                 prev = out.pop()
                 ent = doc.span(prev.start, ent.end, "Disease", score=min(prev.score, ent.score),

@@ -1061,9 +1061,9 @@ _VACCINE_AFTER = re.compile(r"(?:[ \t]+(?:and|or)[ \t]+[\w-]+)?[ \t]+vaccines?\b
 _VACCINES_AFTER = re.compile(r"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:and|or|&)[ \t]+)?"
                              r"(?!(?:no|not|and|or)\b)[\w-]+){1,6}?[ \t]+vaccines\b",
                              re.IGNORECASE)
-# a disease's test, or a screen's result, is no mention of it ("HIV test", "lyme titer", "TB
-# screen neg"; a screening is a procedure named for the disease, which counts: "colon cancer
-# screening")
+# a disease's test, a screen's result or an immunity status is no mention of it ("HIV test",
+# "lyme titer", "TB screen neg", "rubella immune"; a screening is a procedure named for the
+# disease, which counts: "colon cancer screening")
 _TEST_AFTER = re.compile(r"[ \t]+(?i:tests?|testing|panel|serology|serologies|titers?|pcr"
                          r"|screen[ \t]+(?:neg|negative|pos|positive|reactive|nonreactive"
                          r"|pending)|immune|nonimmune|non-immune|immunity)\b")
@@ -1074,9 +1074,12 @@ _TRIAL_OF_BEFORE = re.compile(r"(?i:trial[ \t]+of)[ \t]+$")
 
 
 def _labor_unit(text: str, ent: Entity) -> bool:
+    """Is ``ent`` "labor" of "trial of labor" or "labor and delivery" (a plan, a ward)?"""
     return _LABOR.match(ent.text) is not None and (
         _LABOR_UNIT_AFTER.match(text, ent.end) is not None
         or _TRIAL_OF_BEFORE.search(text, max(0, ent.start - 12), ent.start) is not None)
+
+
 _IDENTIFIER = re.compile(r"[A-Z]{2,5}-\d{4,}$")
 
 
