@@ -325,6 +325,15 @@ def test_shipped_step_on_a_note(real):
 
 
 @shipped
+def test_shipped_over_the_counter_lines_and_gummies():
+    text = "OTC:\n- Tylenol PM 2 caplets at bedtime\n- Prilosec OTC 20 mg\n- melatonin gummies 5 mg\n"
+    doc = Doc("note", text)
+    out = lexicon_step(MODEL)(doc, [model(doc, "melatonin gummies")])
+    # "PM" adds a drug to the brand, "OTC" does not; a form word is cut from a model span
+    assert [e.text for e in out if e.label == "Chemical"] == ["Tylenol PM", "Prilosec", "melatonin"]
+
+
+@shipped
 def test_shipped_licence_names_the_source():
     licence = (MODEL / "drugs.LICENSE.txt").read_text(encoding="utf-8")
     assert "drug-named-entity-recognition" in licence and "MIT License" in licence

@@ -81,9 +81,11 @@ _ANION_RE = "|".join(sorted((re.escape(a).replace(r"\ ", " ") for a in _ANIONS),
 # follows it ("Lasix potassium chloride" is two drugs)
 _SALT = re.compile(rf" +(?:(?:{_ANION_RE})(?!\w)(?: +(?:{_ANION_RE})(?!\w))?"
                    rf"|(?:{'|'.join(_CATIONS)})(?! +(?:{_ANION_RE})(?!\w))(?!\w))")
-# trademark suffixes of a brand (device words such as "HFA" or "SoloStar" are not part of it)
+# trademark suffixes of a brand (device words such as "HFA" or "SoloStar" are not part of it),
+# and the over-the-counter lines that add a drug to it ("Tylenol PM": diphenhydramine, "Mucinex
+# DM": dextromethorphan; "Prilosec OTC" is Prilosec)
 # (a strength may follow one with a hyphen: "Augmentin ES-600")
-_SUFFIX = re.compile(r"(?: (?:DS|SS|XL|XR|ER|ES|SR|CR|LA|CD|XT|EC|DR|ODT|HCT|Jr)"
+_SUFFIX = re.compile(r"(?: (?:DS|SS|XL|XR|ER|ES|SR|CR|LA|CD|XT|EC|DR|ODT|HCT|Jr|PM|DM)"
                      r"|-(?:N|D|S|DS|XL|XR|ER|SR|CR))(?!\w|-[^\W\d_])")
 # ... or, after a brand written in lower case, in either case ("bactrim ss", "septra DS")
 _SUFFIX_ANY = re.compile(_SUFFIX.pattern + r"|(?: (?:ds|ss|xl|xr|er|es|sr|cr|odt|hct)"
@@ -723,7 +725,7 @@ def find_file(model_dir: str | Path) -> Path | None:
 _DOSEISH = re.compile(
     r"(?:[\s\d.,/%()\-:;+#x×]|\b(?:mg|mcg|µg|ug|g|gm|kg|ml|l|units?|u|iu|meq|mmol|tabs?|tablets?|"
     r"caps?|capsules?|po|iv|im|sc|sq|subcut|sl|pr|prn|daily|bid|tid|qid|qd|qhs|hs|qam|qpm|"
-    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa|sublingual|transdermal|intravenous|"
+    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa|gumm(?:y|ies)|sublingual|transdermal|intravenous|"
     r"subcutaneous|intramuscular|ophthalmic|nebulized)\b|x\d+(?:d|wk|wks|mo|mos|m|y|yr)\b)*",
     re.IGNORECASE)  # ... and a course's length ("doxy x3mo")
 
