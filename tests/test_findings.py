@@ -344,6 +344,8 @@ ADD = [
     # a numbered problem's title before its plan is no heading's key
     (HEADER + "A/P:\n2. Hyperkalemia: patiromer.\n3. Volume overload: increase furosemide.\n",
      ["Hyperkalemia"], ["Hyperkalemia", "Volume overload"]),
+    (HEADER + "Face: inflammatory papules and pustules, comedones. No scarring.\n", [],
+     ["papules", "pustules", "comedones", "scarring"]),
     (HEADER + "COMPLICATIONS: None. No laryngospasm, no foot drop.\n", [],
      ["laryngospasm", "foot drop"]),
     (HEADER + "Shoulder: subluxation. No bleeding or dark stools.\n", [],
