@@ -344,6 +344,9 @@ ADD = [
     # a numbered problem's title before its plan is no heading's key
     (HEADER + "A/P:\n2. Hyperkalemia: patiromer.\n3. Volume overload: increase furosemide.\n",
      ["Hyperkalemia"], ["Hyperkalemia", "Volume overload"]),
+    # falls counted or a fall as an event; not the season or the verb
+    (HEADER + "88F, 2 falls in 3 mo; a fall at home in May. Arexvy in the fall. Cannot fall "
+     "back asleep.\n", [], ["falls", "fall"]),
     (HEADER + "Face: inflammatory papules and pustules, comedones. No scarring.\n", [],
      ["papules", "pustules", "comedones", "scarring"]),
     (HEADER + "COMPLICATIONS: None. No laryngospasm, no foot drop.\n", [],

@@ -1593,7 +1593,7 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool,
     if not _DISORDER_RUNS.isdisjoint(runs):  # "opioid overdose", "polysubstance abuse"
         out.extend(m.span() for m in _CLASS_DISORDER.finditer(low))
     if b"fall" in runs or b"falls" in runs:  # "fall precautions", "high fall risk": the fall
-        out.extend(m.span(1) for m in _FALL_RISK.finditer(low))
+        out.extend(m.span(m.lastindex) for m in _FALL_RISK.finditer(low))
     if not _FUSED_RUNS.isdisjoint(runs):  # "ckd3b": the stage goes, as "CKD stage 3b"'s does
         out.extend(m.span(m.lastindex) for m in _FUSED.finditer(low))
     for s, e in _states_before_person(text, low):  # "Pleasant, obese man", "diaphoretic woman"
@@ -1647,7 +1647,14 @@ _FUSED = re.compile(r"\b(?:(ckd)[1-5][ab]?|a[12](gdm))\b")
 _FUSED_RUNS = frozenset([f"ckd{n}{x}".encode() for n in "12345" for x in ("", "a", "b")]
                         + [b"a1gdm", b"a2gdm"])
 # a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
-_FALL_RISK = re.compile(r"\b(falls?)[ \t]+(?:precautions|risk)\b")
+# the fall of "fall precautions" and "high fall risk"; falls counted ("2 falls in 3 mo", "falls
+# x3", "recurrent falls"); a fall as an event ("a fall at home", "mechanical fall from standing")
+_FALL_RISK = re.compile(
+    r"\b(falls?)[ \t]+(?:precautions|risk|prevention)\b"
+    r"|\b(?:\d+|two|three|four|five|several|multiple|recurrent|frequent|repeated)[ \t]+(falls)\b"
+    r"|\b(falls)[ \t]*x[ \t]?\d"
+    r"|\b(?:a|mechanical|ground-level|unwitnessed|witnessed)[ \t]+(fall)"
+    r"(?=[ \t]+(?:at|from|with|while|on|down|in[ \t]+(?:19|20)\d\d|last[ \t]+(?:week|month|year)))")
 _TYPED_DIABETES = re.compile(
     r"type[ \t-]*(?:1|2|i{1,2}|one|two)[ \t]+diabetes(?:[ \t]+mellitus)?\b", re.IGNORECASE)
 
