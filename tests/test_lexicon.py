@@ -726,6 +726,13 @@ def test_saline_used_as_a_flush_or_irrigation_is_the_fluid_a_lock_a_device():
     assert [e.text for e in found] == ["NS", "saline"]
 
 
+def test_saline_with_a_word_of_its_use_is_the_fluid():
+    text = ("OP NOTE\nIrrigated with warm sterile saline. Agitated saline study negative. "
+            "7% saline nebs BID; saline nasal drops. Flushed, with saline lock in place.\n")
+    found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
+    assert [e.text for e in found] == ["saline"] * 4
+
+
 def test_clipped_names_and_formulas_are_short_forms():
     text = ("ICU NOTE\non cisatra gtt; mica 100 mg daily; FeSO4 325 mg; 1 amp CaCl; Ca gluc 2 g; "
             "co-amox 625 mg TDS; SSKI 5 drops; mirtaz 15 qhs.\n")

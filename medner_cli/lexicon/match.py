@@ -599,6 +599,21 @@ def _fluid_given(text: str, start: int, end: int) -> bool:
                 or _RATE_AFTER.match(text, end))
 
 
+# saline named as what is given or used beside a word of its use ("irrigated with saline",
+# "agitated saline study", "7% saline nebs", "saline nasal drops"); never the device ("saline
+# lock")
+_SALINE_BEFORE = re.compile(r"(?i:with|agitated|sterile|warm|cold|hypertonic|\d(?:\.\d+)?[ \t]*%)"
+                            r"[ \t]+\Z")
+_SALINE_AFTER = re.compile(r"[ \t]+(?i:nasal|nebs?|nebuli[sz]ed|drops|spray|injection|study"
+                           r"|lavage|solution)\b")
+_SALINE_DEVICE = re.compile(r"[ \t]*(?i:lock(?:ed)?|well)\b")
+
+
+def _saline_given(text: str, start: int, end: int) -> bool:
+    return _fluid_given(text, start, end) or (not _SALINE_DEVICE.match(text, end) and bool(
+        _SALINE_BEFORE.search(text, max(0, start - 12), start) or _SALINE_AFTER.match(text, end)))
+
+
 def _anywhere(text: str, start: int, end: int) -> bool:
     return True
 
@@ -622,7 +637,7 @@ def short_form_hits(doc: Doc, hits: list[Hit], chemicals: Sequence[tuple[int, in
     if note:
         kinds += [(_case_variants(False), _drug_here), (_NOTE_FORMS, _drug_here),
                   (_PREMIXES, _anywhere),
-                  (_FLUID_NAMES, _anywhere), (_SALINE, _fluid_given)]
+                  (_FLUID_NAMES, _anywhere), (_SALINE, _saline_given)]
     extra: list[Hit] = []
     for forms, here in kinds:
         for s, e in forms.find(doc):
