@@ -625,7 +625,7 @@ def test_saline_alone_in_notes_beside_a_volume_or_a_rate():
     text = ("ED COURSE\nGiven 1 L normal saline bolus, then a 40 mL saline flush; 9 L of saline "
             "inflow.\nIrrigated with saline.\n")
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
-    assert [e.text for e in found] == ["normal saline", "saline", "saline"]
+    assert [e.text for e in found] == ["normal saline", "saline", "saline", "saline"]
     abstract = "Rats received 1 ml/kg saline or drug in a randomized controlled study. " * 8
     assert LexiconStep(DrugLexicon.load(MODEL))(Doc("a", abstract), []) == []
 
@@ -727,7 +727,7 @@ def test_saline_used_as_a_flush_or_irrigation_is_the_fluid_a_lock_a_device():
 
 
 def test_saline_with_a_word_of_its_use_is_the_fluid():
-    text = ("OP NOTE\nIrrigated with warm sterile saline. Agitated saline study negative. "
+    text = ("ED COURSE\nIrrigated with warm sterile saline. Agitated saline study negative. "
             "7% saline nebs BID; saline nasal drops. Flushed, with saline lock in place.\n")
     found = LexiconStep(DrugLexicon.load(MODEL))(Doc("d", text), [])
     assert [e.text for e in found] == ["saline"] * 4
