@@ -602,8 +602,8 @@ def _fluid_given(text: str, start: int, end: int) -> bool:
 # saline named as what is given or used beside a word of its use ("irrigated with saline",
 # "agitated saline study", "7% saline nebs", "saline nasal drops"); never the device ("saline
 # lock")
-_SALINE_BEFORE = re.compile(r"(?i:with|agitated|sterile|warm|cold|hypertonic|\d(?:\.\d+)?[ \t]*%)"
-                            r"[ \t]+\Z")
+_SALINE_BEFORE = re.compile(
+    r"(?i:with|agitated|sterile|warm|cold|hypertonic|\d(?:\.\d+)?[ \t]*%)[ \t]+\Z")
 _SALINE_AFTER = re.compile(r"[ \t]+(?i:nasal|nebs?|nebuli[sz]ed|drops|spray|injection|study"
                            r"|lavage|solution)\b")
 _SALINE_DEVICE = re.compile(r"[ \t]*(?i:lock(?:ed)?|well)\b")
@@ -740,8 +740,9 @@ def find_file(model_dir: str | Path) -> Path | None:
 _DOSEISH = re.compile(
     r"(?:[\s\d.,/%()\-:;+#x×]|\b(?:mg|mcg|µg|ug|g|gm|kg|ml|l|units?|u|iu|meq|mmol|tabs?|tablets?|"
     r"caps?|capsules?|po|iv|im|sc|sq|subcut|sl|pr|prn|daily|bid|tid|qid|qd|qhs|hs|qam|qpm|"
-    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa|gumm(?:y|ies)|sublingual|transdermal|intravenous|"
-    r"subcutaneous|intramuscular|ophthalmic|nebulized)\b|x\d+(?:d|wk|wks|mo|mos|m|y|yr)\b)*",
+    r"q\d+h|xl|xr|er|sr|cr|la|dr|ec|odt|viscous|hfa|gumm(?:y|ies)|sublingual|transdermal|"
+    r"intravenous|subcutaneous|intramuscular|ophthalmic|nebulized)\b"
+    r"|x\d+(?:d|wk|wks|mo|mos|m|y|yr)\b)*",
     re.IGNORECASE)  # ... and a course's length ("doxy x3mo")
 
 

@@ -8,9 +8,9 @@ one or two words before the entity make, with it, a Disease mention of the linki
 (BC5CDR's annotations) or a MeSH name, the entity takes them in, the longer name first; where
 the model split such a name into two adjacent Diseases ("hemorrhagic" "cystitis"), the two
 become one. Right edges are left alone: what follows a disease in a MeSH name is as often no
-part of it ("stroke volume", "pain management"). Like the mention memory this runs on research prose only
-(``research_prose``): in notes the names BC5CDR's annotators kept whole ("breakthrough pain",
-"fine tremor", "left flank pain") are ones the notes guideline cuts.
+part of it ("stroke volume", "pain management"). Like the mention memory this runs on research
+prose only (``research_prose``): in notes the names BC5CDR's annotators kept whole
+("breakthrough pain", "fine tremor", "left flank pain") are ones the notes guideline cuts.
 """
 
 from __future__ import annotations

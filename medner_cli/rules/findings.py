@@ -1592,8 +1592,8 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool,
             i = low.find(unit, i + 2)
     if not _DISORDER_RUNS.isdisjoint(runs):  # "opioid overdose", "polysubstance abuse"
         out.extend(m.span() for m in _CLASS_DISORDER.finditer(low))
-    if b"fall" in runs or b"falls" in runs:  # "fall precautions", "high fall risk": the fall
-        out.extend(m.span(m.lastindex) for m in _FALL_RISK.finditer(low))
+    if b"fall" in runs or b"falls" in runs:  # "fall precautions", "2 falls in 3 mo", "a fall at
+        out.extend(m.span(m.lastindex) for m in _FALLS.finditer(low))
     if not _FUSED_RUNS.isdisjoint(runs):  # "ckd3b": the stage goes, as "CKD stage 3b"'s does
         out.extend(m.span(m.lastindex) for m in _FUSED.finditer(low))
     for s, e in _states_before_person(text, low):  # "Pleasant, obese man", "diaphoretic woman"
@@ -1649,7 +1649,7 @@ _FUSED_RUNS = frozenset([f"ckd{n}{x}".encode() for n in "12345" for x in ("", "a
 # a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
 # the fall of "fall precautions" and "high fall risk"; falls counted ("2 falls in 3 mo", "falls
 # x3", "recurrent falls"); a fall as an event ("a fall at home", "mechanical fall from standing")
-_FALL_RISK = re.compile(
+_FALLS = re.compile(
     r"\b(falls?)[ \t]+(?:precautions|risk|prevention)\b"
     r"|\b(?:\d+|two|three|four|five|several|multiple|recurrent|frequent|repeated)[ \t]+(falls)\b"
     r"|\b(falls)[ \t]*x[ \t]?\d"
