@@ -297,6 +297,8 @@ NEGATIVE = [
     "EBL 200 mL",
     "Postpartum hemorrhage (QBL 1,250 mL)",
     "Oxygen by nasal cannula at 2 L, weaned to room air",
+    "Serial growth US q4 weeks; weekly NST from 32 weeks",
+    "hcc surveillance us q6mo",
     "COPD on home oxygen 2 liters",
     "Wound irrigated with 600 mL of saline",
     "Estimated blood loss was approximately 50 cc",
