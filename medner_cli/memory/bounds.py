@@ -21,26 +21,10 @@ from pathlib import Path
 from medner_cli.doc import Doc, Entity
 from medner_cli.link import linker_for
 from medner_cli.link.normalize import key
-from medner_cli.rules.findings import research_prose
+from medner_cli.rules.findings import research_prose, word_before
 
 _MAX_WORDS = 2
-_INNER = "'-"  # characters a word may hold between letters or digits
 _JOINS = (" ", "-")  # what may stand between the two halves of a split name
-
-
-def _word_before(text: str, pos: int, lo: int) -> int:
-    """The start of the word that one space separates from ``pos`` (a word: a letter, then
-    letters, digits and inner hyphens or apostrophes), not before ``lo``; -1 if there is none."""
-    end = pos - 1
-    if end <= lo or text[end] != " ":
-        return -1
-    i = end
-    while i > lo and (text[i - 1].isalnum() or text[i - 1] in _INNER):
-        i -= 1
-    if i == end or not text[i].isalpha() or text[end - 1] in _INNER or (
-            i > 0 and (text[i - 1].isalnum() or text[i - 1] in _INNER)):
-        return -1  # no word, one that ends in a hyphen, or one cut at ``lo``
-    return i
 
 
 class NameBounds:
@@ -75,9 +59,10 @@ class NameBounds:
                 lo = out[-1].end if out else 0
                 start, best = ent.start, None
                 for _ in range(_MAX_WORDS):
-                    start = _word_before(text, start, lo)
-                    if start < 0:
+                    word = word_before(text, start, lo)
+                    if word is None:
                         break
+                    start = word[0]
                     if self.known(text[start:ent.end]):
                         best = start
                 if best is not None:

@@ -516,7 +516,7 @@ def _organisms_only(span: str) -> bool:
 _ORGANISM_WORD = re.compile(r"[^\W_]+\.?")
 
 
-def _word_before(text: str, pos: int, lo: int) -> tuple[int, str] | None:
+def word_before(text: str, pos: int, lo: int) -> tuple[int, str] | None:
     """The word that ends one space or tab before ``pos`` (not before ``lo``): (start, word)."""
     j = pos - 1
     if j <= lo or text[j] not in " \t":
@@ -662,7 +662,7 @@ def _clean_words(text: str, start: int, end: int, lo: int,
     if note and len(words) > 1 and words[-1] in SKIN_HEADS and _anatomy_only(
             words[:-1], _SIDE_OR_POSITION):
         toks, words = toks[-1:], words[-1:]  # "LLE cellulitis" -> "cellulitis"
-    prev = _word_before(text, toks[0][0], lo)
+    prev = word_before(text, toks[0][0], lo)
     keep = _verdict(words, text[toks[0][0]:toks[-1][1]], prev[1].lower() if prev else "", note)
     if keep is None:
         return None
@@ -688,7 +688,7 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
             # "E. coli bacteremia", "H. pylori gastritis", "MRSA pneumonia", "e coli pyelo"
             start = org.start()
             continue
-        before = _word_before(text, start, lo)
+        before = word_before(text, start, lo)
         if before is None:
             break
         b_start, word = before
@@ -700,12 +700,12 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
             site = False  # a site comes next to its head: "portal hypertension", not "colon
             continue  # essential hypertension"
         if low.isdigit() or low in ("i", "ii"):
-            two = _word_before(text, b_start, lo)
+            two = word_before(text, b_start, lo)
             if two and two[1].lower() == "type":
                 start = two[0]
                 continue
         if low == "on":
-            two = _word_before(text, b_start, lo)
+            two = word_before(text, b_start, lo)
             if two and two[1].lower() == "acute" and text.startswith("chronic", start):
                 start = two[0]
                 continue
@@ -723,7 +723,7 @@ def _extend(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
                 break
             site = False
             for _ in range(3):
-                b = _word_before(text, at, lo)
+                b = word_before(text, at, lo)
                 if b is None:
                     break
                 at = b[0]
@@ -1700,7 +1700,7 @@ def _measured(text: str, pos: int) -> tuple[int, int] | None:
         low = m.group().lower()
         if low in IMAGING_HEADS:
             start = m.start()
-            b = _word_before(text, start, pos - 1)
+            b = word_before(text, start, pos - 1)
             if b and b[1].lower().endswith(("al", "ic")) and b[1].lower() not in POSITIONS \
                     and b[1].lower() not in SIDES:
                 start = b[0]  # "renal calculus", "periappendiceal abscess"
@@ -1921,7 +1921,7 @@ def _shorthand_heads(doc: Doc, found: list[Entity]) -> list[Entity]:
         head = text[hs:he].lower()
         start, at = None, hs
         for _ in range(2 if head == "d/o" else 1):
-            before = _word_before(text, at, 0)
+            before = word_before(text, at, 0)
             if before is None:
                 break
             k, word = before
@@ -1933,7 +1933,7 @@ def _shorthand_heads(doc: Doc, found: list[Entity]) -> list[Entity]:
             start = at = k
         if start is None:
             continue
-        before = _word_before(text, start, 0)
+        before = word_before(text, start, 0)
         if before is not None and before[1].lower() in KEEP_BEFORE:
             start = before[0]  # "metastatic pancreatic ca", "recurrent bladder ca"
         end = he
