@@ -1592,7 +1592,7 @@ def _candidates(doc: Doc, taken: _Taken, diseases: set[int], note: bool,
             i = low.find(unit, i + 2)
     if not _DISORDER_RUNS.isdisjoint(runs):  # "opioid overdose", "polysubstance abuse"
         out.extend(m.span() for m in _CLASS_DISORDER.finditer(low))
-    if b"fall" in runs or b"falls" in runs:  # "fall precautions", "2 falls in 3 mo", "a fall at
+    if b"fall" in runs or b"falls" in runs:  # "fall precautions", "2 falls in 3 mo"
         out.extend(m.span(m.lastindex) for m in _FALLS.finditer(low))
     if not _FUSED_RUNS.isdisjoint(runs):  # "ckd3b": the stage goes, as "CKD stage 3b"'s does
         out.extend(m.span(m.lastindex) for m in _FUSED.finditer(low))
@@ -1646,9 +1646,9 @@ def _person_words(text: str, low: str) -> list[tuple[int, int]]:
 _FUSED = re.compile(r"\b(?:(ckd)[1-5][ab]?|a[12](gdm))\b")
 _FUSED_RUNS = frozenset([f"ckd{n}{x}".encode() for n in "12345" for x in ("", "a", "b")]
                         + [b"a1gdm", b"a2gdm"])
-# a fall guarded against is the Disease "fall" (hypothetical: assertion's "precautions", "risk")
-# the fall of "fall precautions" and "high fall risk"; falls counted ("2 falls in 3 mo", "falls
-# x3", "recurrent falls"); a fall as an event ("a fall at home", "mechanical fall from standing")
+# a fall guarded against ("fall precautions", "high fall risk": hypothetical, by the assertion
+# step), falls counted ("2 falls in 3 mo", "falls x3", "recurrent falls") and a fall as an event
+# ("a fall at home", "mechanical fall from standing") are the Disease "fall"
 _FALLS = re.compile(
     r"\b(falls?)[ \t]+(?:precautions|risk|prevention)\b"
     r"|\b(?:\d+|two|three|four|five|several|multiple|recurrent|frequent|repeated)[ \t]+(falls)\b"
